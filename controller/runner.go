@@ -1,0 +1,215 @@
+// Package controller runs sessions: it binds a protocol to a chamber and a
+// timeline, applies the protocol's output commands, and hands every event
+// and attempt to a recorder. The same runner runs real chambers in real time
+// and simulated chambers in virtual time; the difference lies entirely in
+// the Timeline it is given.
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/fivechoice/fivechoice/hardware"
+	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/storage"
+)
+
+// Forever is a deadline that never comes.
+const Forever time.Duration = math.MaxInt64
+
+// A Timeline orders a chamber's inputs and the protocol's deadlines on the
+// session clock.
+type Timeline interface {
+	// Next returns the next input that happened before deadline (ok), or
+	// ok=false once the deadline has been reached with no earlier input.
+	Next(ctx context.Context, deadline time.Duration) (ev hardware.Event, ok bool, err error)
+	// Now is the current session time.
+	Now() time.Duration
+}
+
+// A Recorder keeps what a session produces. The runner calls it from its
+// own goroutine; implementations must return quickly (queue, don't write),
+// since a slow disk must never delay a stimulus light.
+type Recorder interface {
+	Event(storage.Event)
+	Attempt(protocols.Attempt)
+}
+
+// A Session is one session to run.
+type Session struct {
+	Protocol *protocols.Session
+	Chamber  hardware.Chamber
+	// Timeline is where inputs and time come from; nil means real time on
+	// the chamber's Events.
+	Timeline Timeline
+	Recorder Recorder // nil: record nothing
+	// Progress, if set, is called after every step with the protocol, for
+	// live views; it runs on the runner's goroutine and must be quick.
+	Progress func(*protocols.Session)
+}
+
+// A Result is how a session ended.
+type Result struct {
+	Ended     bool          // false when a virtual run reached its horizon first
+	At        time.Duration // session time of the end (or of the horizon)
+	EndReason string
+	Err       error // the fault behind an aborted session
+	StartedAt time.Time
+	Summary   protocols.Summary
+}
+
+type runner struct {
+	s   Session
+	tl  Timeline
+	seq uint64
+	err error
+}
+
+// Run runs the session to its end. Cancelling ctx ends it with reason
+// "stopped"; a hardware fault ends it with reason "aborted" and the fault in
+// Result.Err. Every output is off when Run returns, on every path.
+func Run(ctx context.Context, s Session) (res Result, err error) {
+	r := &runner{s: s, tl: s.Timeline}
+	start, err := s.Chamber.Begin()
+	if err != nil {
+		return res, fmt.Errorf("begin session: %w", err)
+	}
+	res.StartedAt = start
+	defer func() {
+		if herr := s.Chamber.Halt(); herr != nil && err == nil && res.Err == nil {
+			res.Err = fmt.Errorf("halt: %w", herr)
+		}
+	}()
+	if r.tl == nil {
+		r.tl = newWallTimeline(s.Chamber, start)
+	}
+	p := s.Protocol
+	r.apply(p.Start())
+	r.attempts()
+	for r.err == nil {
+		if _, _, ended := p.Ended(); ended {
+			break
+		}
+		deadline, ok := p.Deadline()
+		if !ok {
+			deadline = Forever
+		}
+		ev, got, nerr := r.tl.Next(ctx, deadline)
+		switch {
+		case nerr != nil && isHorizon(nerr):
+			p.Expire(r.tl.Now())
+			res.At = r.tl.Now()
+			res.Summary = protocols.Score(p.Attempts(), p.MagazineEntries())
+			return res, nil
+		case nerr != nil && ctx.Err() != nil:
+			r.apply(p.Stop(max(r.tl.Now(), p.Now()), protocols.EndStopped))
+		case nerr != nil:
+			r.err = nerr
+		case got:
+			class, cmds := p.Input(ev)
+			r.record(storage.Event{At: ev.At, Input: ev.Input, Entry: ev.Entry, HWSeq: ev.Seq, Class: class, Attempt: r.owner(class)})
+			r.apply(cmds)
+		default:
+			r.apply(p.Expire(deadline))
+		}
+		r.attempts()
+		if s.Progress != nil {
+			s.Progress(p)
+		}
+	}
+	if r.err == nil {
+		r.err = p.Err()
+	}
+	if r.err != nil {
+		res.Err = r.err
+		r.apply(p.Stop(max(r.tl.Now(), p.Now()), protocols.EndAborted))
+		r.attempts()
+	}
+	res.At, res.EndReason, res.Ended = p.Ended()
+	res.Summary = protocols.Score(p.Attempts(), p.MagazineEntries())
+	return res, nil
+}
+
+// isHorizon reports whether a timeline stopped at a virtual run's horizon.
+func isHorizon(err error) bool {
+	var h interface{ Horizon() bool }
+	return errors.As(err, &h) && h.Horizon()
+}
+
+// owner is the attempt an input belongs to (R26): the current one for a
+// response or premature entry, the latest with an outcome for the rest.
+func (r *runner) owner(c protocols.Class) int {
+	switch c {
+	case protocols.ClassNone, protocols.ClassIgnored, protocols.ClassRelease:
+		return 0
+	}
+	as := r.s.Protocol.Attempts()
+	if c == protocols.ClassMagazine || c == protocols.ClassInitiation {
+		if len(as) == 0 {
+			return 0
+		}
+	}
+	if c == protocols.ClassCollection {
+		// The collection started the next attempt (or ended the session);
+		// it belongs to the correct trial it collects.
+		for i := len(as) - 1; i >= 0; i-- {
+			if as[i].Outcome == protocols.Correct {
+				return as[i].N
+			}
+		}
+	}
+	if len(as) == 0 {
+		return 0
+	}
+	return as[len(as)-1].N
+}
+
+// apply drives the chamber as the protocol commands and records each change
+// with the time it took effect.
+func (r *runner) apply(cmds []protocols.Command) {
+	for _, c := range cmds {
+		var at time.Duration
+		var err error
+		if c.Output == hardware.Pellet {
+			at, err = r.s.Chamber.Pulse(c.Output)
+		} else {
+			at, err = r.s.Chamber.Set(c.Output, c.On)
+		}
+		if err != nil {
+			if r.err == nil {
+				r.err = fmt.Errorf("%v %v: %w", c.Output, onOff(c.On), err)
+			}
+			return
+		}
+		r.record(storage.Event{At: at, Output: c.Output, On: c.On, Due: c.At})
+	}
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}
+
+func (r *runner) record(e storage.Event) {
+	if r.s.Recorder == nil {
+		return
+	}
+	r.seq++
+	e.Seq = r.seq
+	r.s.Recorder.Event(e)
+}
+
+func (r *runner) attempts() {
+	if r.s.Recorder == nil {
+		return
+	}
+	as := r.s.Protocol.Attempts()
+	for _, i := range r.s.Protocol.Changed() {
+		r.s.Recorder.Attempt(as[i])
+	}
+}

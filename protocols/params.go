@@ -1,0 +1,221 @@
+// Package protocols holds the five-choice serial reaction time task as pure
+// logic: parameters, the state machine that runs one session, and the scoring
+// of its attempts. Nothing here reads a clock, starts a goroutine or does I/O:
+// inputs arrive with their hardware times, timers are deadlines the caller
+// waits for, and output commands come back as values. That is what lets the
+// same code run a chamber in real time, a simulated study in virtual time,
+// and a recomputation of a session from its stored event log.
+//
+// Rule numbers (R1 ... R26) refer to the project's normative task
+// description, shared/spec/5csrtt.md.
+package protocols
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fivechoice/fivechoice/hardware"
+)
+
+// Duration is a time.Duration that reads and writes Go duration strings
+// ("500ms", "5s"), as the spec's parameter table writes them.
+type Duration time.Duration
+
+// MarshalText writes the duration as a Go duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// UnmarshalText reads a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("bad duration %q (write e.g. 500ms, 5s, 30m)", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Option values of the enumerated parameters (section 2 of the spec).
+const (
+	FromStimulusOffset = "stimulus_offset"
+	FromStimulusOnset  = "stimulus_onset"
+	InitiationMagazine = "magazine"
+	InitiationAuto     = "auto"
+	AtLimitStop        = "stop"
+	AtLimitFinishTrial = "finish_trial"
+	ScheduleBalanced   = "balanced"
+	ScheduleUniform    = "uniform"
+	HouseLightOff      = "off"
+	HouseLightOn       = "on"
+)
+
+// Params is the full parameter set of one session. Every field has the
+// default of the spec's section 2 (see Default); a session records the whole
+// set it ran with, so an analysis never depends on what the defaults were on
+// the day.
+type Params struct {
+	Holes                     int        `json:"holes"`
+	StimulusDuration          Duration   `json:"stimulus_duration"`
+	StimulusDurations         []Duration `json:"stimulus_durations,omitempty"`
+	ITI                       Duration   `json:"iti"`
+	ITIChoices                []Duration `json:"iti_choices,omitempty"`
+	LimitedHold               Duration   `json:"limited_hold"`
+	LimitedHoldFrom           string     `json:"limited_hold_from"`
+	Timeout                   Duration   `json:"timeout"`
+	TimeoutHouseLight         string     `json:"timeout_houselight"`
+	TimeoutRestartsOnResponse bool       `json:"timeout_restarts_on_response"`
+	PrematurePunished         bool       `json:"premature_punished"`
+	Initiation                string     `json:"initiation"`
+	FreePelletAtStart         bool       `json:"free_pellet_at_start"`
+	MaxTrials                 int        `json:"max_trials"`
+	MaxDuration               Duration   `json:"max_duration"`
+	AtTimeLimit               string     `json:"at_time_limit"`
+	LocationSchedule          string     `json:"location_schedule"`
+	Seed                      uint64     `json:"seed"`
+
+	// Scripted runs only (scenario files): fixed sequences instead of
+	// seeded draws. Targets are per scored trial (R15); ITISequence and
+	// SDSequence are per attempt (R16).
+	Targets     []int      `json:"targets,omitempty"`
+	ITISequence []Duration `json:"iti_sequence,omitempty"`
+	SDSequence  []Duration `json:"sd_sequence,omitempty"`
+}
+
+// Default returns the parameter set of the spec's section 2.
+func Default() Params {
+	return Params{
+		Holes:             5,
+		StimulusDuration:  Duration(500 * time.Millisecond),
+		ITI:               Duration(5 * time.Second),
+		LimitedHold:       Duration(5 * time.Second),
+		LimitedHoldFrom:   FromStimulusOffset,
+		Timeout:           Duration(5 * time.Second),
+		TimeoutHouseLight: HouseLightOff,
+		PrematurePunished: true,
+		Initiation:        InitiationMagazine,
+		FreePelletAtStart: true,
+		MaxTrials:         100,
+		MaxDuration:       Duration(30 * time.Minute),
+		AtTimeLimit:       AtLimitStop,
+		LocationSchedule:  ScheduleBalanced,
+	}
+}
+
+// Override decodes a JSON object of parameters over p: keys it names replace
+// p's values, the rest stay. Unknown keys are refused, naming the key, since
+// a misspelt parameter silently left at its default would spoil a session.
+func (p Params) Override(js []byte) (Params, error) {
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.DisallowUnknownFields()
+	out := p
+	// Slices are replaced, not merged, when named.
+	if err := dec.Decode(&out); err != nil {
+		return p, fmt.Errorf("protocol parameters: %w", cleanJSONError(err))
+	}
+	return out, nil
+}
+
+func cleanJSONError(err error) error {
+	var ute *json.UnmarshalTypeError
+	if errors.As(err, &ute) {
+		return fmt.Errorf("parameter %q: want %s, got JSON %s", ute.Field, ute.Type, ute.Value)
+	}
+	if s := err.Error(); strings.HasPrefix(s, "json: unknown field ") {
+		return fmt.Errorf("unknown parameter %s", strings.TrimPrefix(s, "json: unknown field "))
+	}
+	return err
+}
+
+// A ParamError names the parameter that is wrong, so a configuration error
+// points at the line to fix.
+type ParamError struct {
+	Param string
+	Msg   string
+}
+
+func (e *ParamError) Error() string { return fmt.Sprintf("parameter %s: %s", e.Param, e.Msg) }
+
+// Validate refuses a parameter set the task cannot run, naming the parameter.
+func (p Params) Validate() error {
+	var errs []error
+	bad := func(param, format string, a ...any) {
+		errs = append(errs, &ParamError{param, fmt.Sprintf(format, a...)})
+	}
+	positive := func(param string, d Duration) {
+		if d <= 0 {
+			bad(param, "must be positive, got %v", time.Duration(d))
+		}
+	}
+	if p.Holes < 3 || p.Holes > hardware.MaxHoles {
+		bad("holes", "must be 3 to %d, got %d", hardware.MaxHoles, p.Holes)
+	}
+	positive("stimulus_duration", p.StimulusDuration)
+	positive("iti", p.ITI)
+	positive("limited_hold", p.LimitedHold)
+	positive("timeout", p.Timeout)
+	positive("max_duration", p.MaxDuration)
+	choices := func(param string, list []Duration) {
+		if list != nil && len(list) == 0 {
+			bad(param, "must not be empty")
+		}
+		for i, d := range list {
+			positive(fmt.Sprintf("%s[%d]", param, i), d)
+		}
+	}
+	choices("iti_choices", p.ITIChoices)
+	choices("stimulus_durations", p.StimulusDurations)
+	if p.MaxTrials < 1 {
+		bad("max_trials", "must be at least 1, got %d", p.MaxTrials)
+	}
+	oneOf := func(param, v string, allowed ...string) {
+		if !slices.Contains(allowed, v) {
+			bad(param, "must be one of %s, got %q", strings.Join(allowed, ", "), v)
+		}
+	}
+	oneOf("limited_hold_from", p.LimitedHoldFrom, FromStimulusOffset, FromStimulusOnset)
+	oneOf("timeout_houselight", p.TimeoutHouseLight, HouseLightOff, HouseLightOn)
+	oneOf("initiation", p.Initiation, InitiationMagazine, InitiationAuto)
+	oneOf("at_time_limit", p.AtTimeLimit, AtLimitStop, AtLimitFinishTrial)
+	oneOf("location_schedule", p.LocationSchedule, ScheduleBalanced, ScheduleUniform)
+	if p.Targets != nil && len(p.Targets) == 0 {
+		bad("targets", "must not be empty")
+	}
+	for i, t := range p.Targets {
+		if t < 1 || t > p.Holes {
+			bad(fmt.Sprintf("targets[%d]", i), "hole %d does not exist (holes: %d)", t, p.Holes)
+		}
+	}
+	sequence := func(param string, seq []Duration, choicesParam string, allowed []Duration) {
+		if seq == nil {
+			return
+		}
+		if len(seq) == 0 {
+			bad(param, "must not be empty")
+		}
+		if allowed == nil {
+			bad(param, "needs %s (a sequence of variable values)", choicesParam)
+			return
+		}
+		for i, d := range seq {
+			if !slices.Contains(allowed, d) {
+				bad(fmt.Sprintf("%s[%d]", param, i), "%v is not one of %s", time.Duration(d), choicesParam)
+			}
+		}
+	}
+	sequence("iti_sequence", p.ITISequence, "iti_choices", p.ITIChoices)
+	sequence("sd_sequence", p.SDSequence, "stimulus_durations", p.StimulusDurations)
+	return errors.Join(errs...)
+}
+
+// JSON returns the parameter set as stored with a session.
+func (p Params) JSON() []byte {
+	b, err := json.Marshal(p)
+	if err != nil {
+		panic(err) // Params holds only plain values; this cannot fail.
+	}
+	return b
+}

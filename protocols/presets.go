@@ -1,0 +1,67 @@
+package protocols
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// A Preset is a built-in parameter set by name: the training stages and
+// test-day challenges of the spec's section 8.
+type Preset struct {
+	Name        string
+	Description string
+	Params      Params
+	// Advance is the criterion for moving on to the next stage, which must
+	// hold on two consecutive sessions; empty for test-day sets.
+	Advance string
+}
+
+func stage(sd, iti, lh time.Duration) Params {
+	p := Default()
+	p.StimulusDuration, p.ITI, p.LimitedHold = Duration(sd), Duration(iti), Duration(lh)
+	return p
+}
+
+func presets() []Preset {
+	s := time.Second
+	ms := time.Millisecond
+	longITI := stage(500*ms, 7*s, 5*s)
+	variable := stage(500*ms, 5*s, 5*s)
+	variable.ITIChoices = []Duration{Duration(7 * s), Duration(9 * s), Duration(11 * s), Duration(13 * s)}
+	return []Preset{
+		{"stage1", "training stage 1: SD 30s, ITI 2s, LH 30s", stage(30*s, 2*s, 30*s), "at least 30 correct"},
+		{"stage2", "training stage 2: SD 20s, ITI 2s, LH 20s", stage(20*s, 2*s, 20*s), "at least 30 correct"},
+		{"stage3", "training stage 3: SD 10s, ITI 5s, LH 10s", stage(10*s, 5*s, 10*s), "at least 50 correct"},
+		{"stage4", "training stage 4: SD 5s, ITI 5s, LH 5s", stage(5*s, 5*s, 5*s), "at least 50 correct"},
+		{"stage5", "training stage 5: SD 2.5s, ITI 5s, LH 5s", stage(2500*ms, 5*s, 5*s), "at least 50 correct, accuracy above 80%"},
+		{"stage6", "training stage 6: SD 1.25s, ITI 5s, LH 5s", stage(1250*ms, 5*s, 5*s), "at least 50 correct, accuracy above 80%, omissions below 20%"},
+		{"stage7", "training stage 7: SD 1s, ITI 5s, LH 5s", stage(1*s, 5*s, 5*s), "at least 50 correct, accuracy above 80%, omissions below 20%"},
+		{"baseline", "baseline: SD 0.5s, ITI 5s, LH 5s", stage(500*ms, 5*s, 5*s), "stable: accuracy above 80%, omissions below 20%"},
+		{"long_iti", "challenge: baseline with a 7s ITI (raises premature responding)", longITI, ""},
+		{"variable_iti", "challenge: baseline with ITI drawn from 7, 9, 11, 13 s", variable, ""},
+		{"short_sd", "challenge: baseline with a 250ms stimulus (taxes attention)", stage(250*ms, 5*s, 5*s), ""},
+	}
+}
+
+// Presets lists the built-in parameter sets in training order.
+func Presets() []Preset { return presets() }
+
+// PresetNames lists the names Lookup accepts.
+func PresetNames() []string {
+	var names []string
+	for _, p := range presets() {
+		names = append(names, p.Name)
+	}
+	return names
+}
+
+// Lookup returns the built-in parameter set of that name.
+func Lookup(name string) (Params, error) {
+	i := slices.IndexFunc(presets(), func(p Preset) bool { return p.Name == name })
+	if i < 0 {
+		return Params{}, fmt.Errorf("unknown protocol %q (built in: %s)", name, strings.Join(PresetNames(), ", "))
+	}
+	return presets()[i].Params, nil
+}

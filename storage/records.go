@@ -1,0 +1,64 @@
+package storage
+
+import (
+	"time"
+
+	"github.com/fivechoice/fivechoice/hardware"
+	"github.com/fivechoice/fivechoice/protocols"
+)
+
+// Session statuses.
+const (
+	StatusRunning     = "running"
+	StatusEnded       = "ended"
+	StatusInterrupted = "interrupted" // found running after a crash
+)
+
+// A Session is one session's provenance and end: everything needed to know
+// what ran, on what, with which parameters, and how it ended.
+type Session struct {
+	ID        string // globally unique (UUIDv7), so databases from several hosts merge
+	Subject   string
+	Condition string
+	Chamber   string
+	Backend   string // gpio, serial or sim
+	Protocol  string // preset name the parameters came from
+	Params    protocols.Params
+	Seed      uint64
+	Version   string // software version
+	Host      string
+	StartedAt time.Time // wall clock of session time zero
+	Status    string
+	EndedAt   time.Time     // wall clock of the end, zero while running
+	Ended     time.Duration // session time of the end
+	EndReason string
+	Error     string // the fault, for aborted sessions
+	// MagazineEntries is R17's count; kept with the session since entries
+	// before attempt 1 belong to no attempt.
+	MagazineEntries int
+}
+
+// An Event is one raw input or output event of a session, in the order the
+// runner processed it. Seq numbers a session's events from 1 with no gaps,
+// so a gap in a stored session shows lost data.
+type Event struct {
+	Seq uint64
+	// At is the hardware time (session time): the edge's timestamp for an
+	// input, the time the output took effect for an output.
+	At time.Duration
+
+	// Inputs.
+	Input   hardware.Input // zero for an output
+	Entry   bool
+	HWSeq   uint64          // the backend's own sequence number
+	Class   protocols.Class // what the protocol made of it
+	Attempt int             // the attempt it belongs to, 0 for none
+
+	// Outputs.
+	Output hardware.Output // zero for an input
+	On     bool
+	Due    time.Duration // the time the protocol asked for: At − Due is the lateness
+}
+
+// IsInput reports whether the event is an input edge.
+func (e Event) IsInput() bool { return e.Input != 0 }
