@@ -87,9 +87,16 @@ func Run(ctx context.Context, s Session) (res Result, err error) {
 		r.tl = newWallTimeline(s.Chamber, start)
 	}
 	p := s.Protocol
+	health, _ := s.Recorder.(interface{ Err() error })
 	r.apply(p.Start())
 	r.attempts()
 	for r.err == nil {
+		if health != nil {
+			if err := health.Err(); err != nil { // the record is no longer complete
+				r.err = fmt.Errorf("recording: %w", err)
+				break
+			}
+		}
 		if _, _, ended := p.Ended(); ended {
 			break
 		}

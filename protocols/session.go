@@ -499,3 +499,13 @@ func (s *Session) set(o hardware.Output, on bool) {
 func (s *Session) pellet() {
 	s.cmds = append(s.cmds, Command{At: s.now, Output: hardware.Pellet, On: true})
 }
+
+// ParseClass reads the names Class.String gives.
+func ParseClass(s string) (Class, error) {
+	for i, n := range classNames {
+		if n == s {
+			return Class(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown input class %q", s)
+}

@@ -43,6 +43,9 @@ type Rat struct {
 	sch     Scheduler
 	busy    [hardware.Magazine + 1]time.Duration // a beam is held until then
 	plan    ActionID                             // a planned premature poke
+	planIn  hardware.Input                       // its hole
+	planWas time.Duration                        // that hole's busy time before the plan
+	planAt  time.Duration                        // when it is due
 	planned bool
 	magOn   bool
 	houseOn bool
@@ -92,7 +95,7 @@ func (r *Rat) Observe(t time.Duration, o hardware.Output, on bool) {
 			r.waitITI(t)
 		}
 		if !on {
-			r.cancelPlan()
+			r.cancelPlan(t)
 		}
 	}
 }
@@ -100,7 +103,7 @@ func (r *Rat) Observe(t time.Duration, o hardware.Output, on bool) {
 // waitITI plans a premature poke from a hazard that grows linearly through
 // the ITI: H(t) = k t²/2 with k = Impulsivity/5s, sampled by inversion.
 func (r *Rat) waitITI(t time.Duration) {
-	r.cancelPlan()
+	r.cancelPlan(t)
 	if r.p.Impulsivity <= 0 {
 		return
 	}
@@ -110,22 +113,27 @@ func (r *Rat) waitITI(t time.Duration) {
 		return
 	}
 	at := t + time.Duration(wait*float64(time.Second))
-	r.plan = r.visit(at, hardware.Hole(1+r.rng.IntN(r.holes)))
+	r.planIn = hardware.Hole(1 + r.rng.IntN(r.holes))
+	r.planWas = r.busy[r.planIn]
+	r.planAt = at
+	r.plan = r.visit(at, r.planIn)
 	r.planned = true
 }
 
-func (r *Rat) cancelPlan() {
-	if r.planned {
+// cancelPlan withdraws a planned premature poke that has not happened by t.
+func (r *Rat) cancelPlan(t time.Duration) {
+	if r.planned && r.planAt >= t {
 		r.sch.Cancel(r.plan)
 		r.sch.Cancel(r.plan + 1) // its release
-		r.planned = false
+		r.busy[r.planIn] = r.planWas
 	}
+	r.planned = false
 }
 
 // respond decides what to do about a stimulus in hole: detect it and poke
 // there, poke elsewhere, or do nothing (an omission).
 func (r *Rat) respond(t time.Duration, hole int) {
-	r.cancelPlan()
+	r.cancelPlan(t)
 	if r.rng.Float64() >= r.p.Motivation {
 		return
 	}

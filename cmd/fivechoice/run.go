@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"text/tabwriter"
+	"time"
+
+	"github.com/fivechoice/fivechoice/controller"
+	"github.com/fivechoice/fivechoice/hardware/sim"
+	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/storage"
+)
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run", "run --db FILE --subject ID [--condition ID] [--protocol NAME] [--chamber sim] [--seed N] [--realtime] [--params JSON]", stderr)
+	db := fs.String("db", "fivechoice.db", "SQLite database `file` (created if missing)")
+	subject := fs.String("subject", "", "subject `id` (recorded on first use)")
+	condition := fs.String("condition", "baseline", "dose condition `id` (see the conditions table: baseline, vehicle, atx-0.1 ...)")
+	protocol := fs.String("protocol", "baseline", "built-in parameter set (see 'fivechoice protocols')")
+	chamber := fs.String("chamber", "sim", "chamber: only 'sim' (a simulated chamber with a virtual rat) from the command line")
+	seedFlag := fs.Int64("seed", -1, "seed of every random draw (default: a fresh random seed, recorded)")
+	realtime := fs.Bool("realtime", false, "run on the wall clock instead of virtual time")
+	paramsJSON := fs.String("params", "", "parameter overrides as a JSON object, e.g. '{\"iti\":\"7s\"}'")
+	if err := parse(fs, args, false); err != nil {
+		return err
+	}
+	if *subject == "" {
+		return errors.New("--subject is required")
+	}
+	if *chamber != "sim" {
+		return fmt.Errorf("--chamber %q: the run command drives simulated chambers only; real chambers run under 'fivechoice serve'", *chamber)
+	}
+	params, err := protocols.Lookup(*protocol)
+	if err != nil {
+		return fmt.Errorf("--protocol: %w", err)
+	}
+	if *paramsJSON != "" {
+		if params, err = params.Override([]byte(*paramsJSON)); err != nil {
+			return fmt.Errorf("--params: %w", err)
+		}
+	}
+	params.Seed = uint64(*seedFlag)
+	if *seedFlag < 0 {
+		params.Seed = newSeed()
+	}
+	if err := params.Validate(); err != nil {
+		return err
+	}
+
+	d, err := storage.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := d.Condition(ctx, *condition); err != nil {
+		return fmt.Errorf("--condition: %w (add it with 'fivechoice condition add')", err)
+	}
+	if err := d.EnsureSubject(ctx, *subject); err != nil {
+		return err
+	}
+	w, err := d.NewWriter()
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+
+	rat := sim.NewRat(sim.DefaultRat(), params.Holes, params.Seed)
+	s := controller.Session{}
+	if *realtime {
+		s.Chamber = sim.NewRealtime(rat)
+	} else {
+		ch := sim.NewVirtual(rat)
+		s.Chamber, s.Timeline = ch, ch
+	}
+	plan := controller.Plan{Subject: *subject, Condition: *condition, Chamber: *chamber, Backend: controller.BackendSim,
+		Protocol: *protocol, Params: params, Version: version}
+	rec, err := controller.RunRecorded(ctx, w, plan, s)
+	if err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	sum, err := d.Summary(ctx, rec.ID)
+	if err != nil {
+		return err
+	}
+	printSession(stdout, rec, plan, sum, *db)
+	if rec.Result.Err != nil {
+		return fmt.Errorf("session %s aborted: %w", rec.ID, rec.Result.Err)
+	}
+	return nil
+}
+
+// newSeed draws a seed that fits SQLite's signed 64-bit integers.
+func newSeed() uint64 {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return uint64(time.Now().UnixNano()) & math.MaxInt64
+	}
+	return binary.LittleEndian.Uint64(b[:]) & math.MaxInt64
+}
+
+func printSession(w io.Writer, rec controller.Recorded, plan controller.Plan, sum protocols.Summary, db string) {
+	r := rec.Result
+	fmt.Fprintf(w, "session %s\n", rec.ID)
+	fmt.Fprintf(w, "  subject %s, condition %s, protocol %s, seed %d\n", plan.Subject, plan.Condition, plan.Protocol, plan.Params.Seed)
+	fmt.Fprintf(w, "  ended after %v: %s\n", r.At.Round(time.Millisecond), r.EndReason)
+	if r.Err != nil {
+		fmt.Fprintf(w, "  fault: %v\n", r.Err)
+	}
+	fmt.Fprintf(w, "  stored in %s\n\n", db)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	c, m := sum.Counters, sum.Measures
+	rows := []struct {
+		name  string
+		value string
+	}{
+		{"trials scored", fmt.Sprint(c.TrialsScored)},
+		{"attempts", fmt.Sprint(c.Attempts)},
+		{"correct", fmt.Sprint(c.Correct)},
+		{"incorrect", fmt.Sprint(c.Incorrect)},
+		{"omissions", fmt.Sprint(c.Omissions)},
+		{"premature", fmt.Sprint(c.Premature)},
+		{"perseverative", fmt.Sprint(c.Perseverative)},
+		{"time-out responses", fmt.Sprint(c.TimeoutResponses)},
+		{"magazine entries", fmt.Sprint(c.MagazineEntries)},
+		{"accuracy %", fmtOpt(m.AccuracyPct, "%.1f")},
+		{"omissions %", fmtOpt(m.OmissionsPct, "%.1f")},
+		{"correct %", fmtOpt(m.CorrectPct, "%.1f")},
+		{"premature %", fmtOpt(m.PrematurePct, "%.1f")},
+		{"correct latency ms (mean / median)", fmtOpt(m.CorrectLatencyMeanMs, "%.0f") + " / " + fmtOpt(m.CorrectLatencyMedianMs, "%.0f")},
+		{"incorrect latency ms (mean / median)", fmtOpt(m.IncorrectLatencyMeanMs, "%.0f") + " / " + fmtOpt(m.IncorrectLatencyMedianMs, "%.0f")},
+		{"reward latency ms (mean / median)", fmtOpt(m.RewardLatencyMeanMs, "%.0f") + " / " + fmtOpt(m.RewardLatencyMedianMs, "%.0f")},
+		{"premature latency ms (mean / median)", fmtOpt(m.PrematureLatencyMeanMs, "%.0f") + " / " + fmtOpt(m.PrematureLatencyMedianMs, "%.0f")},
+	}
+	for _, row := range rows {
+		fmt.Fprintf(tw, "  %s\t%s\n", row.name, row.value)
+	}
+	tw.Flush()
+}
+
+func fmtOpt(v *float64, format string) string {
+	if v == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf(format, *v)
+}
+
+func cmdProtocols(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("protocols", "protocols [--json]", stderr)
+	asJSON := fs.Bool("json", false, "print every parameter of every set as JSON")
+	if err := parse(fs, args, false); err != nil {
+		return err
+	}
+	for _, p := range protocols.Presets() {
+		if *asJSON {
+			fmt.Fprintf(stdout, "%s %s\n", p.Name, p.Params.JSON())
+			continue
+		}
+		adv := ""
+		if p.Advance != "" {
+			adv = "; advance: " + p.Advance
+		}
+		fmt.Fprintf(stdout, "%-13s %s%s\n", p.Name, p.Description, adv)
+	}
+	return nil
+}
+
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return errors.New("not yet")
+}

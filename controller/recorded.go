@@ -1,0 +1,84 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/storage"
+)
+
+// A Plan is what a recorded session is: who, under which condition, on
+// which chamber, with which parameters.
+type Plan struct {
+	ID        string // empty: a new UUIDv7
+	Subject   string
+	Condition string
+	Chamber   string
+	Backend   string
+	Protocol  string // the preset the parameters came from
+	Params    protocols.Params
+	Version   string
+	// StartedAt is the wall-clock time of session time zero for a session
+	// on virtual time (a simulated study day); real-time sessions use the
+	// chamber's own.
+	StartedAt time.Time
+}
+
+// A Recorded session: its id and how it ended.
+type Recorded struct {
+	ID     string
+	Result Result
+}
+
+// RunRecorded runs a session and records it through w: the session row
+// (durable before the first event), every event and attempt as it happens,
+// and the end (durable before it returns).
+func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Session) (Recorded, error) {
+	p, err := protocols.NewSession(plan.Params)
+	if err != nil {
+		return Recorded{}, err
+	}
+	host, _ := os.Hostname()
+	started := plan.StartedAt
+	if started.IsZero() {
+		started = time.Now()
+	}
+	log, err := w.BeginSession(storage.Session{
+		ID: plan.ID, Subject: plan.Subject, Condition: plan.Condition, Chamber: plan.Chamber, Backend: plan.Backend,
+		Protocol: plan.Protocol, Params: plan.Params, Seed: plan.Params.Seed, Version: plan.Version, Host: host,
+		StartedAt: started,
+	})
+	if err != nil {
+		return Recorded{}, err
+	}
+	s.Protocol, s.Recorder = p, log
+	res, err := Run(ctx, s)
+	if err != nil {
+		// The session never began on the chamber; record that it did not run.
+		_ = log.End(0, protocols.EndAborted, time.Now(), err)
+		return Recorded{ID: log.ID()}, err
+	}
+	wallStart := res.StartedAt
+	if wallStart.IsZero() {
+		wallStart = started
+	}
+	if !res.Ended { // a horizon stop: the caller decided the run is over
+		res.EndReason, res.Ended = protocols.EndStopped, true
+	}
+	if err := log.End(res.At, res.EndReason, wallStart.Add(res.At), res.Err); err != nil {
+		return Recorded{ID: log.ID(), Result: res}, fmt.Errorf("record end: %w", err)
+	}
+	return Recorded{ID: log.ID(), Result: res}, nil
+}
+
+// Chamber backends by name, as recorded with each session.
+const (
+	BackendSim    = "sim"
+	BackendGPIO   = "gpio"
+	BackendSerial = "serial"
+)
+
+var _ Recorder = (*storage.SessionLog)(nil)

@@ -1,0 +1,238 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fivechoice/fivechoice/hardware"
+	"github.com/fivechoice/fivechoice/protocols"
+)
+
+const sessionColumns = `id, subject_id, condition_id, chamber, backend, protocol, params, seed, software_version, host,
+	started_at, status, COALESCE(ended_at, ''), COALESCE(ended_ns, 0), COALESCE(end_reason, ''), COALESCE(error, '')`
+
+func scanSession(sc interface{ Scan(...any) error }) (Session, error) {
+	var s Session
+	var params, started, ended string
+	var seed, endedNs int64
+	err := sc.Scan(&s.ID, &s.Subject, &s.Condition, &s.Chamber, &s.Backend, &s.Protocol, &params, &seed, &s.Version, &s.Host,
+		&started, &s.Status, &ended, &endedNs, &s.EndReason, &s.Error)
+	if err != nil {
+		return s, err
+	}
+	s.Seed = uint64(seed)
+	s.Ended = time.Duration(endedNs)
+	s.StartedAt, _ = time.Parse(time.RFC3339Nano, started)
+	if ended != "" {
+		s.EndedAt, _ = time.Parse(time.RFC3339Nano, ended)
+	}
+	if err := json.Unmarshal([]byte(params), &s.Params); err != nil {
+		return s, fmt.Errorf("session %s params: %w", s.ID, err)
+	}
+	return s, nil
+}
+
+// Session returns one session's record.
+func (d *DB) Session(ctx context.Context, id string) (Session, error) {
+	s, err := scanSession(d.db.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
+	if err == sql.ErrNoRows {
+		return s, fmt.Errorf("session %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return s, fmt.Errorf("session %s: %w", id, err)
+	}
+	return s, nil
+}
+
+// A Filter selects sessions; zero fields select everything.
+type Filter struct {
+	Subject   string
+	Condition string
+	Chamber   string
+	Status    string
+	From, To  time.Time // started in [From, To)
+	Limit     int
+}
+
+// Sessions lists sessions matching f, oldest first.
+func (d *DB) Sessions(ctx context.Context, f Filter) ([]Session, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
+	if f.Subject != "" {
+		add("subject_id = ?", f.Subject)
+	}
+	if f.Condition != "" {
+		add("condition_id = ?", f.Condition)
+	}
+	if f.Chamber != "" {
+		add("chamber = ?", f.Chamber)
+	}
+	if f.Status != "" {
+		add("status = ?", f.Status)
+	}
+	if !f.From.IsZero() {
+		add("started_at >= ?", f.From.UTC().Format(time.RFC3339Nano))
+	}
+	if !f.To.IsZero() {
+		add("started_at < ?", f.To.UTC().Format(time.RFC3339Nano))
+	}
+	q := `SELECT ` + sessionColumns + ` FROM sessions`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY started_at, id"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := d.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sessions: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func optNs(v sql.NullInt64) time.Duration {
+	if !v.Valid {
+		return protocols.None
+	}
+	return time.Duration(v.Int64)
+}
+
+// Attempts returns a session's attempts in order.
+func (d *DB) Attempts(ctx context.Context, session string) ([]protocols.Attempt, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT n, outcome, target, iti_ns, sd_ns, iti_start_ns, onset_ns, COALESCE(response_hole, 0), response_ns,
+		collection_ns, first_premature_ns, premature, perseverative, timeout_responses FROM attempts WHERE session_id = ? ORDER BY n`, session)
+	if err != nil {
+		return nil, fmt.Errorf("attempts of %s: %w", session, err)
+	}
+	defer rows.Close()
+	var out []protocols.Attempt
+	for rows.Next() {
+		var a protocols.Attempt
+		var outcome string
+		var iti, sd, start int64
+		var onset, resp, coll, prem sql.NullInt64
+		if err := rows.Scan(&a.N, &outcome, &a.Target, &iti, &sd, &start, &onset, &a.ResponseHole, &resp, &coll, &prem,
+			&a.Premature, &a.Perseverative, &a.TimeoutResponses); err != nil {
+			return nil, fmt.Errorf("attempts of %s: %w", session, err)
+		}
+		if a.Outcome, err = protocols.ParseOutcome(outcome); err != nil {
+			return nil, fmt.Errorf("attempts of %s: %w", session, err)
+		}
+		a.ITI, a.SD, a.ITIStart = time.Duration(iti), time.Duration(sd), time.Duration(start)
+		a.Onset, a.Response, a.Collection, a.FirstPremature = optNs(onset), optNs(resp), optNs(coll), optNs(prem)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Events returns a session's raw events in order.
+func (d *DB) Events(ctx context.Context, session string) ([]Event, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT seq, t_ns, kind, channel, value, COALESCE(hw_seq, 0), COALESCE(class, ''), COALESCE(attempt, 0), COALESCE(due_ns, 0)
+		FROM events WHERE session_id = ? ORDER BY seq`, session)
+	if err != nil {
+		return nil, fmt.Errorf("events of %s: %w", session, err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var seq, t, hw, due int64
+		var kind, channel, class string
+		var value int
+		if err := rows.Scan(&seq, &t, &kind, &channel, &value, &hw, &class, &e.Attempt, &due); err != nil {
+			return nil, fmt.Errorf("events of %s: %w", session, err)
+		}
+		e.Seq, e.At, e.HWSeq, e.Due = uint64(seq), time.Duration(t), uint64(hw), time.Duration(due)
+		if kind == "input" {
+			if e.Input, err = hardware.ParseInput(channel); err == nil {
+				e.Class, err = protocols.ParseClass(class)
+			}
+			e.Entry = value == 1
+		} else {
+			e.Output, err = hardware.ParseOutput(channel)
+			e.On = value == 1
+		}
+		if err != nil {
+			return nil, fmt.Errorf("events of %s, seq %d: %w", session, seq, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Summary returns a session's counters and measures as the database's
+// session_measures view computes them (rules R24-R26).
+func (d *DB) Summary(ctx context.Context, session string) (protocols.Summary, error) {
+	var s protocols.Summary
+	c, m := &s.Counters, &s.Measures
+	err := d.db.QueryRowContext(ctx, `SELECT correct, incorrect, omissions, premature, perseverative, timeout_responses, magazine_entries, trials_scored, attempts,
+		accuracy_pct, omissions_pct, correct_pct, premature_pct,
+		correct_latency_mean_ms, correct_latency_median_ms, incorrect_latency_mean_ms, incorrect_latency_median_ms,
+		reward_latency_mean_ms, reward_latency_median_ms, premature_latency_mean_ms, premature_latency_median_ms
+		FROM session_measures WHERE session_id = ?`, session).Scan(
+		&c.Correct, &c.Incorrect, &c.Omissions, &c.Premature, &c.Perseverative, &c.TimeoutResponses, &c.MagazineEntries, &c.TrialsScored, &c.Attempts,
+		&m.AccuracyPct, &m.OmissionsPct, &m.CorrectPct, &m.PrematurePct,
+		&m.CorrectLatencyMeanMs, &m.CorrectLatencyMedianMs, &m.IncorrectLatencyMeanMs, &m.IncorrectLatencyMedianMs,
+		&m.RewardLatencyMeanMs, &m.RewardLatencyMedianMs, &m.PrematureLatencyMeanMs, &m.PrematureLatencyMedianMs)
+	if err == sql.ErrNoRows {
+		return s, fmt.Errorf("session %s: %w", session, ErrNotFound)
+	}
+	if err != nil {
+		return s, fmt.Errorf("measures of %s: %w", session, err)
+	}
+	return s, nil
+}
+
+// RecoverInterrupted marks sessions left running by a crash (kill -9, power
+// loss) as interrupted, and their attempts without an outcome as
+// unfinished. Everything they recorded up to the last commit stays. Only the
+// process that runs sessions calls it, at start-up, before starting any.
+func (d *DB) RecoverInterrupted(ctx context.Context) ([]string, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("recover: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM sessions WHERE status = 'running'`)
+	if err != nil {
+		return nil, fmt.Errorf("recover: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("recover: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = 'interrupted', end_reason = 'interrupted', ended_at = ?,
+			ended_ns = (SELECT MAX(t_ns) FROM events WHERE session_id = ?),
+			error = 'the controller stopped while the session was running (crash or power loss); data up to the last commit is kept'
+			WHERE id = ?`, now, id, id); err != nil {
+			return nil, fmt.Errorf("recover %s: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE attempts SET outcome = 'unfinished' WHERE session_id = ? AND outcome = 'pending'`, id); err != nil {
+			return nil, fmt.Errorf("recover %s: %w", id, err)
+		}
+	}
+	return ids, tx.Commit()
+}
