@@ -54,17 +54,17 @@ type Class uint8
 
 // Classes of input events.
 const (
-	ClassNone          Class = iota // recorded only: a hole entry in start (R26)
-	ClassRelease                    // a beam restored: never scored (R3)
-	ClassIgnored                    // not processed: after the end, a held beam, a hole not in use
-	ClassInitiation                 // magazine entry starting an attempt (R5)
-	ClassMagazine                   // magazine entry with no consequence (R17)
-	ClassCollection                 // reward collection (R11)
-	ClassPremature                  // hole entry in the ITI (R7)
-	ClassCorrect                    // first entry in the window, target hole (R9)
-	ClassIncorrect                  // first entry in the window, other hole (R9)
-	ClassPerseverative              // hole entry awaiting collection or initiation
-	ClassTimeoutResponse            // hole entry in the time-out (R13)
+	ClassNone            Class = iota // recorded only: a hole entry in start (R26)
+	ClassRelease                      // a beam restored: never scored (R3)
+	ClassIgnored                      // not processed: after the end, a held beam, a hole not in use
+	ClassInitiation                   // magazine entry starting an attempt (R5)
+	ClassMagazine                     // magazine entry with no consequence (R17)
+	ClassCollection                   // reward collection (R11)
+	ClassPremature                    // hole entry in the ITI (R7)
+	ClassCorrect                      // first entry in the window, target hole (R9)
+	ClassIncorrect                    // first entry in the window, other hole (R9)
+	ClassPerseverative                // hole entry awaiting collection or initiation
+	ClassTimeoutResponse              // hole entry in the time-out (R13)
 )
 
 var classNames = [...]string{"none", "release", "ignored", "initiation", "magazine", "collection", "premature", "correct", "incorrect", "perseverative", "timeout_response"}

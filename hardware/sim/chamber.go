@@ -31,7 +31,7 @@ var ErrHorizon error = horizonError{}
 
 type horizonError struct{}
 
-func (horizonError) Error() string  { return "sim: run horizon reached" }
+func (horizonError) Error() string { return "sim: run horizon reached" }
 func (horizonError) Horizon() bool { return true }
 
 // ErrClosed is the error of a chamber that was closed.
