@@ -25,6 +25,11 @@ type Plan struct {
 	// on virtual time (a simulated study day); real-time sessions use the
 	// chamber's own.
 	StartedAt time.Time
+	// Batch marks one of a batch of simulated sessions run back to back:
+	// its end is queued instead of waited for, so that consecutive sessions
+	// share commits. Whoever runs the batch flushes the writer before
+	// reading results.
+	Batch bool
 }
 
 // A Recorded session: its id and how it ended.
@@ -68,7 +73,11 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Session) (
 	if !res.Ended { // a horizon stop: the caller decided the run is over
 		res.EndReason, res.Ended = protocols.EndStopped, true
 	}
-	if err := log.End(res.At, res.EndReason, wallStart.Add(res.At), res.Err); err != nil {
+	end := log.End
+	if plan.Batch {
+		end = log.EndQueued
+	}
+	if err := end(res.At, res.EndReason, wallStart.Add(res.At), res.Err); err != nil {
 		return Recorded{ID: log.ID(), Result: res}, fmt.Errorf("record end: %w", err)
 	}
 	return Recorded{ID: log.ID(), Result: res}, nil

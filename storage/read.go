@@ -115,7 +115,7 @@ func optNs(v sql.NullInt64) time.Duration {
 // Attempts returns a session's attempts in order.
 func (d *DB) Attempts(ctx context.Context, session string) ([]protocols.Attempt, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT n, outcome, target, iti_ns, sd_ns, iti_start_ns, onset_ns, COALESCE(response_hole, 0), response_ns,
-		collection_ns, first_premature_ns, premature, perseverative, timeout_responses FROM attempts WHERE session_id = ? ORDER BY n`, session)
+		collection_ns, first_premature_ns, premature, perseverative, timeout_responses FROM attempts WHERE session = (SELECT key FROM sessions WHERE id = ?) ORDER BY n`, session)
 	if err != nil {
 		return nil, fmt.Errorf("attempts of %s: %w", session, err)
 	}
@@ -143,7 +143,7 @@ func (d *DB) Attempts(ctx context.Context, session string) ([]protocols.Attempt,
 // Events returns a session's raw events in order.
 func (d *DB) Events(ctx context.Context, session string) ([]Event, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT seq, t_ns, kind, channel, value, COALESCE(hw_seq, 0), COALESCE(class, ''), COALESCE(attempt, 0), COALESCE(due_ns, 0)
-		FROM events WHERE session_id = ? ORDER BY seq`, session)
+		FROM events WHERE session = (SELECT key FROM sessions WHERE id = ?) ORDER BY seq`, session)
 	if err != nil {
 		return nil, fmt.Errorf("events of %s: %w", session, err)
 	}
@@ -225,12 +225,12 @@ func (d *DB) RecoverInterrupted(ctx context.Context) ([]string, error) {
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	for _, id := range ids {
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = 'interrupted', end_reason = 'interrupted', ended_at = ?,
-			ended_ns = (SELECT MAX(t_ns) FROM events WHERE session_id = ?),
+			ended_ns = (SELECT MAX(t_ns) FROM events WHERE session = sessions.key),
 			error = 'the controller stopped while the session was running (crash or power loss); data up to the last commit is kept'
-			WHERE id = ?`, now, id, id); err != nil {
+			WHERE id = ?`, now, id); err != nil {
 			return nil, fmt.Errorf("recover %s: %w", id, err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE attempts SET outcome = 'unfinished' WHERE session_id = ? AND outcome = 'pending'`, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE attempts SET outcome = 'unfinished' WHERE session = (SELECT key FROM sessions WHERE id = ?) AND outcome = 'pending'`, id); err != nil {
 			return nil, fmt.Errorf("recover %s: %w", id, err)
 		}
 	}

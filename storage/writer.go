@@ -3,14 +3,17 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/mattn/go-sqlite3"
 
 	"github.com/fivechoice/fivechoice/protocols"
 )
@@ -37,12 +40,18 @@ const (
 )
 
 type op struct {
-	kind    opKind
-	session string
-	ev      Event
-	att     protocols.Attempt
-	sess    *Session
-	reply   chan error
+	kind  opKind
+	key   int64 // the session's row key
+	ev    Event
+	att   protocols.Attempt
+	sess  *Session
+	reply chan result
+}
+
+// result answers a write that someone waits for.
+type result struct {
+	key int64
+	err error
 }
 
 // WriterOption configures a Writer.
@@ -65,8 +74,13 @@ func WithCommitObserver(f func(d time.Duration, writes int)) WriterOption {
 
 // A Writer is the database's single writer. Sessions queue their events and
 // attempts on it without waiting; it commits them in batches, at most one
-// commit interval after they were queued. Beginning and ending a session
-// wait for a durable commit.
+// commit interval after they were queued. Ending a session waits for a
+// durable commit.
+//
+// The writer talks to SQLite through the driver connection itself rather
+// than database/sql: a 100-trial session is about ten thousand bound values,
+// and the generic argument conversion per value was most of the cost of
+// storing a session.
 type Writer struct {
 	db       *sql.DB
 	log      *slog.Logger
@@ -74,17 +88,19 @@ type Writer struct {
 	queue    int
 	observe  func(time.Duration, int)
 	ops      chan op
+	begins   chan op // session begins jump the queue: their callers wait
 	done     chan struct{}
 	closing  sync.Once
 	mu       sync.RWMutex // guards sends against close
 	closed   bool
 	err      atomic.Pointer[error]
-
-	stmtEvent, stmtAttempt, stmtBegin, stmtEnd *sql.Stmt
 }
 
 // NewWriter starts the single writer of d.
 func (d *DB) NewWriter(opts ...WriterOption) (*Writer, error) {
+	if d.path == ":memory:" {
+		return nil, errors.New("writer: an in-memory database has no second connection; use a file")
+	}
 	w := &Writer{log: slog.Default(), interval: DefaultCommitInterval, queue: 1 << 16, done: make(chan struct{})}
 	for _, o := range opts {
 		o(w)
@@ -94,40 +110,121 @@ func (d *DB) NewWriter(opts ...WriterOption) (*Writer, error) {
 		return nil, fmt.Errorf("writer: %w", err)
 	}
 	db.SetMaxOpenConns(1)
-	if d.path == ":memory:" {
-		db.Close()
-		db = d.db // one shared in-memory database
-	}
-	w.db = db
-	if err := w.prepare(); err != nil {
+	conn, err := db.Conn(context.Background())
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("writer: %w", err)
 	}
+	w.db = db
 	w.ops = make(chan op, w.queue)
-	go w.loop()
+	w.begins = make(chan op, 64)
+	ready := make(chan error, 1)
+	go func() {
+		defer close(w.done)
+		defer db.Close()
+		defer conn.Close()
+		err := conn.Raw(func(dc any) error {
+			c, ok := dc.(*sqlite3.SQLiteConn)
+			if !ok {
+				return fmt.Errorf("unexpected driver connection %T", dc)
+			}
+			st, err := prepare(c)
+			if err != nil {
+				return err
+			}
+			defer st.close()
+			ready <- nil
+			w.loop(c, st)
+			return nil
+		})
+		if err != nil {
+			ready <- fmt.Errorf("writer: %w", err)
+		}
+	}()
+	if err := <-ready; err != nil {
+		<-w.done
+		return nil, err
+	}
 	return w, nil
 }
 
-func (w *Writer) prepare() error {
+// eventsPerInsert is how many events one multi-row INSERT carries.
+const eventsPerInsert = 64
+
+// statements are the writer's prepared statements. Input and output events
+// have their own INSERTs so that the columns that do not apply are literal
+// NULLs instead of bound values.
+type statements struct {
+	inputs, outputs, input, output driver.Stmt
+	attempts, attempt, begin, end  driver.Stmt
+}
+
+const (
+	inputCols   = 8
+	outputCols  = 6
+	attemptCols = 15
+	// attemptsPerInsert is how many attempts one multi-row upsert carries.
+	attemptsPerInsert = 16
+)
+
+func prepare(c *sqlite3.SQLiteConn) (*statements, error) {
 	var err error
-	prep := func(q string) *sql.Stmt {
+	prep := func(q string) driver.Stmt {
 		if err != nil {
 			return nil
 		}
-		var s *sql.Stmt
-		s, err = w.db.Prepare(q)
+		var s driver.Stmt
+		if s, err = c.Prepare(q); err != nil {
+			err = fmt.Errorf("prepare %.40s...: %w", q, err)
+		}
 		return s
 	}
-	w.stmtEvent = prep(`INSERT INTO events (session_id, seq, t_ns, kind, channel, value, hw_seq, class, attempt, due_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	w.stmtAttempt = prep(`INSERT INTO attempts (session_id, n, outcome, target, iti_ns, sd_ns, iti_start_ns, onset_ns, response_hole, response_ns, collection_ns, first_premature_ns, premature, perseverative, timeout_responses)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (session_id, n) DO UPDATE SET outcome = excluded.outcome, target = excluded.target, iti_ns = excluded.iti_ns, sd_ns = excluded.sd_ns,
+	rows := func(n, cols int, row string) string {
+		return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+	}
+	// The session key is ?1, bound once per statement: a group holds one
+	// session's events.
+	in := `INSERT INTO events (session, seq, t_ns, kind, channel, value, hw_seq, class, attempt, due_ns) VALUES `
+	inRow := "(?1, ?, ?, 'input', ?, ?, ?, ?, ?, NULL)"
+	outRow := "(?1, ?, ?, 'output', ?, ?, NULL, NULL, NULL, ?)"
+	st := &statements{
+		inputs:   prep(in + rows(eventsPerInsert, inputCols, inRow)),
+		outputs:  prep(in + rows(eventsPerInsert, outputCols, outRow)),
+		input:    prep(in + inRow),
+		output:   prep(in + outRow),
+		attempts: prep(upsertAttempts(attemptsPerInsert)),
+		attempt:  prep(upsertAttempts(1)),
+		begin:    prep(`INSERT INTO sessions (id, subject_id, condition_id, chamber, backend, protocol, params, seed, software_version, host, started_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')`),
+		end:      prep(`UPDATE sessions SET status = 'ended', ended_at = ?, ended_ns = ?, end_reason = ?, error = NULLIF(?, '') WHERE key = ?`),
+	}
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func upsertAttempts(n int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", attemptCols), ", ") + ")"
+	return `INSERT INTO attempts (session, n, outcome, target, iti_ns, sd_ns, iti_start_ns, onset_ns, response_hole, response_ns, collection_ns, first_premature_ns, premature, perseverative, timeout_responses)
+		VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + `
+		ON CONFLICT (session, n) DO UPDATE SET outcome = excluded.outcome, target = excluded.target, iti_ns = excluded.iti_ns, sd_ns = excluded.sd_ns,
 		iti_start_ns = excluded.iti_start_ns, onset_ns = excluded.onset_ns, response_hole = excluded.response_hole, response_ns = excluded.response_ns,
 		collection_ns = excluded.collection_ns, first_premature_ns = excluded.first_premature_ns, premature = excluded.premature,
-		perseverative = excluded.perseverative, timeout_responses = excluded.timeout_responses`)
-	w.stmtBegin = prep(`INSERT INTO sessions (id, subject_id, condition_id, chamber, backend, protocol, params, seed, software_version, host, started_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')`)
-	w.stmtEnd = prep(`UPDATE sessions SET status = 'ended', ended_at = ?, ended_ns = ?, end_reason = ?, error = NULLIF(?, '') WHERE id = ?`)
-	return err
+		perseverative = excluded.perseverative, timeout_responses = excluded.timeout_responses`
+}
+
+func (st *statements) close() {
+	for _, s := range []driver.Stmt{st.inputs, st.outputs, st.input, st.output, st.attempts, st.attempt, st.begin, st.end} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// exec runs a prepared statement with positional arguments.
+func exec(s driver.Stmt, args []driver.NamedValue) (driver.Result, error) {
+	return s.(driver.StmtExecContext).ExecContext(context.Background(), args)
 }
 
 // Err returns the first write that failed, if any. Data queued around a
@@ -154,14 +251,20 @@ func (w *Writer) send(o op) error {
 	if w.closed {
 		return ErrWriterClosed
 	}
+	if o.kind == opBegin {
+		// A begin concerns a session with nothing queued yet, so it may
+		// overtake other sessions' writes; its caller is waiting for it.
+		w.begins <- o
+		return nil
+	}
 	w.ops <- o
 	return nil
 }
 
-func (w *Writer) call(o op) error {
-	o.reply = make(chan error, 1)
+func (w *Writer) call(o op) result {
+	o.reply = make(chan result, 1)
 	if err := w.send(o); err != nil {
-		return err
+		return result{err: err}
 	}
 	return <-o.reply
 }
@@ -170,20 +273,23 @@ func (w *Writer) call(o op) error {
 // so ids sort by start even across hosts).
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
-// BeginSession records a session as running and returns its log; it waits
-// until the row is durable. The subject and condition must exist.
+// BeginSession records a session as running and returns its log. It waits
+// until the row is written (so an unknown subject or condition is refused
+// here), not until it is committed: the row becomes durable with the
+// session's first events, at most one commit interval later.
 func (w *Writer) BeginSession(s Session) (*SessionLog, error) {
 	if s.ID == "" {
 		s.ID = NewID()
 	}
-	if err := w.call(op{kind: opBegin, session: s.ID, sess: &s}); err != nil {
-		return nil, fmt.Errorf("begin session: %w", err)
+	r := w.call(op{kind: opBegin, sess: &s})
+	if r.err != nil {
+		return nil, fmt.Errorf("begin session %s: %w", s.ID, r.err)
 	}
-	return &SessionLog{w: w, id: s.ID}, nil
+	return &SessionLog{w: w, id: s.ID, key: r.key}, nil
 }
 
 // Flush waits until everything queued so far is committed.
-func (w *Writer) Flush() error { return w.call(op{kind: opFlush}) }
+func (w *Writer) Flush() error { return w.call(op{kind: opFlush}).err }
 
 // Close commits what is queued and stops the writer.
 func (w *Writer) Close() error {
@@ -191,6 +297,7 @@ func (w *Writer) Close() error {
 		w.mu.Lock()
 		w.closed = true
 		close(w.ops)
+		close(w.begins)
 		w.mu.Unlock()
 	})
 	<-w.done
@@ -200,8 +307,9 @@ func (w *Writer) Close() error {
 // A SessionLog records one session's events and attempts through the
 // writer. It implements controller.Recorder.
 type SessionLog struct {
-	w  *Writer
-	id string
+	w   *Writer
+	id  string
+	key int64
 }
 
 // ID is the session's id.
@@ -209,14 +317,14 @@ func (l *SessionLog) ID() string { return l.id }
 
 // Event queues one raw event.
 func (l *SessionLog) Event(e Event) {
-	if err := l.w.send(op{kind: opEvent, session: l.id, ev: e}); err != nil {
+	if err := l.w.send(op{kind: opEvent, key: l.key, ev: e}); err != nil {
 		l.w.fail(err)
 	}
 }
 
 // Attempt queues the latest state of one attempt.
 func (l *SessionLog) Attempt(a protocols.Attempt) {
-	if err := l.w.send(op{kind: opAttempt, session: l.id, att: a}); err != nil {
+	if err := l.w.send(op{kind: opAttempt, key: l.key, att: a}); err != nil {
 		l.w.fail(err)
 	}
 }
@@ -230,46 +338,59 @@ func (l *SessionLog) End(at time.Duration, reason string, endedAt time.Time, fau
 	if fault != nil {
 		s.Error = fault.Error()
 	}
-	if err := l.w.call(op{kind: opEnd, session: l.id, sess: s}); err != nil {
+	if err := l.w.call(op{kind: opEnd, key: l.key, sess: s}).err; err != nil {
+		return fmt.Errorf("end session %s: %w", l.id, err)
+	}
+	return nil
+}
+
+// EndQueued records how the session ended without waiting for the commit:
+// for batches of simulated sessions, where consecutive sessions then share
+// commits. The end is durable after the writer's next commit; Flush waits
+// for it.
+func (l *SessionLog) EndQueued(at time.Duration, reason string, endedAt time.Time, fault error) error {
+	s := &Session{Ended: at, EndReason: reason, EndedAt: endedAt}
+	if fault != nil {
+		s.Error = fault.Error()
+	}
+	if err := l.w.send(op{kind: opEnd, key: l.key, sess: s}); err != nil {
 		return fmt.Errorf("end session %s: %w", l.id, err)
 	}
 	return nil
 }
 
 type attemptKey struct {
-	session string
+	session int64
 	n       int
 }
 
 // loop is the writer goroutine: one transaction at a time, committed when
 // the interval since its first write has passed, when it is large, or when
 // someone waits for it.
-func (w *Writer) loop() {
-	defer close(w.done)
-	defer w.db.Close()
+func (w *Writer) loop(c *sqlite3.SQLiteConn, st *statements) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	b := &batch{w: w, c: c, st: st, attempts: map[attemptKey]protocols.Attempt{}, rows: map[int64]*sessionRows{}}
+	begins := w.begins
 	for {
-		first, ok := <-w.ops
+		first, ok := w.next(&begins, nil)
 		if !ok {
 			return
 		}
-		b := &batch{w: w, attempts: map[attemptKey]protocols.Attempt{}}
 		b.begin()
 		b.add(first)
 		timer.Reset(w.interval)
 		open := true
 		for open && !b.due() {
-			select {
-			case o, ok := <-w.ops:
-				if !ok {
-					open = false
-					break
-				}
-				b.add(o)
-			case <-timer.C:
-				b.expired = true
+			var o op
+			if o, open = w.next(&begins, timer.C); !open {
+				break
 			}
+			if o.kind == opTimer {
+				b.expired = true
+				continue
+			}
+			b.add(o)
 		}
 		timer.Stop()
 		b.commit()
@@ -279,10 +400,49 @@ func (w *Writer) loop() {
 	}
 }
 
+// opTimer is what next returns when the commit timer fires.
+const opTimer opKind = 255
+
+// next returns the next write, a waiting begin first. With a timer it
+// returns an opTimer op when the timer fires first. ok is false once the
+// writer is closed and drained.
+func (w *Writer) next(begins *chan op, timer <-chan time.Time) (op, bool) {
+	if *begins != nil {
+		select {
+		case o, ok := <-*begins:
+			if ok {
+				return o, true
+			}
+			*begins = nil
+		default:
+		}
+	}
+	for {
+		select {
+		case o, ok := <-*begins:
+			if !ok {
+				*begins = nil
+				continue
+			}
+			return o, true
+		case o, ok := <-w.ops:
+			if !ok {
+				return op{}, false
+			}
+			return o, true
+		case <-timer:
+			return op{kind: opTimer}, true
+		}
+	}
+}
+
 // batch is one transaction of the writer.
 type batch struct {
 	w        *Writer
-	tx       *sql.Tx
+	c        *sqlite3.SQLiteConn
+	st       *statements
+	rows     map[int64]*sessionRows // buffered events by session key
+	args     []driver.NamedValue
 	started  time.Time
 	err      error
 	writes   int
@@ -293,126 +453,161 @@ type batch struct {
 	urgent   bool
 }
 
+// reply is a waiting caller and the result of its own write.
+type reply struct {
+	ch chan result
+	r  result
+}
+
 func (b *batch) begin() {
 	b.started = time.Now()
-	b.tx, b.err = b.w.db.BeginTx(context.Background(), nil)
-	if b.err != nil {
-		b.err = fmt.Errorf("begin transaction: %w", b.err)
+	b.err, b.writes, b.expired, b.urgent = nil, 0, false, false
+	b.replies = b.replies[:0]
+	if _, err := b.c.Exec("BEGIN IMMEDIATE", nil); err != nil {
+		b.err = fmt.Errorf("begin transaction: %w", err)
 	}
 }
 
 func (b *batch) due() bool { return b.expired || b.urgent || b.writes >= maxBatch }
 
-// reply is a waiting caller and the error of its own write.
-type reply struct {
-	ch  chan error
-	err error
-}
-
 func (b *batch) add(o op) {
 	b.writes++
 	if o.reply != nil {
-		b.urgent = true
-		var err error
+		// A begin is answered at once; an end or a flush waits for the
+		// commit, which then comes at once.
+		var r result
 		if b.err == nil && o.kind != opFlush {
-			err = b.isolated(o)
+			r = b.isolated(o)
 		}
-		b.replies = append(b.replies, reply{o.reply, err})
+		if o.kind == opBegin {
+			if r.err == nil {
+				r.err = b.err
+			}
+			o.reply <- r
+			return
+		}
+		b.urgent = true
+		b.replies = append(b.replies, reply{o.reply, r})
 		return
 	}
 	if b.err != nil {
 		return
 	}
-	var err error
 	switch o.kind {
+	case opEnd:
+		if b.err = b.flush(); b.err == nil {
+			b.err = b.end(o.key, o.sess)
+		}
 	case opEvent:
-		err = b.event(o.session, o.ev)
+		b.err = b.event(o.key, o.ev)
 	case opAttempt:
-		k := attemptKey{o.session, o.att.N}
+		k := attemptKey{o.key, o.att.N}
 		if _, ok := b.attempts[k]; !ok {
 			b.order = append(b.order, k)
 		}
 		b.attempts[k] = o.att
 	}
-	if err != nil {
-		b.err = fmt.Errorf("session %s: %w", o.session, err)
-	}
 }
 
-// isolated applies a write someone waits for inside a savepoint, so that
-// its failure (an unknown subject, say) is that caller's error alone and
-// does not lose the other sessions' writes in the same transaction.
-func (b *batch) isolated(o op) error {
-	if err := b.flushAttempts(); err != nil {
-		b.err = err
-		return err
-	}
-	if _, err := b.tx.Exec(`SAVEPOINT one_write`); err != nil {
-		b.err = err
-		return err
-	}
-	var err error
-	switch o.kind {
-	case opBegin:
-		err = b.beginSession(o.sess)
-	case opEnd:
-		s := o.sess
-		var res sql.Result
-		res, err = b.tx.Stmt(b.w.stmtEnd).Exec(s.EndedAt.UTC().Format(time.RFC3339Nano), int64(s.Ended), s.EndReason, s.Error, o.session)
-		if n, _ := rowsAffected(res); err == nil && n == 0 {
-			err = fmt.Errorf("session %s: %w", o.session, ErrNotFound)
-		}
-	}
-	if err != nil {
-		if _, rerr := b.tx.Exec(`ROLLBACK TO one_write`); rerr != nil {
-			b.err = rerr
-		}
-	}
-	if _, rerr := b.tx.Exec(`RELEASE one_write`); rerr != nil && b.err == nil {
-		b.err = rerr
-	}
-	return err
+func nv(args []driver.NamedValue, v driver.Value) []driver.NamedValue {
+	return append(args, driver.NamedValue{Ordinal: len(args) + 1, Value: v})
 }
 
-func rowsAffected(r sql.Result) (int64, error) {
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// sessionRows buffers one session's events for multi-row inserts. Each
+// list starts with the session key (?1) and holds the other columns' values
+// of up to eventsPerInsert rows.
+type sessionRows struct {
+	in, out []driver.NamedValue
+}
+
+func newRows(key int64, cols int) []driver.NamedValue {
+	vals := make([]driver.NamedValue, 1, 1+eventsPerInsert*(cols-1))
+	vals[0] = driver.NamedValue{Ordinal: 1, Value: key}
+	return vals
+}
+
+// event buffers one event's values, inserting a group as soon as it is
+// full, so that the work overlaps the sessions producing the events instead
+// of piling up for the commit.
+func (b *batch) event(key int64, e Event) error {
+	r := b.rows[key]
 	if r == nil {
-		return 0, nil
+		r = &sessionRows{in: newRows(key, inputCols), out: newRows(key, outputCols)}
+		b.rows[key] = r
 	}
-	return r.RowsAffected()
-}
-
-func (b *batch) event(session string, e Event) error {
-	var err error
 	if e.IsInput() {
-		value := 0
-		if e.Entry {
-			value = 1
-		}
-		var attempt any
+		var attempt driver.Value
 		if e.Attempt > 0 {
-			attempt = e.Attempt
+			attempt = int64(e.Attempt)
 		}
-		_, err = b.tx.Stmt(b.w.stmtEvent).Exec(session, int64(e.Seq), int64(e.At), "input", e.Input.String(), value, int64(e.HWSeq), e.Class.String(), attempt, nil)
-	} else {
-		value := 0
-		if e.On {
-			value = 1
+		for _, v := range [inputCols - 1]driver.Value{int64(e.Seq), int64(e.At), e.Input.String(), boolInt(e.Entry), int64(e.HWSeq), e.Class.String(), attempt} {
+			r.in = nv(r.in, v)
 		}
-		_, err = b.tx.Stmt(b.w.stmtEvent).Exec(session, int64(e.Seq), int64(e.At), "output", e.Output.String(), value, nil, nil, nil, int64(e.Due))
+		if len(r.in) == cap(r.in) {
+			return insertRows(&r.in, inputCols, b.st.inputs, b.st.input)
+		}
+		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("event %d: %w", e.Seq, err)
+	for _, v := range [outputCols - 1]driver.Value{int64(e.Seq), int64(e.At), e.Output.String(), boolInt(e.On), int64(e.Due)} {
+		r.out = nv(r.out, v)
+	}
+	if len(r.out) == cap(r.out) {
+		return insertRows(&r.out, outputCols, b.st.outputs, b.st.output)
 	}
 	return nil
 }
 
-func (b *batch) beginSession(s *Session) error {
-	_, err := b.tx.Stmt(b.w.stmtBegin).Exec(s.ID, s.Subject, s.Condition, s.Chamber, s.Backend, s.Protocol, string(s.Params.JSON()),
-		int64(s.Seed), s.Version, s.Host, s.StartedAt.UTC().Format(time.RFC3339Nano))
-	return err
+// insertRows inserts a session's buffered rows: a full group with one
+// statement, a partial one row by row; the list keeps only the key.
+func insertRows(vals *[]driver.NamedValue, cols int, many, one driver.Stmt) error {
+	v := *vals
+	*vals = v[:1]
+	if len(v) == 1+eventsPerInsert*(cols-1) {
+		_, err := exec(many, v)
+		return err
+	}
+	args := make([]driver.NamedValue, cols)
+	args[0] = v[0]
+	for rest := v[1:]; len(rest) > 0; rest = rest[cols-1:] {
+		for i := 1; i < cols; i++ {
+			args[i] = driver.NamedValue{Ordinal: i + 1, Value: rest[i-1].Value}
+		}
+		if _, err := exec(one, args); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func nullDur(d time.Duration) any {
+func (b *batch) flushEvents() error {
+	for key, r := range b.rows {
+		if err := insertRows(&r.in, inputCols, b.st.inputs, b.st.input); err != nil {
+			return fmt.Errorf("input events: %w", err)
+		}
+		if err := insertRows(&r.out, outputCols, b.st.outputs, b.st.output); err != nil {
+			return fmt.Errorf("output events: %w", err)
+		}
+		delete(b.rows, key)
+	}
+	return nil
+}
+
+// flush writes everything buffered in the batch.
+func (b *batch) flush() error {
+	if err := b.flushEvents(); err != nil {
+		return err
+	}
+	return b.flushAttempts()
+}
+
+func optNsValue(d time.Duration) driver.Value {
 	if d == protocols.None {
 		return nil
 	}
@@ -420,45 +615,139 @@ func nullDur(d time.Duration) any {
 }
 
 func (b *batch) flushAttempts() error {
-	st := b.tx.Stmt(b.w.stmtAttempt)
+	b.args = b.args[:0]
 	for _, k := range b.order {
 		a := b.attempts[k]
-		var hole any
+		var hole driver.Value
 		if a.ResponseHole != 0 {
-			hole = a.ResponseHole
+			hole = int64(a.ResponseHole)
 		}
-		if _, err := st.Exec(k.session, a.N, a.Outcome.String(), a.Target, int64(a.ITI), int64(a.SD), int64(a.ITIStart), nullDur(a.Onset), hole,
-			nullDur(a.Response), nullDur(a.Collection), nullDur(a.FirstPremature), a.Premature, a.Perseverative, a.TimeoutResponses); err != nil {
-			return fmt.Errorf("attempt %d: %w", a.N, err)
+		for _, v := range [attemptCols]driver.Value{k.session, int64(a.N), a.Outcome.String(), int64(a.Target), int64(a.ITI), int64(a.SD), int64(a.ITIStart),
+			optNsValue(a.Onset), hole, optNsValue(a.Response), optNsValue(a.Collection), optNsValue(a.FirstPremature),
+			int64(a.Premature), int64(a.Perseverative), int64(a.TimeoutResponses)} {
+			b.args = append(b.args, driver.NamedValue{Ordinal: len(b.args)%(attemptsPerInsert*attemptCols) + 1, Value: v})
 		}
+	}
+	if err := flushRows(b.args, attemptCols, attemptsPerInsert, b.st.attempts, b.st.attempt); err != nil {
+		return fmt.Errorf("attempts: %w", err)
 	}
 	clear(b.attempts)
 	b.order = b.order[:0]
 	return nil
 }
 
+// isolated applies a write someone waits for inside a savepoint, so that
+// its failure (an unknown subject, say) is that caller's error alone and
+// does not lose the other sessions' writes in the same transaction.
+func (b *batch) isolated(o op) result {
+	if err := b.flush(); err != nil {
+		b.err = err
+		return result{err: err}
+	}
+	if _, err := b.c.Exec(`SAVEPOINT one_write`, nil); err != nil {
+		b.err = err
+		return result{err: err}
+	}
+	var err error
+	var key int64
+	switch o.kind {
+	case opBegin:
+		key, err = b.beginSession(o.sess)
+	case opEnd:
+		err = b.end(o.key, o.sess)
+	}
+	if err != nil {
+		if _, rerr := b.c.Exec(`ROLLBACK TO one_write`, nil); rerr != nil {
+			b.err = rerr
+		}
+	}
+	if _, rerr := b.c.Exec(`RELEASE one_write`, nil); rerr != nil && b.err == nil {
+		b.err = rerr
+	}
+	return result{key: key, err: err}
+}
+
+func (b *batch) end(key int64, s *Session) error {
+	b.args = b.args[:0]
+	for _, v := range []driver.Value{s.EndedAt.UTC().Format(time.RFC3339Nano), int64(s.Ended), s.EndReason, s.Error, key} {
+		b.args = nv(b.args, v)
+	}
+	res, err := exec(b.st.end, b.args)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("session key %d: %w", key, ErrNotFound)
+	}
+	return nil
+}
+
+func (b *batch) beginSession(s *Session) (int64, error) {
+	b.args = b.args[:0]
+	for _, v := range []driver.Value{s.ID, s.Subject, s.Condition, s.Chamber, s.Backend, s.Protocol, string(s.Params.JSON()),
+		int64(s.Seed), s.Version, s.Host, s.StartedAt.UTC().Format(time.RFC3339Nano)} {
+		b.args = nv(b.args, v)
+	}
+	res, err := exec(b.st.begin, b.args)
+	if err != nil {
+		if isConstraint(err, sqlite3.ErrConstraintForeignKey) {
+			return 0, fmt.Errorf("subject %q or condition %q: %w", s.Subject, s.Condition, ErrNotFound)
+		}
+		if isConstraint(err, sqlite3.ErrConstraintUnique) {
+			return 0, fmt.Errorf("session %s: %w", s.ID, ErrExists)
+		}
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
 func (b *batch) commit() {
 	if b.err == nil {
-		b.err = b.flushAttempts()
+		b.err = b.flush()
 	}
 	if b.err == nil {
-		if err := b.tx.Commit(); err != nil {
+		if _, err := b.c.Exec("COMMIT", nil); err != nil {
 			b.err = fmt.Errorf("commit: %w", err)
 		}
-	} else if b.tx != nil {
-		b.tx.Rollback()
 	}
 	if b.err != nil {
+		b.c.Exec("ROLLBACK", nil)
+		clear(b.rows)
+		clear(b.attempts)
+		b.order = b.order[:0]
 		b.w.fail(b.err)
 	}
 	if b.w.observe != nil {
 		b.w.observe(time.Since(b.started), b.writes)
 	}
 	for _, r := range b.replies {
-		if r.err != nil {
-			r.ch <- r.err
-		} else {
-			r.ch <- b.err
+		if r.r.err == nil {
+			r.r.err = b.err
 		}
+		r.ch <- r.r
 	}
+}
+
+// flushRows inserts buffered rows of cols values, perInsert rows to the
+// many statement while there are that many, the rest one by one. The
+// values' ordinals must already count from 1 within each group of
+// perInsert rows.
+func flushRows(vals []driver.NamedValue, cols, perInsert int, many, one driver.Stmt) error {
+	for len(vals) >= perInsert*cols {
+		if _, err := exec(many, vals[:perInsert*cols]); err != nil {
+			return err
+		}
+		vals = vals[perInsert*cols:]
+	}
+	args := make([]driver.NamedValue, cols)
+	for len(vals) > 0 {
+		for i := range args {
+			args[i] = driver.NamedValue{Ordinal: i + 1, Value: vals[i].Value}
+		}
+		if _, err := exec(one, args); err != nil {
+			return err
+		}
+		vals = vals[cols:]
+	}
+	return nil
 }

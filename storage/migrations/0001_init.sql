@@ -32,8 +32,12 @@ INSERT INTO conditions (id, drug, dose_mg_per_kg, vehicle, route, volume_ml_per_
     ('atx-1.0', 'atomoxetine', 1.0, 'saline', 'i.p.', 1, 30, ''),
     ('atx-3.0', 'atomoxetine', 3.0, 'saline', 'i.p.', 1, 30, '');
 
+-- key is the database's own row number, used by attempts and events to
+-- keep their rows small; id is the globally unique session id (UUIDv7)
+-- that identifies a session across databases and hosts.
 CREATE TABLE sessions (
-    id               TEXT PRIMARY KEY,
+    key              INTEGER PRIMARY KEY,
+    id               TEXT NOT NULL UNIQUE,
     subject_id       TEXT NOT NULL REFERENCES subjects (id),
     condition_id     TEXT NOT NULL REFERENCES conditions (id),
     chamber          TEXT NOT NULL,
@@ -55,7 +59,7 @@ CREATE INDEX sessions_by_start ON sessions (started_at);
 
 -- One row per attempt, every field of a trial row of the scenario format.
 CREATE TABLE attempts (
-    session_id         TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    session            INTEGER NOT NULL REFERENCES sessions (key) ON DELETE CASCADE,
     n                  INTEGER NOT NULL CHECK (n >= 1),
     outcome            TEXT NOT NULL CHECK (outcome IN ('pending', 'correct', 'incorrect', 'omission', 'premature', 'unfinished')),
     target             INTEGER NOT NULL,
@@ -76,13 +80,13 @@ CREATE TABLE attempts (
     reward_latency_ns    INTEGER GENERATED ALWAYS AS
         (CASE WHEN outcome = 'correct' THEN collection_ns - response_ns END) VIRTUAL,
     premature_latency_ns INTEGER GENERATED ALWAYS AS (first_premature_ns - iti_start_ns) VIRTUAL,
-    PRIMARY KEY (session_id, n)
-);
+    PRIMARY KEY (session, n)
+) WITHOUT ROWID;
 
 -- Every input and output event, in the order the runner processed it.
 -- seq numbers a session's events from 1 without gaps.
 CREATE TABLE events (
-    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    session    INTEGER NOT NULL REFERENCES sessions (key) ON DELETE CASCADE,
     seq        INTEGER NOT NULL CHECK (seq >= 1),
     t_ns       INTEGER NOT NULL,
     kind       TEXT NOT NULL CHECK (kind IN ('input', 'output')),
@@ -92,13 +96,27 @@ CREATE TABLE events (
     class      TEXT,            -- inputs: what the protocol counted it as
     attempt    INTEGER,         -- inputs: the attempt it belongs to
     due_ns     INTEGER,         -- outputs: when the protocol asked for it
-    PRIMARY KEY (session_id, seq)
+    PRIMARY KEY (session, seq)
 ) WITHOUT ROWID;
+
+-- The same rows with the session's id and times in milliseconds, for
+-- reading with the sqlite3 shell or from R and Python.
+CREATE VIEW event_log AS
+SELECT s.id AS session_id, e.seq, e.t_ns / 1e6 AS t_ms, e.kind, e.channel, e.value, e.hw_seq, e.class, e.attempt,
+       e.due_ns / 1e6 AS due_ms, (e.t_ns - e.due_ns) / 1e6 AS lateness_ms
+FROM events e JOIN sessions s ON s.key = e.session;
+
+CREATE VIEW attempt_log AS
+SELECT s.id AS session_id, a.n, a.outcome, a.target, a.iti_ns / 1e6 AS iti_ms, a.sd_ns / 1e6 AS sd_ms,
+       a.iti_start_ns / 1e6 AS iti_start_ms, a.onset_ns / 1e6 AS onset_ms, a.response_hole, a.response_ns / 1e6 AS response_ms,
+       a.response_latency_ns / 1e6 AS response_latency_ms, a.reward_latency_ns / 1e6 AS reward_latency_ms,
+       a.premature_latency_ns / 1e6 AS premature_latency_ms, a.premature AS premature_responses, a.perseverative, a.timeout_responses
+FROM attempts a JOIN sessions s ON s.key = a.session;
 
 -- R26's counts, from the attempts and (for magazine entries, R17) the raw
 -- input events.
 CREATE VIEW session_counters AS
-SELECT s.id AS session_id,
+SELECT s.key AS session, s.id AS session_id,
        COALESCE(a.correct, 0)           AS correct,
        COALESCE(a.incorrect, 0)         AS incorrect,
        COALESCE(a.omissions, 0)         AS omissions,
@@ -106,12 +124,12 @@ SELECT s.id AS session_id,
        COALESCE(a.perseverative, 0)     AS perseverative,
        COALESCE(a.timeout_responses, 0) AS timeout_responses,
        (SELECT COUNT(*) FROM events e
-         WHERE e.session_id = s.id AND e.class IN ('initiation', 'magazine', 'collection')) AS magazine_entries,
+         WHERE e.session = s.key AND e.class IN ('initiation', 'magazine', 'collection')) AS magazine_entries,
        COALESCE(a.correct + a.incorrect + a.omissions, 0) AS trials_scored,
        COALESCE(a.attempts, 0)          AS attempts
 FROM sessions s
 LEFT JOIN (
-    SELECT session_id,
+    SELECT session,
            SUM(outcome = 'correct')   AS correct,
            SUM(outcome = 'incorrect') AS incorrect,
            SUM(outcome = 'omission')  AS omissions,
@@ -119,31 +137,31 @@ LEFT JOIN (
            SUM(perseverative)         AS perseverative,
            SUM(timeout_responses)     AS timeout_responses,
            COUNT(*)                   AS attempts
-    FROM attempts GROUP BY session_id
-) a ON a.session_id = s.id;
+    FROM attempts GROUP BY session
+) a ON a.session = s.key;
 
 CREATE VIEW attempt_latencies AS
-SELECT session_id, 'correct' AS kind, response_latency_ns AS ns FROM attempts
+SELECT session, 'correct' AS kind, response_latency_ns AS ns FROM attempts
  WHERE outcome = 'correct' AND response_latency_ns IS NOT NULL
 UNION ALL
-SELECT session_id, 'incorrect', response_latency_ns FROM attempts
+SELECT session, 'incorrect', response_latency_ns FROM attempts
  WHERE outcome = 'incorrect' AND response_latency_ns IS NOT NULL
 UNION ALL
-SELECT session_id, 'reward', reward_latency_ns FROM attempts WHERE reward_latency_ns IS NOT NULL
+SELECT session, 'reward', reward_latency_ns FROM attempts WHERE reward_latency_ns IS NOT NULL
 UNION ALL
-SELECT session_id, 'premature', premature_latency_ns FROM attempts WHERE premature_latency_ns IS NOT NULL;
+SELECT session, 'premature', premature_latency_ns FROM attempts WHERE premature_latency_ns IS NOT NULL;
 
 -- Mean and median of each latency (R25), in milliseconds; the median of an
 -- even count is the mean of the middle two.
 CREATE VIEW session_latencies AS
-SELECT session_id, kind,
+SELECT session, kind,
        AVG(ns) / 1e6 AS mean_ms,
        AVG(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN ns END) / 1e6 AS median_ms
-FROM (SELECT session_id, kind, ns,
-             ROW_NUMBER() OVER (PARTITION BY session_id, kind ORDER BY ns) AS rn,
-             COUNT(*) OVER (PARTITION BY session_id, kind) AS cnt
+FROM (SELECT session, kind, ns,
+             ROW_NUMBER() OVER (PARTITION BY session, kind ORDER BY ns) AS rn,
+             COUNT(*) OVER (PARTITION BY session, kind) AS cnt
       FROM attempt_latencies)
-GROUP BY session_id, kind;
+GROUP BY session, kind;
 
 -- R24's ratios and R25's latencies per session; NULL where undefined.
 CREATE VIEW session_measures AS
@@ -157,7 +175,7 @@ SELECT c.*,
        lr.mean_ms AS reward_latency_mean_ms,    lr.median_ms AS reward_latency_median_ms,
        lp.mean_ms AS premature_latency_mean_ms, lp.median_ms AS premature_latency_median_ms
 FROM session_counters c
-LEFT JOIN session_latencies lc ON lc.session_id = c.session_id AND lc.kind = 'correct'
-LEFT JOIN session_latencies li ON li.session_id = c.session_id AND li.kind = 'incorrect'
-LEFT JOIN session_latencies lr ON lr.session_id = c.session_id AND lr.kind = 'reward'
-LEFT JOIN session_latencies lp ON lp.session_id = c.session_id AND lp.kind = 'premature';
+LEFT JOIN session_latencies lc ON lc.session = c.session AND lc.kind = 'correct'
+LEFT JOIN session_latencies li ON li.session = c.session AND li.kind = 'incorrect'
+LEFT JOIN session_latencies lr ON lr.session = c.session AND lr.kind = 'reward'
+LEFT JOIN session_latencies lp ON lp.session = c.session AND lp.kind = 'premature';
