@@ -38,12 +38,20 @@ type Recorded struct {
 	Result Result
 }
 
-// RunRecorded runs a session and records it through w: the session row
-// (durable before the first event), every event and attempt as it happens,
-// and the end (durable before it returns).
-func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Session) (Recorded, error) {
+// RunRecorded runs a session and records it through w: the session row,
+// every event and attempt as it happens, and the end (durable before it
+// returns, unless plan.Batch). If began is not nil, it receives nil once the
+// session is recorded and running, or the error that stopped it first.
+func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Session, began ...chan<- error) (Recorded, error) {
+	notify := func(err error) {
+		for _, b := range began {
+			b <- err
+		}
+		began = nil
+	}
 	p, err := protocols.NewSession(plan.Params)
 	if err != nil {
+		notify(err)
 		return Recorded{}, err
 	}
 	host, _ := os.Hostname()
@@ -57,8 +65,10 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Session) (
 		StartedAt: started,
 	})
 	if err != nil {
+		notify(err)
 		return Recorded{}, err
 	}
+	notify(nil)
 	s.Protocol, s.Recorder = p, log
 	res, err := Run(ctx, s)
 	if err != nil {

@@ -49,6 +49,26 @@ type Session struct {
 	// Progress, if set, is called after every step with the protocol, for
 	// live views; it runs on the runner's goroutine and must be quick.
 	Progress func(*protocols.Session)
+	// Observer, if set, is told what happens, for metrics.
+	Observer Observer
+}
+
+// An Observer is told of a session's happenings as they happen, on the
+// runner's goroutine; it must be quick (update counters, no I/O).
+type Observer interface {
+	// Input is an input edge and what it counted as; latency is the
+	// response latency of a correct or incorrect response, the reward
+	// latency of a collection, the premature latency of a premature
+	// response, and protocols.None otherwise.
+	Input(class protocols.Class, latency time.Duration)
+	// Outcome is an attempt getting its outcome.
+	Outcome(a protocols.Attempt)
+	// Transition is a timer-driven change of state (kind names it, e.g.
+	// "stimulus_onset") and how late after its deadline the chamber
+	// carried it out.
+	Transition(kind string, lateness time.Duration)
+	// LostInputs is a gap of n in the backend's input sequence numbers.
+	LostInputs(n uint64)
 }
 
 // A Result is how a session ended.
@@ -62,17 +82,20 @@ type Result struct {
 }
 
 type runner struct {
-	s   Session
-	tl  Timeline
-	seq uint64
-	err error
+	s        Session
+	tl       Timeline
+	seq      uint64
+	err      error
+	hwSeq    uint64 // the last input sequence number seen
+	outcomes int    // attempts whose outcome the observer has been told
+	lastAt   time.Duration
 }
 
 // Run runs the session to its end. Cancelling ctx ends it with reason
 // "stopped"; a hardware fault ends it with reason "aborted" and the fault in
 // Result.Err. Every output is off when Run returns, on every path.
 func Run(ctx context.Context, s Session) (res Result, err error) {
-	r := &runner{s: s, tl: s.Timeline}
+	r := &runner{s: s, tl: s.Timeline, lastAt: protocols.None}
 	start, err := s.Chamber.Begin()
 	if err != nil {
 		return res, fmt.Errorf("begin session: %w", err)
@@ -116,11 +139,18 @@ func Run(ctx context.Context, s Session) (res Result, err error) {
 		case nerr != nil:
 			r.err = nerr
 		case got:
-			class, cmds := p.Input(ev)
-			r.record(storage.Event{At: ev.At, Input: ev.Input, Entry: ev.Entry, HWSeq: ev.Seq, Class: class, Attempt: r.owner(class)})
-			r.apply(cmds)
+			r.input(ev)
 		default:
+			before := p.State()
+			r.lastAt = protocols.None
 			r.apply(p.Expire(deadline))
+			if s.Observer != nil {
+				late := r.lastAt
+				if late == protocols.None {
+					late = r.tl.Now()
+				}
+				s.Observer.Transition(transition(before, p.State()), late-deadline)
+			}
 		}
 		r.attempts()
 		if s.Progress != nil {
@@ -138,6 +168,51 @@ func Run(ctx context.Context, s Session) (res Result, err error) {
 	res.At, res.EndReason, res.Ended = p.Ended()
 	res.Summary = protocols.Score(p.Attempts(), p.MagazineEntries())
 	return res, nil
+}
+
+// input processes one input edge.
+func (r *runner) input(ev hardware.Event) {
+	p := r.s.Protocol
+	if r.hwSeq != 0 && ev.Seq > r.hwSeq+1 && r.s.Observer != nil {
+		r.s.Observer.LostInputs(ev.Seq - r.hwSeq - 1)
+	}
+	r.hwSeq = max(r.hwSeq, ev.Seq)
+	class, cmds := p.Input(ev)
+	owner := r.owner(class)
+	r.record(storage.Event{At: ev.At, Input: ev.Input, Entry: ev.Entry, HWSeq: ev.Seq, Class: class, Attempt: owner})
+	r.apply(cmds)
+	if r.s.Observer != nil && owner > 0 {
+		a := p.Attempts()[owner-1]
+		lat := protocols.None
+		switch class {
+		case protocols.ClassCorrect, protocols.ClassIncorrect:
+			lat = a.ResponseLatency()
+		case protocols.ClassCollection:
+			lat = a.RewardLatency()
+		case protocols.ClassPremature:
+			if a.Premature == 1 {
+				lat = a.PrematureLatency()
+			}
+		}
+		r.s.Observer.Input(class, lat)
+	}
+}
+
+// transition names a timer-driven change of state.
+func transition(from, to protocols.State) string {
+	switch {
+	case to == protocols.StateEnded:
+		return "session_end"
+	case from == protocols.StateITI:
+		return "stimulus_onset"
+	case from == protocols.StateStimulus && to == protocols.StateLimitedHold:
+		return "stimulus_offset"
+	case from == protocols.StateStimulus || from == protocols.StateLimitedHold:
+		return "window_close"
+	case from == protocols.StateTimeout:
+		return "timeout_end"
+	}
+	return "other"
 }
 
 // isHorizon reports whether a timeline stopped at a virtual run's horizon.
@@ -191,6 +266,9 @@ func (r *runner) apply(cmds []protocols.Command) {
 			}
 			return
 		}
+		if r.lastAt == protocols.None {
+			r.lastAt = at
+		}
 		r.record(storage.Event{At: at, Output: c.Output, On: c.On, Due: c.At})
 	}
 }
@@ -212,10 +290,17 @@ func (r *runner) record(e storage.Event) {
 }
 
 func (r *runner) attempts() {
+	as := r.s.Protocol.Attempts()
+	if o := r.s.Observer; o != nil {
+		// Attempts get their outcomes in order.
+		for r.outcomes < len(as) && as[r.outcomes].Outcome != protocols.Pending {
+			o.Outcome(as[r.outcomes])
+			r.outcomes++
+		}
+	}
 	if r.s.Recorder == nil {
 		return
 	}
-	as := r.s.Protocol.Attempts()
 	for _, i := range r.s.Protocol.Changed() {
 		r.s.Recorder.Attempt(as[i])
 	}

@@ -1,0 +1,274 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/fivechoice/fivechoice/hardware"
+	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/storage"
+)
+
+// Errors of the supervisor, told apart with errors.Is.
+var (
+	ErrUnknownChamber = errors.New("unknown chamber")
+	ErrBusy           = errors.New("chamber busy")
+	ErrNoSession      = errors.New("no such running session")
+	ErrShuttingDown   = errors.New("shutting down")
+)
+
+// A Box is one chamber the supervisor runs sessions on.
+type Box struct {
+	Name    string
+	Backend string
+	// Open connects the chamber's hardware for one session. The timeline is
+	// nil for real time (a simulated chamber on virtual time returns
+	// itself).
+	Open func(p protocols.Params, seed uint64) (hardware.Chamber, Timeline, error)
+}
+
+// An ObserverFactory makes the metrics observer of one session.
+type ObserverFactory func(chamber string, plan Plan, id string) Observer
+
+// Supervisor runs sessions on many chambers at once. Each session runs on
+// its own goroutine with its own chamber; a fault in one chamber ends only
+// that chamber's session (end reason "aborted", the fault recorded), and
+// the others carry on.
+type Supervisor struct {
+	w        *storage.Writer
+	log      *slog.Logger
+	observer ObserverFactory
+
+	mu       sync.Mutex
+	boxes    map[string]*box
+	wg       sync.WaitGroup
+	shutdown bool
+}
+
+type box struct {
+	Box
+	run *running
+}
+
+// running is a session in progress and its live view.
+type running struct {
+	id      string
+	plan    Plan
+	started time.Time
+	cancel  context.CancelFunc
+	done    chan struct{}
+
+	mu      sync.Mutex
+	state   protocols.State
+	attempt int
+	summary protocols.Summary
+}
+
+// NewSupervisor returns a supervisor recording through w.
+func NewSupervisor(w *storage.Writer, log *slog.Logger, boxes []Box, observer ObserverFactory) (*Supervisor, error) {
+	s := &Supervisor{w: w, log: log, observer: observer, boxes: map[string]*box{}}
+	for _, b := range boxes {
+		if _, dup := s.boxes[b.Name]; dup {
+			return nil, fmt.Errorf("chamber %q: defined twice", b.Name)
+		}
+		s.boxes[b.Name] = &box{Box: b}
+	}
+	return s, nil
+}
+
+// ChamberStatus is a chamber's live state.
+type ChamberStatus struct {
+	Name      string              `json:"name"`
+	Backend   string              `json:"backend"`
+	State     string              `json:"state"` // idle or running
+	SessionID string              `json:"session_id,omitempty"`
+	Subject   string              `json:"subject,omitempty"`
+	Condition string              `json:"condition,omitempty"`
+	Protocol  string              `json:"protocol,omitempty"`
+	StartedAt *time.Time          `json:"started_at,omitempty"`
+	Phase     string              `json:"phase,omitempty"` // the protocol state
+	Attempt   int                 `json:"attempt,omitempty"`
+	Counters  *protocols.Counters `json:"counters,omitempty"`
+	Measures  *protocols.Measures `json:"measures,omitempty"`
+}
+
+// Chambers returns every chamber's live state, by name.
+func (s *Supervisor) Chambers() []ChamberStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]ChamberStatus, 0, len(s.boxes))
+	for _, b := range s.boxes {
+		out = append(out, b.status())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Chamber returns one chamber's live state.
+func (s *Supervisor) Chamber(name string) (ChamberStatus, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.boxes[name]
+	if !ok {
+		return ChamberStatus{}, fmt.Errorf("chamber %q: %w", name, ErrUnknownChamber)
+	}
+	return b.status(), nil
+}
+
+func (b *box) status() ChamberStatus {
+	st := ChamberStatus{Name: b.Name, Backend: b.Backend, State: "idle"}
+	r := b.run
+	if r == nil {
+		return st
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	started := r.started
+	c, m := r.summary.Counters, r.summary.Measures
+	st.State, st.SessionID, st.StartedAt = "running", r.id, &started
+	st.Subject, st.Condition, st.Protocol = r.plan.Subject, r.plan.Condition, r.plan.Protocol
+	st.Phase, st.Attempt, st.Counters, st.Measures = r.state.String(), r.attempt, &c, &m
+	return st
+}
+
+// Live returns the live summary of a running session.
+func (s *Supervisor) Live(id string) (ChamberStatus, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, b := range s.boxes {
+		if b.run != nil && b.run.id == id {
+			return b.status(), true
+		}
+	}
+	return ChamberStatus{}, false
+}
+
+// Start begins a session on a chamber and returns its id once the session
+// is recorded; the session runs on until it ends or is stopped.
+func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutdown {
+		return "", ErrShuttingDown
+	}
+	b, ok := s.boxes[chamber]
+	if !ok {
+		return "", fmt.Errorf("chamber %q: %w", chamber, ErrUnknownChamber)
+	}
+	if b.run != nil {
+		return "", fmt.Errorf("chamber %q runs session %s: %w", chamber, b.run.id, ErrBusy)
+	}
+	if err := plan.Params.Validate(); err != nil {
+		return "", err
+	}
+	ch, tl, err := b.Open(plan.Params, plan.Params.Seed)
+	if err != nil {
+		return "", fmt.Errorf("chamber %q: %w", chamber, err)
+	}
+	if plan.ID == "" {
+		plan.ID = storage.NewID()
+	}
+	plan.Chamber, plan.Backend = chamber, b.Backend
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{id: plan.ID, plan: plan, started: time.Now(), cancel: cancel, done: make(chan struct{})}
+	var obs Observer
+	if s.observer != nil {
+		obs = s.observer(chamber, plan, plan.ID)
+	}
+	sess := Session{Chamber: ch, Timeline: tl, Observer: obs, Progress: r.progress}
+	began := make(chan error, 1)
+	b.run = r
+	s.wg.Add(1)
+	go s.run(ctx, b, r, sess, began)
+	if err := <-began; err != nil {
+		return "", err
+	}
+	return plan.ID, nil
+}
+
+// run runs one session to its end on its own goroutine. A panic in the
+// session's code (a driver bug) is caught and ends that session only.
+func (s *Supervisor) run(ctx context.Context, b *box, r *running, sess Session, began chan<- error) {
+	defer s.wg.Done()
+	log := s.log.With("chamber", b.Name, "session", r.id, "subject", r.plan.Subject)
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("session panicked; the chamber is halted and its session aborted", "panic", p)
+			sess.Chamber.Halt()
+		}
+		sess.Chamber.Close()
+		s.mu.Lock()
+		b.run = nil
+		s.mu.Unlock()
+		close(r.done)
+	}()
+	sess.Recorder = nil
+	rec, err := RunRecorded(ctx, s.w, r.plan, sess, began)
+	if err != nil {
+		log.Error("session failed", "err", err)
+		return
+	}
+	res := rec.Result
+	attrs := []any{"reason", res.EndReason, "at", res.At.Round(time.Millisecond), "trials", res.Summary.Counters.TrialsScored}
+	if res.Err != nil {
+		log.Error("session aborted by a fault; other chambers are unaffected", append(attrs, "err", res.Err)...)
+		return
+	}
+	log.Info("session ended", attrs...)
+}
+
+func (r *running) progress(p *protocols.Session) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.state = p.State()
+	r.attempt = len(p.Attempts())
+	r.summary = protocols.Score(p.Attempts(), p.MagazineEntries())
+}
+
+// Stop ends a running session (reason "stopped") and waits for it to be
+// recorded.
+func (s *Supervisor) Stop(id string) error {
+	s.mu.Lock()
+	var r *running
+	for _, b := range s.boxes {
+		if b.run != nil && b.run.id == id {
+			r = b.run
+		}
+	}
+	s.mu.Unlock()
+	if r == nil {
+		return fmt.Errorf("session %s: %w", id, ErrNoSession)
+	}
+	r.cancel()
+	<-r.done
+	return nil
+}
+
+// Shutdown stops every running session (reason "stopped"), waits until all
+// are recorded and refuses new ones.
+func (s *Supervisor) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.shutdown = true
+	for _, b := range s.boxes {
+		if b.run != nil {
+			b.run.cancel()
+		}
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("shutdown: sessions still ending: %w", ctx.Err())
+	}
+}
+
+// Wait waits until no session is running.
+func (s *Supervisor) Wait() { s.wg.Wait() }
