@@ -67,21 +67,20 @@ type OutputChange struct {
 // Chamber is a simulated operant chamber. It implements hardware.Chamber;
 // on virtual time it is also the session's timeline (Next).
 type Chamber struct {
-	mu       sync.Mutex
-	subject  Subject
-	virtual  bool
-	horizon  time.Duration
-	now      time.Duration // virtual now
-	start    time.Time     // real time zero
-	queue    queue
-	order    uint64
-	nextID   ActionID
-	canceled map[ActionID]bool
-	seq      uint64
-	levels   [hardware.Pellet + 1]bool
-	log      *[]OutputChange
-	err      error
-	begun    bool
+	mu      sync.Mutex
+	subject Subject
+	virtual bool
+	horizon time.Duration
+	now     time.Duration // virtual now
+	start   time.Time     // real time zero
+	queue   queue
+	order   uint64
+	nextID  ActionID
+	seq     uint64
+	levels  [hardware.Pellet + 1]bool
+	log     *[]OutputChange
+	err     error
+	begun   bool
 
 	events chan hardware.Event // real time only
 	wake   chan struct{}
@@ -102,7 +101,7 @@ func WithOutputLog(log *[]OutputChange) Option { return func(c *Chamber) { c.log
 
 // NewVirtual returns a chamber on virtual time.
 func NewVirtual(s Subject, opts ...Option) *Chamber {
-	c := &Chamber{subject: s, virtual: true, horizon: Forever, canceled: map[ActionID]bool{}}
+	c := &Chamber{subject: s, virtual: true, horizon: Forever}
 	for _, o := range opts {
 		o(c)
 	}
@@ -112,12 +111,11 @@ func NewVirtual(s Subject, opts ...Option) *Chamber {
 // NewRealtime returns a chamber whose subject acts on the wall clock.
 func NewRealtime(s Subject, opts ...Option) *Chamber {
 	c := &Chamber{
-		subject:  s,
-		horizon:  Forever,
-		canceled: map[ActionID]bool{},
-		events:   make(chan hardware.Event, 256),
-		wake:     make(chan struct{}, 1),
-		done:     make(chan struct{}),
+		subject: s,
+		horizon: Forever,
+		events:  make(chan hardware.Event, 256),
+		wake:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(c)
@@ -155,8 +153,16 @@ func (c *Chamber) Schedule(at time.Duration, in hardware.Input, entry bool) Acti
 	return c.nextID
 }
 
-// Cancel implements Scheduler.
-func (c *Chamber) Cancel(id ActionID) { c.canceled[id] = true }
+// Cancel implements Scheduler. A subject has few actions pending, so a scan
+// that marks the action dead is cheaper than any index.
+func (c *Chamber) Cancel(id ActionID) {
+	for i := range c.queue {
+		if c.queue[i].id == id {
+			c.queue[i].dead = true
+			return
+		}
+	}
+}
 
 // popDue returns the next live action due before deadline.
 func (c *Chamber) popDue(deadline time.Duration) (action, bool) {
@@ -166,8 +172,7 @@ func (c *Chamber) popDue(deadline time.Duration) (action, bool) {
 			return action{}, false
 		}
 		c.queue.pop()
-		if c.canceled[a.id] {
-			delete(c.canceled, a.id)
+		if a.dead {
 			continue
 		}
 		return a, true

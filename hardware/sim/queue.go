@@ -14,6 +14,7 @@ type action struct {
 	id    ActionID
 	input hardware.Input
 	entry bool
+	dead  bool // canceled
 }
 
 // queue is a binary min-heap of actions by (at, order). It is written out

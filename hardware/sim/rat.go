@@ -48,6 +48,7 @@ type Rat struct {
 	planAt  time.Duration                        // when it is due
 	planned bool
 	magOn   bool
+	going   bool // on the way to the magazine for a pellet
 	houseOn bool
 	stimOn  time.Duration
 }
@@ -80,10 +81,14 @@ func (r *Rat) Observe(t time.Duration, o hardware.Output, on bool) {
 				r.visit(t+r.latency(400*time.Millisecond, 0.4), hardware.Hole(1+r.rng.IntN(r.holes)))
 			}
 			r.visit(t+r.latency(1500*time.Millisecond, 0.3), hardware.Magazine)
+			r.going = true
 		}
 	case hardware.MagazineLight:
 		r.magOn = on
-		if on && t > 0 && r.houseOn { // await initiation after a time-out
+		if !on {
+			r.going = false
+		}
+		if on && t > 0 && r.houseOn && !r.going { // await initiation after a time-out
 			r.visit(t+r.latency(2*time.Second, 0.5), hardware.Magazine)
 		}
 		if !on && r.houseOn { // the ITI has begun: wait, or fail to
