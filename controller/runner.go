@@ -269,6 +269,7 @@ func (r *runner) apply(cmds []protocols.Command) {
 		if r.lastAt == protocols.None {
 			r.lastAt = at
 		}
+		r.s.Protocol.OutputAt(c.Output, c.On, at)
 		r.record(storage.Event{At: at, Output: c.Output, On: c.On, Due: c.At})
 	}
 }

@@ -102,6 +102,9 @@ type Session struct {
 	close   time.Duration // window close of the current attempt
 	limit   time.Duration // the session limit, or None once dealt with
 	pending bool          // finish_trial: the limit passed, end at the outcome
+	// timerBase is the scheduled onset of the current stimulus until
+	// OutputAt has corrected it.
+	timerBase time.Duration
 
 	attempts    []Attempt
 	current     int // index of the attempt without outcome, or -1
@@ -396,6 +399,7 @@ func (s *Session) fireTimer() {
 			window = max(a.SD, time.Duration(s.p.LimitedHold))
 		}
 		s.close = s.now + window
+		s.timerBase = s.now
 		s.state = StateStimulus
 		s.timer = min(s.offset, s.close)
 		s.lights(true, false, a.Target)
@@ -498,6 +502,28 @@ func (s *Session) set(o hardware.Output, on bool) {
 
 func (s *Session) pellet() {
 	s.cmds = append(s.cmds, Command{At: s.now, Output: hardware.Pellet, On: true})
+}
+
+// OutputAt tells the session when a commanded output actually took effect
+// on the hardware. A stimulus light that came on late moves the attempt's
+// onset to the time it really came on, and the stimulus offset and window
+// close with it, so that latencies and the stimulus duration are measured
+// from what the animal saw (R18). Other outputs need no correction.
+func (s *Session) OutputAt(o hardware.Output, on bool, at time.Duration) {
+	if !on || s.state != StateStimulus || s.current < 0 {
+		return
+	}
+	a := &s.attempts[s.current]
+	if hole, ok := o.Stimulus(); !ok || hole != a.Target || at <= a.Onset || a.Onset != s.timerBase {
+		return
+	}
+	delta := at - a.Onset
+	a.Onset = at
+	s.offset += delta
+	s.close += delta
+	s.timer = min(s.offset, s.close)
+	s.timerBase = None // corrected once
+	s.touch(s.current)
 }
 
 // ParseClass reads the names Class.String gives.

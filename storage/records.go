@@ -62,3 +62,12 @@ type Event struct {
 
 // IsInput reports whether the event is an input edge.
 func (e Event) IsInput() bool { return e.Input != 0 }
+
+// LogEntry returns the event as an entry of the protocol's raw log, for
+// protocols.Replay.
+func LogEntry(e Event) protocols.LogEntry {
+	if e.IsInput() {
+		return protocols.LogEntry{Input: hardware.Event{Input: e.Input, Entry: e.Entry, At: e.At, Seq: e.HWSeq}, At: e.At}
+	}
+	return protocols.LogEntry{Output: e.Output, On: e.On, At: e.At}
+}

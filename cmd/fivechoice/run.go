@@ -172,7 +172,3 @@ func cmdProtocols(_ context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	return nil
 }
-
-func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not yet")
-}

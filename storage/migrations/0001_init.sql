@@ -7,7 +7,7 @@ CREATE TABLE subjects (
     sex        TEXT NOT NULL DEFAULT '' CHECK (sex IN ('', 'female', 'male')),
     strain     TEXT NOT NULL DEFAULT '',
     cohort     TEXT NOT NULL DEFAULT '',
-    born       TEXT CHECK (born IS NULL OR date(born) = born),
+    born       TEXT CHECK (born IS NULL OR date(born) IS born),
     notes      TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL
 );

@@ -1,0 +1,132 @@
+package controller_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fivechoice/fivechoice/controller"
+	"github.com/fivechoice/fivechoice/hardware"
+	"github.com/fivechoice/fivechoice/hardware/sim"
+	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/storage"
+)
+
+// TestFaultInOneChamberSparesTheOthers runs four chambers at once; one has
+// its cable pulled; the other three finish their sessions normally.
+func TestFaultInOneChamberSparesTheOthers(t *testing.T) {
+	ctx := context.Background()
+	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.EnsureSubject(ctx, "R01")
+	w, _ := db.NewWriter()
+	defer w.Close()
+
+	var mu sync.Mutex
+	chambers := map[string]*sim.Chamber{}
+	var boxes []controller.Box
+	for _, name := range []string{"box1", "box2", "box3", "box4"} {
+		boxes = append(boxes, controller.Box{Name: name, Backend: "sim", Open: func(protocols.Params, uint64) (hardware.Chamber, controller.Timeline, error) {
+			ch := sim.NewRealtime(&quickRat{})
+			mu.Lock()
+			chambers[name] = ch
+			mu.Unlock()
+			return ch, nil, nil
+		}})
+	}
+	sup, err := controller.NewSupervisor(w, slog.New(slog.DiscardHandler), boxes, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for i, b := range boxes {
+		p := fast(uint64(i))
+		p.MaxTrials = 10
+		id, err := sup.Start(b.Name, controller.Plan{Subject: "R01", Condition: "vehicle", Protocol: "fast", Params: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[b.Name] = id
+	}
+	if _, err := sup.Start("box1", controller.Plan{Subject: "R01", Condition: "vehicle", Params: fast(9)}); !errors.Is(err, controller.ErrBusy) {
+		t.Errorf("second session on box1: %v, want ErrBusy", err)
+	}
+	if _, err := sup.Start("box9", controller.Plan{Subject: "R01", Condition: "vehicle", Params: fast(9)}); !errors.Is(err, controller.ErrUnknownChamber) {
+		t.Errorf("unknown chamber: %v", err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	mu.Lock()
+	chambers["box2"].Fail(errors.New("cable pulled"))
+	mu.Unlock()
+	if st, _ := sup.Chamber("box1"); st.State != "running" || st.Subject != "R01" {
+		t.Errorf("box1 live state %+v", st)
+	}
+	sup.Wait()
+	for name, id := range ids {
+		s, err := db.Session(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := protocols.EndMaxTrials
+		if name == "box2" {
+			want = protocols.EndAborted
+		}
+		if s.EndReason != want {
+			t.Errorf("%s ended %q (%s), want %q", name, s.EndReason, s.Error, want)
+		}
+	}
+	for _, st := range sup.Chambers() {
+		if st.State != "idle" {
+			t.Errorf("%s is %s after its session", st.Name, st.State)
+		}
+	}
+}
+
+func TestShutdownStopsEverySession(t *testing.T) {
+	ctx := context.Background()
+	db, _ := storage.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+	defer db.Close()
+	db.EnsureSubject(ctx, "R01")
+	w, _ := db.NewWriter()
+	defer w.Close()
+	var boxes []controller.Box
+	for _, name := range []string{"a", "b"} {
+		boxes = append(boxes, controller.Box{Name: name, Backend: "sim", Open: func(protocols.Params, uint64) (hardware.Chamber, controller.Timeline, error) {
+			return sim.NewRealtime(&quickRat{}), nil, nil
+		}})
+	}
+	sup, _ := controller.NewSupervisor(w, slog.New(slog.DiscardHandler), boxes, nil)
+	var ids []string
+	for _, b := range boxes {
+		p := fast(1)
+		p.MaxTrials = 100000
+		id, err := sup.Start(b.Name, controller.Plan{Subject: "R01", Condition: "vehicle", Params: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	time.Sleep(30 * time.Millisecond)
+	if err := sup.Stop(ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := sup.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sup.Start("a", controller.Plan{Subject: "R01", Condition: "vehicle", Params: fast(1)}); !errors.Is(err, controller.ErrShuttingDown) {
+		t.Errorf("start after shutdown: %v", err)
+	}
+	for _, id := range ids {
+		s, _ := db.Session(ctx, id)
+		if s.EndReason != protocols.EndStopped || s.Status != storage.StatusEnded {
+			t.Errorf("session %s: %s %s", id, s.Status, s.EndReason)
+		}
+	}
+}
