@@ -25,6 +25,11 @@ type Plan struct {
 	// on virtual time (a simulated study day); real-time sessions use the
 	// chamber's own.
 	StartedAt time.Time
+	// Study, StudyDay and InjectedAt link a drug-study session to its
+	// study's plan and record when the dose was given.
+	Study      string
+	StudyDay   int
+	InjectedAt time.Time
 	// Batch marks one of a batch of simulated sessions run back to back:
 	// its end is queued instead of waited for, so that consecutive sessions
 	// share commits. Whoever runs the batch flushes the writer before
@@ -62,7 +67,7 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Session, b
 	log, err := w.BeginSession(storage.Session{
 		ID: plan.ID, Subject: plan.Subject, Condition: plan.Condition, Chamber: plan.Chamber, Backend: plan.Backend,
 		Protocol: plan.Protocol, Params: plan.Params, Seed: plan.Params.Seed, Version: plan.Version, Host: host,
-		StartedAt: started,
+		StartedAt: started, Study: plan.Study, StudyDay: plan.StudyDay, InjectedAt: plan.InjectedAt,
 	})
 	if err != nil {
 		notify(err)

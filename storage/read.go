@@ -13,14 +13,15 @@ import (
 )
 
 const sessionColumns = `id, subject_id, condition_id, chamber, backend, protocol, params, seed, software_version, host,
-	started_at, status, COALESCE(ended_at, ''), COALESCE(ended_ns, 0), COALESCE(end_reason, ''), COALESCE(error, '')`
+	started_at, status, COALESCE(ended_at, ''), COALESCE(ended_ns, 0), COALESCE(end_reason, ''), COALESCE(error, ''),
+	COALESCE(study, ''), COALESCE(study_day, 0), COALESCE(injected_at, '')`
 
 func scanSession(sc interface{ Scan(...any) error }) (Session, error) {
 	var s Session
-	var params, started, ended string
+	var params, started, ended, injected string
 	var seed, endedNs int64
 	err := sc.Scan(&s.ID, &s.Subject, &s.Condition, &s.Chamber, &s.Backend, &s.Protocol, &params, &seed, &s.Version, &s.Host,
-		&started, &s.Status, &ended, &endedNs, &s.EndReason, &s.Error)
+		&started, &s.Status, &ended, &endedNs, &s.EndReason, &s.Error, &s.Study, &s.StudyDay, &injected)
 	if err != nil {
 		return s, err
 	}
@@ -29,6 +30,9 @@ func scanSession(sc interface{ Scan(...any) error }) (Session, error) {
 	s.StartedAt, _ = time.Parse(time.RFC3339Nano, started)
 	if ended != "" {
 		s.EndedAt, _ = time.Parse(time.RFC3339Nano, ended)
+	}
+	if injected != "" {
+		s.InjectedAt, _ = time.Parse(time.RFC3339Nano, injected)
 	}
 	if err := json.Unmarshal([]byte(params), &s.Params); err != nil {
 		return s, fmt.Errorf("session %s params: %w", s.ID, err)
@@ -54,6 +58,7 @@ type Filter struct {
 	Condition string
 	Chamber   string
 	Status    string
+	Study     string
 	From, To  time.Time // started in [From, To)
 	Limit     int
 }
@@ -74,6 +79,9 @@ func (d *DB) Sessions(ctx context.Context, f Filter) ([]Session, error) {
 	}
 	if f.Status != "" {
 		add("status = ?", f.Status)
+	}
+	if f.Study != "" {
+		add("study = ?", f.Study)
 	}
 	if !f.From.IsZero() {
 		add("started_at >= ?", f.From.UTC().Format(time.RFC3339Nano))

@@ -33,9 +33,11 @@ type Session struct {
 	Ended     time.Duration // session time of the end
 	EndReason string
 	Error     string // the fault, for aborted sessions
-	// MagazineEntries is R17's count; kept with the session since entries
-	// before attempt 1 belong to no attempt.
-	MagazineEntries int
+	// Study links a drug-study session to its study and test day; empty
+	// for sessions outside a study.
+	Study      string
+	StudyDay   int
+	InjectedAt time.Time // when the dose was given; zero if not recorded
 }
 
 // An Event is one raw input or output event of a session, in the order the

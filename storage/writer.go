@@ -194,8 +194,9 @@ func prepare(c *sqlite3.SQLiteConn) (*statements, error) {
 		output:   prep(in + outRow),
 		attempts: prep(upsertAttempts(attemptsPerInsert)),
 		attempt:  prep(upsertAttempts(1)),
-		begin:    prep(`INSERT INTO sessions (id, subject_id, condition_id, chamber, backend, protocol, params, seed, software_version, host, started_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')`),
-		end:      prep(`UPDATE sessions SET status = 'ended', ended_at = ?, ended_ns = ?, end_reason = ?, error = NULLIF(?, '') WHERE key = ?`),
+		begin: prep(`INSERT INTO sessions (id, subject_id, condition_id, chamber, backend, protocol, params, seed, software_version, host, started_at, status, study, study_day, injected_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`),
+		end: prep(`UPDATE sessions SET status = 'ended', ended_at = ?, ended_ns = ?, end_reason = ?, error = NULLIF(?, '') WHERE key = ?`),
 	}
 	if err != nil {
 		st.close()
@@ -684,8 +685,15 @@ func (b *batch) end(key int64, s *Session) error {
 
 func (b *batch) beginSession(s *Session) (int64, error) {
 	b.args = b.args[:0]
+	var study, day, injected driver.Value
+	if s.Study != "" {
+		study, day = s.Study, int64(s.StudyDay)
+	}
+	if !s.InjectedAt.IsZero() {
+		injected = s.InjectedAt.UTC().Format(time.RFC3339Nano)
+	}
 	for _, v := range []driver.Value{s.ID, s.Subject, s.Condition, s.Chamber, s.Backend, s.Protocol, string(s.Params.JSON()),
-		int64(s.Seed), s.Version, s.Host, s.StartedAt.UTC().Format(time.RFC3339Nano)} {
+		int64(s.Seed), s.Version, s.Host, s.StartedAt.UTC().Format(time.RFC3339Nano), study, day, injected} {
 		b.args = nv(b.args, v)
 	}
 	res, err := exec(b.st.begin, b.args)
