@@ -27,6 +27,10 @@ func commands() []command {
 		{"scenario", "run or check scripted-subject scenario files", cmdScenario},
 		{"bench", "measure session throughput (virtual time)", cmdBench},
 		{"protocols", "list the built-in parameter sets", cmdProtocols},
+		{"subject", "add or list subjects", cmdSubject},
+		{"condition", "add or list dose conditions", cmdCondition},
+		{"export", "write sessions, trials or events as tidy CSV", cmdExport},
+		{"merge", "merge databases from several chamber PCs into one", cmdMerge},
 		{"version", "print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {
 			_, err := fmt.Fprintln(out, "fivechoice", version)
 			return err

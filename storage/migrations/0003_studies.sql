@@ -58,3 +58,12 @@ ALTER TABLE sessions ADD COLUMN study TEXT REFERENCES studies (name);
 ALTER TABLE sessions ADD COLUMN study_day INTEGER;
 ALTER TABLE sessions ADD COLUMN injected_at TEXT;
 CREATE INDEX sessions_by_study ON sessions (study, subject_id, study_day);
+
+-- Each session's condition for analysis: a blind study's code resolves to
+-- the real condition once the study is unblinded, not before.
+CREATE VIEW session_condition AS
+SELECT s.key AS session, s.id AS session_id, s.condition_id AS label,
+       CASE WHEN st.unblinded_at IS NOT NULL AND k.condition_id IS NOT NULL THEN k.condition_id ELSE s.condition_id END AS condition_id
+FROM sessions s
+LEFT JOIN studies st ON st.name = s.study
+LEFT JOIN blinding_keys k ON k.code_condition = s.condition_id;

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/fivechoice/fivechoice/storage"
+)
+
+// openDB opens the database named by a --db flag.
+func openDB(ctx context.Context, path string) (*storage.DB, error) {
+	if path == "" {
+		return nil, errors.New("--db is required")
+	}
+	return storage.Open(ctx, path)
+}
+
+func cmdSubject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "add" && args[0] != "list") {
+		fmt.Fprintln(stderr, "Usage: fivechoice subject add ID [--sex female|male] [--strain S] [--cohort C] [--born YYYY-MM-DD] [--notes N] --db FILE\n       fivechoice subject list --db FILE [--json]")
+		return errUsage
+	}
+	if args[0] == "list" {
+		fs := newFlags("subject list", "subject list --db FILE [--json]", stderr)
+		db := fs.String("db", "fivechoice.db", "database `file`")
+		asJSON := fs.Bool("json", false, "print JSON")
+		if err := parse(fs, args[1:], false); err != nil {
+			return err
+		}
+		d, err := openDB(ctx, *db)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		subs, err := d.Subjects(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(subs)
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tSEX\tSTRAIN\tCOHORT\tBORN\tNOTES")
+		for _, s := range subs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Sex, s.Strain, s.Cohort, s.Born, s.Notes)
+		}
+		return tw.Flush()
+	}
+	fs := newFlags("subject add", "subject add ID [flags]", stderr)
+	db := fs.String("db", "fivechoice.db", "database `file`")
+	var s storage.Subject
+	fs.StringVar(&s.Sex, "sex", "", "female or male")
+	fs.StringVar(&s.Strain, "strain", "", "strain, e.g. Lister Hooded")
+	fs.StringVar(&s.Cohort, "cohort", "", "cohort")
+	fs.StringVar(&s.Born, "born", "", "date of birth, YYYY-MM-DD")
+	fs.StringVar(&s.Notes, "notes", "", "notes")
+	if err := parseWithID(fs, args[1:], &s.ID); err != nil {
+		return err
+	}
+	d, err := openDB(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.AddSubject(ctx, s); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "subject %s added\n", s.ID)
+	return nil
+}
+
+// parseWithID parses flags with one positional ID anywhere among them.
+func parseWithID(fs *flag.FlagSet, args []string, id *string) error {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return errUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	*id = pos[0]
+	return nil
+}
+
+func cmdCondition(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "add" && args[0] != "list") {
+		fmt.Fprintln(stderr, "Usage: fivechoice condition add ID --drug NAME --dose MG_PER_KG [--vehicle V] [--route R] [--volume ML_PER_KG] [--pretreatment MIN] --db FILE\n       fivechoice condition list --db FILE [--json]")
+		return errUsage
+	}
+	if args[0] == "list" {
+		fs := newFlags("condition list", "condition list --db FILE [--json]", stderr)
+		db := fs.String("db", "fivechoice.db", "database `file`")
+		asJSON := fs.Bool("json", false, "print JSON")
+		if err := parse(fs, args[1:], false); err != nil {
+			return err
+		}
+		d, err := openDB(ctx, *db)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		cs, err := d.Conditions(ctx)
+		if err != nil {
+			return err
+		}
+		var shown []storage.Condition
+		for _, c := range cs {
+			if c.Drug != "blinded" { // a blind study's codes are listed with the study
+				shown = append(shown, c)
+			}
+		}
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(shown)
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tDRUG\tDOSE mg/kg\tVEHICLE\tROUTE\tVOLUME ml/kg\tPRETREATMENT min")
+		for _, c := range shown {
+			vol := ""
+			if c.VolumeMlPerKg > 0 {
+				vol = fmt.Sprint(c.VolumeMlPerKg)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%g\t%s\t%s\t%s\t%d\n", c.ID, c.Drug, c.DoseMgPerKg, c.Vehicle, c.Route, vol, c.PretreatmentMin)
+		}
+		return tw.Flush()
+	}
+	fs := newFlags("condition add", "condition add ID --drug NAME --dose MG_PER_KG [flags]", stderr)
+	db := fs.String("db", "fivechoice.db", "database `file`")
+	var c storage.Condition
+	fs.StringVar(&c.Drug, "drug", "", "drug name (vehicle for vehicle)")
+	fs.Float64Var(&c.DoseMgPerKg, "dose", 0, "dose in mg/kg")
+	fs.StringVar(&c.Vehicle, "vehicle", "saline", "vehicle")
+	fs.StringVar(&c.Route, "route", "i.p.", "route of administration")
+	fs.Float64Var(&c.VolumeMlPerKg, "volume", 1, "injection volume in ml/kg")
+	fs.IntVar(&c.PretreatmentMin, "pretreatment", 30, "pretreatment time in minutes (injection to session start)")
+	fs.StringVar(&c.Notes, "notes", "", "notes")
+	if err := parseWithID(fs, args[1:], &c.ID); err != nil {
+		return err
+	}
+	if c.Drug == "" {
+		return errors.New("--drug is required")
+	}
+	if c.Drug == "blinded" {
+		return errors.New("--drug blinded is reserved for the codes of blind studies")
+	}
+	d, err := openDB(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.AddCondition(ctx, c); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "condition %s added\n", c.ID)
+	return nil
+}

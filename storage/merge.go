@@ -1,0 +1,216 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// A MergeResult counts what one merge added.
+type MergeResult struct {
+	Subjects, Conditions, Studies, Sessions, Attempts, Events int
+	// Skipped sessions were already in the target, identical.
+	Skipped int
+}
+
+// mergeTables are the reference tables a merge copies: rows new to the
+// target are added, rows already there must be identical, column by column.
+var mergeTables = []struct {
+	table, key string
+	cols       []string
+}{
+	{"subjects", "id", []string{"sex", "strain", "cohort", "born", "notes"}},
+	{"conditions", "id", []string{"drug", "dose_mg_per_kg", "vehicle", "route", "volume_ml_per_kg", "pretreatment_min"}},
+	{"studies", "name", []string{"design", "washout_ns", "seed", "protocol", "blind", "start_date"}},
+}
+
+// sessionCols are the columns a session must agree on in both databases.
+var sessionCols = []string{"subject_id", "condition_id", "chamber", "backend", "protocol", "params", "seed", "software_version", "host",
+	"started_at", "status", "ended_at", "ended_ns", "end_reason", "error", "study", "study_day", "injected_at"}
+
+// Merge copies everything in the database at src into d: subjects,
+// conditions, studies, sessions with their attempts and events. Session ids
+// are globally unique, so a session already in d is skipped if identical
+// and refused if not; merging the same file twice adds nothing. The merge
+// of one file is one transaction: a conflict leaves d unchanged.
+func (d *DB) Merge(ctx context.Context, src string) (MergeResult, error) {
+	var res MergeResult
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS src`, "file:"+src+"?mode=ro"); err != nil {
+		return res, fmt.Errorf("merge %s: %w", src, err)
+	}
+	defer conn.ExecContext(context.Background(), `DETACH DATABASE src`)
+	var n int
+	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM src.sqlite_master WHERE name = 'sessions'`).Scan(&n); err != nil || n == 0 {
+		return res, fmt.Errorf("merge %s: not a fivechoice database (%v)", src, err)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return res, err
+	}
+	defer tx.Rollback()
+	for _, t := range mergeTables {
+		if err := conflicts(ctx, tx, t.table, t.key, t.cols, src); err != nil {
+			return res, err
+		}
+	}
+	if err := conflicts(ctx, tx, "sessions", "id", sessionCols, src); err != nil {
+		return res, err
+	}
+	add := func(counter *int, q string) error {
+		r, err := tx.ExecContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("merge %s: %w", src, err)
+		}
+		k, _ := r.RowsAffected()
+		*counter += int(k)
+		return nil
+	}
+	// Column lists are the columns both databases have, so that a file
+	// from an older version merges too.
+	common := func(table string, skip ...string) (string, error) {
+		cols, err := commonColumns(ctx, tx, table, skip)
+		return strings.Join(cols, ", "), err
+	}
+	copyNew := func(counter *int, table, key string) error {
+		cols, err := common(table)
+		if err != nil {
+			return err
+		}
+		return add(counter, fmt.Sprintf(`INSERT INTO main.%s (%s) SELECT %s FROM src.%s WHERE %s NOT IN (SELECT %s FROM main.%s)`,
+			table, cols, cols, table, key, key, table))
+	}
+	copyIgnore := func(table string) error {
+		cols, err := common(table)
+		if err != nil {
+			return err
+		}
+		return add(new(int), fmt.Sprintf(`INSERT OR IGNORE INTO main.%s (%s) SELECT %s FROM src.%s`, table, cols, cols, table))
+	}
+	if err := copyNew(&res.Subjects, "subjects", "id"); err != nil {
+		return res, err
+	}
+	if err := copyNew(&res.Conditions, "conditions", "id"); err != nil {
+		return res, err
+	}
+	if err := copyNew(&res.Studies, "studies", "name"); err != nil {
+		return res, err
+	}
+	for _, t := range []string{"study_conditions", "study_subjects", "study_plan", "blinding_keys"} {
+		if err := copyIgnore(t); err != nil {
+			return res, err
+		}
+	}
+	// Sessions get new keys here; attempts and events follow their session
+	// by its id.
+	tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM src.sessions WHERE id IN (SELECT id FROM main.sessions)`).Scan(&res.Skipped)
+	cols, err := common("sessions", "key")
+	if err != nil {
+		return res, err
+	}
+	if err := add(&res.Sessions, `INSERT INTO main.sessions (`+cols+`) SELECT `+cols+` FROM src.sessions WHERE id NOT IN (SELECT id FROM main.sessions) ORDER BY started_at, id`); err != nil {
+		return res, err
+	}
+	for _, t := range []struct {
+		table   string
+		counter *int
+	}{{"attempts", &res.Attempts}, {"events", &res.Events}} {
+		cols, err := commonColumns(ctx, tx, t.table, []string{"session"})
+		if err != nil {
+			return res, err
+		}
+		q := fmt.Sprintf(`INSERT INTO main.%s (session, %s) SELECT m.key, x.%s FROM src.%s x
+			JOIN src.sessions s ON s.key = x.session JOIN main.sessions m ON m.id = s.id
+			WHERE NOT EXISTS (SELECT 1 FROM main.%s y WHERE y.session = m.key)`,
+			t.table, strings.Join(cols, ", "), strings.Join(cols, ", x."), t.table, t.table)
+		if err := add(t.counter, q); err != nil {
+			return res, err
+		}
+	}
+	return res, tx.Commit()
+}
+
+// commonColumns lists the stored (not generated) columns of a table that
+// both databases have, less skip.
+func commonColumns(ctx context.Context, tx *sql.Tx, table string, skip []string) ([]string, error) {
+	cols := func(schema string) (map[string]bool, []string, error) {
+		rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT name, hidden FROM pragma_table_xinfo('%s', '%s')`, table, schema))
+		if err != nil {
+			return nil, nil, err
+		}
+		defer rows.Close()
+		set := map[string]bool{}
+		var order []string
+		for rows.Next() {
+			var name string
+			var hidden int
+			if err := rows.Scan(&name, &hidden); err != nil {
+				return nil, nil, err
+			}
+			if hidden == 0 { // 2 and 3 are generated columns
+				set[name] = true
+				order = append(order, name)
+			}
+		}
+		return set, order, rows.Err()
+	}
+	in, _, err := cols("src")
+	if err != nil {
+		return nil, fmt.Errorf("columns of src.%s: %w", table, err)
+	}
+	_, order, err := cols("main")
+	if err != nil {
+		return nil, fmt.Errorf("columns of %s: %w", table, err)
+	}
+	var out []string
+	for _, c := range order {
+		if in[c] && !slicesContains(skip, c) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func slicesContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// conflicts refuses rows present in both databases that differ.
+func conflicts(ctx context.Context, tx *sql.Tx, table, key string, cols []string, src string) error {
+	var diff []string
+	for _, c := range cols {
+		diff = append(diff, fmt.Sprintf("m.%s IS NOT s.%s", c, c))
+	}
+	q := fmt.Sprintf(`SELECT s.%s, %s FROM src.%s s JOIN main.%s m ON m.%s = s.%s WHERE %s LIMIT 1`,
+		key, caseList(cols), table, table, key, key, strings.Join(diff, " OR "))
+	var id, col string
+	err := tx.QueryRowContext(ctx, q).Scan(&id, &col)
+	if err == sql.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("merge %s: checking %s: %w", src, table, err)
+	}
+	return fmt.Errorf("merge %s: %s %q differs from the one already in the target (column %s); nothing was merged", src, strings.TrimSuffix(table, "s"), id, col)
+}
+
+// caseList names the first differing column.
+func caseList(cols []string) string {
+	var b strings.Builder
+	b.WriteString("CASE")
+	for _, c := range cols {
+		fmt.Fprintf(&b, " WHEN m.%s IS NOT s.%s THEN '%s'", c, c, c)
+	}
+	b.WriteString(" END")
+	return b.String()
+}

@@ -1,0 +1,286 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// A Study is a within-subject drug study.
+type Study struct {
+	Name     string        `json:"name"`
+	Design   string        `json:"design"` // latin-square
+	Washout  time.Duration `json:"washout_ns"`
+	Seed     uint64        `json:"seed"`
+	Protocol string        `json:"protocol"`
+	Blind    bool          `json:"blind"`
+	// StartDate is the first test day, YYYY-MM-DD.
+	StartDate string    `json:"start_date"`
+	CreatedAt time.Time `json:"created_at"`
+	// Conditions are the study's conditions in order as operators see them
+	// (codes such as "STUDY/A" while the study is blind); the first is the
+	// reference.
+	Conditions  []string   `json:"conditions"`
+	Subjects    []string   `json:"subjects"`
+	UnblindedAt *time.Time `json:"unblinded_at,omitempty"`
+	UnblindedBy string     `json:"unblinded_by,omitempty"`
+}
+
+// A PlanDay is one subject's test day in a study.
+type PlanDay struct {
+	Subject   string `json:"subject"`
+	Day       int    `json:"day"`
+	Condition string `json:"condition"` // as operators see it
+	Date      string `json:"date"`      // planned, YYYY-MM-DD
+}
+
+// CodeCondition is the id of the condition standing for code (A, B ...)
+// in a blind study.
+func CodeCondition(study, code string) string { return study + "/" + code }
+
+// CreateStudy records a study, its plan and, for a blind study, its key:
+// key maps each code condition of s.Conditions to the real condition. The
+// code conditions are created here. Everything is one transaction.
+func (d *DB) CreateStudy(ctx context.Context, s Study, plan []PlanDay, key map[string]string) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("create study %s: %w", s.Name, err)
+	}
+	defer tx.Rollback()
+	if s.CreatedAt.IsZero() {
+		s.CreatedAt = time.Now()
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO studies (name, design, washout_ns, seed, protocol, blind, start_date, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.Name, s.Design, int64(s.Washout), int64(s.Seed), s.Protocol, s.Blind, s.StartDate, s.CreatedAt.UTC().Format(time.RFC3339Nano))
+	switch {
+	case isConstraint(err, sqlite3.ErrConstraintPrimaryKey):
+		return fmt.Errorf("study %s: %w", s.Name, ErrExists)
+	case isConstraint(err, sqlite3.ErrConstraintCheck):
+		return fmt.Errorf("study %q: invalid (a name without spaces or slashes, design latin-square, start date YYYY-MM-DD): %w", s.Name, err)
+	case err != nil:
+		return fmt.Errorf("create study %s: %w", s.Name, err)
+	}
+	for code, real := range key {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO conditions (id, drug, dose_mg_per_kg, notes) VALUES (?, 'blinded', 0, ?)`,
+			code, "a code of blind study "+s.Name+"; 'fivechoice study unblind' reveals it"); err != nil {
+			return fmt.Errorf("study %s: code %s: %w", s.Name, code, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO blinding_keys (study, code_condition, condition_id) VALUES (?, ?, ?)`, s.Name, code, real); err != nil {
+			return fmt.Errorf("study %s: key for %s: %w", s.Name, code, err)
+		}
+	}
+	for i, c := range s.Conditions {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO study_conditions (study, position, condition_id) VALUES (?, ?, ?)`, s.Name, i+1, c); err != nil {
+			if isConstraint(err, sqlite3.ErrConstraintForeignKey) {
+				return fmt.Errorf("study %s: condition %s: %w", s.Name, c, ErrNotFound)
+			}
+			return fmt.Errorf("study %s: condition %s: %w", s.Name, c, err)
+		}
+	}
+	for _, subj := range s.Subjects {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO study_subjects (study, subject) VALUES (?, ?)`, s.Name, subj); err != nil {
+			if isConstraint(err, sqlite3.ErrConstraintForeignKey) {
+				return fmt.Errorf("study %s: subject %s: %w", s.Name, subj, ErrNotFound)
+			}
+			return fmt.Errorf("study %s: subject %s: %w", s.Name, subj, err)
+		}
+	}
+	for _, p := range plan {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO study_plan (study, subject, day, condition_id, planned_date) VALUES (?, ?, ?, ?, ?)`,
+			s.Name, p.Subject, p.Day, p.Condition, p.Date); err != nil {
+			return fmt.Errorf("study %s: plan of %s day %d: %w", s.Name, p.Subject, p.Day, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Study returns one study.
+func (d *DB) Study(ctx context.Context, name string) (Study, error) {
+	ss, err := d.studies(ctx, `WHERE name = ?`, name)
+	if err != nil {
+		return Study{}, err
+	}
+	if len(ss) == 0 {
+		return Study{}, fmt.Errorf("study %s: %w", name, ErrNotFound)
+	}
+	return ss[0], nil
+}
+
+// Studies lists every study by name.
+func (d *DB) Studies(ctx context.Context) ([]Study, error) { return d.studies(ctx, "") }
+
+func (d *DB) studies(ctx context.Context, where string, args ...any) ([]Study, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT name, design, washout_ns, seed, protocol, blind, start_date, created_at, COALESCE(unblinded_at, ''), COALESCE(unblinded_by, '')
+		FROM studies `+where+` ORDER BY name`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("studies: %w", err)
+	}
+	var out []Study
+	for rows.Next() {
+		var s Study
+		var washout, seed int64
+		var created, unblinded string
+		if err := rows.Scan(&s.Name, &s.Design, &washout, &seed, &s.Protocol, &s.Blind, &s.StartDate, &created, &unblinded, &s.UnblindedBy); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("studies: %w", err)
+		}
+		s.Washout, s.Seed = time.Duration(washout), uint64(seed)
+		s.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
+		if unblinded != "" {
+			t, _ := time.Parse(time.RFC3339Nano, unblinded)
+			s.UnblindedAt = &t
+		}
+		out = append(out, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].Conditions, err = d.strings(ctx, `SELECT condition_id FROM study_conditions WHERE study = ? ORDER BY position`, out[i].Name); err != nil {
+			return nil, err
+		}
+		if out[i].Subjects, err = d.strings(ctx, `SELECT subject FROM study_subjects WHERE study = ? ORDER BY subject`, out[i].Name); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (d *DB) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Plan returns a study's test days, by subject and day.
+func (d *DB) Plan(ctx context.Context, study string) ([]PlanDay, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT subject, day, condition_id, planned_date FROM study_plan WHERE study = ? ORDER BY subject, day`, study)
+	if err != nil {
+		return nil, fmt.Errorf("plan of %s: %w", study, err)
+	}
+	defer rows.Close()
+	var out []PlanDay
+	for rows.Next() {
+		var p PlanDay
+		if err := rows.Scan(&p.Subject, &p.Day, &p.Condition, &p.Date); err != nil {
+			return nil, fmt.Errorf("plan of %s: %w", study, err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// A StudyDay is a subject's next test day and whether it may run now.
+type StudyDay struct {
+	PlanDay
+	// LastDrugSession is when the subject's previous test day's session
+	// started (zero if none).
+	LastDrugSession time.Time
+	// NotBefore is the earliest start allowed by the washout.
+	NotBefore time.Time
+}
+
+// ErrWashout refuses a subject still inside its washout.
+var ErrWashout = errors.New("still inside the washout")
+
+// ErrStudyDone says a subject has run every test day.
+var ErrStudyDone = errors.New("every test day has been run")
+
+// NextDay returns a subject's next test day in a study: the first planned
+// day without a session that ended normally (max_trials or time_limit). At
+// now, it refuses a subject still inside its washout.
+func (d *DB) NextDay(ctx context.Context, study, subject string, now time.Time) (StudyDay, error) {
+	s, err := d.Study(ctx, study)
+	if err != nil {
+		return StudyDay{}, err
+	}
+	var day StudyDay
+	err = d.db.QueryRowContext(ctx, `SELECT p.subject, p.day, p.condition_id, p.planned_date FROM study_plan p
+		WHERE p.study = ? AND p.subject = ? AND NOT EXISTS (
+			SELECT 1 FROM sessions x WHERE x.study = p.study AND x.subject_id = p.subject AND x.study_day = p.day
+			AND x.end_reason IN ('max_trials', 'time_limit'))
+		ORDER BY p.day LIMIT 1`, study, subject).Scan(&day.Subject, &day.Day, &day.Condition, &day.Date)
+	if err == sql.ErrNoRows {
+		var n int
+		d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM study_subjects WHERE study = ? AND subject = ?`, study, subject).Scan(&n)
+		if n == 0 {
+			return StudyDay{}, fmt.Errorf("subject %s is not in study %s: %w", subject, study, ErrNotFound)
+		}
+		return StudyDay{}, fmt.Errorf("subject %s in study %s: %w", subject, study, ErrStudyDone)
+	}
+	if err != nil {
+		return StudyDay{}, fmt.Errorf("next day of %s in %s: %w", subject, study, err)
+	}
+	var last string
+	d.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(started_at), '') FROM sessions WHERE study = ? AND subject_id = ? AND study_day IS NOT NULL`, study, subject).Scan(&last)
+	if last != "" {
+		day.LastDrugSession, _ = time.Parse(time.RFC3339Nano, last)
+		day.NotBefore = day.LastDrugSession.Add(s.Washout)
+		if now.Before(day.NotBefore) {
+			return day, fmt.Errorf("subject %s: last test day %s, washout %v: %w until %s", subject,
+				day.LastDrugSession.Local().Format("2006-01-02 15:04"), s.Washout, ErrWashout, day.NotBefore.Local().Format("2006-01-02 15:04"))
+		}
+	}
+	return day, nil
+}
+
+// Unblind reveals a blind study's key and records when and by whom. It
+// returns code condition -> real condition.
+func (d *DB) Unblind(ctx context.Context, study, by string, at time.Time) (map[string]string, error) {
+	s, err := d.Study(ctx, study)
+	if err != nil {
+		return nil, err
+	}
+	if !s.Blind {
+		return nil, fmt.Errorf("study %s is not blind", study)
+	}
+	if by == "" {
+		return nil, errors.New("unblind: say who unblinds")
+	}
+	key, err := d.BlindingKey(ctx, study)
+	if err != nil {
+		return nil, err
+	}
+	if s.UnblindedAt == nil {
+		if _, err := d.db.ExecContext(ctx, `UPDATE studies SET unblinded_at = ?, unblinded_by = ? WHERE name = ?`,
+			at.UTC().Format(time.RFC3339Nano), by, study); err != nil {
+			return nil, fmt.Errorf("unblind %s: %w", study, err)
+		}
+	}
+	return key, nil
+}
+
+// BlindingKey reads a study's key. Only unblinding and analysis after
+// unblinding call it.
+func (d *DB) BlindingKey(ctx context.Context, study string) (map[string]string, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT code_condition, condition_id FROM blinding_keys WHERE study = ?`, study)
+	if err != nil {
+		return nil, fmt.Errorf("key of %s: %w", study, err)
+	}
+	defer rows.Close()
+	key := map[string]string{}
+	for rows.Next() {
+		var c, r string
+		if err := rows.Scan(&c, &r); err != nil {
+			return nil, err
+		}
+		key[c] = r
+	}
+	return key, rows.Err()
+}
