@@ -162,4 +162,3 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	return errors.Join(failed...)
 }
-
