@@ -30,6 +30,7 @@ func commands() []command {
 		{"subject", "add or list subjects", cmdSubject},
 		{"condition", "add or list dose conditions", cmdCondition},
 		{"export", "write sessions, trials or events as tidy CSV", cmdExport},
+		{"rescore", "recompute stored sessions from their raw event logs and compare", cmdRescore},
 		{"merge", "merge databases from several chamber PCs into one", cmdMerge},
 		{"version", "print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {
 			_, err := fmt.Fprintln(out, "fivechoice", version)

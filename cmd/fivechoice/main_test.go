@@ -144,3 +144,28 @@ func TestScenarioCommands(t *testing.T) {
 		t.Errorf("broken file: exit %d:\n%s", code, out)
 	}
 }
+
+// TestRescoreAndTamper: rescoring reproduces a stored session from its
+// events, and notices a stored attempt that no longer matches them.
+func TestRescoreAndTamper(t *testing.T) {
+	dir := t.TempDir()
+	if _, e, code := fivechoice(t, dir, "run", "--db", "r.db", "--subject", "R1", "--seed", "5"); code != 0 {
+		t.Fatal(e)
+	}
+	out, _, code := fivechoice(t, dir, "rescore", "--db", "r.db")
+	if code != 0 || !strings.Contains(out, "1 sessions rescored from their event logs, 0 differ") {
+		t.Fatalf("rescore: exit %d\n%s", code, out)
+	}
+	db, err := storage.Open(context.Background(), filepath.Join(dir, "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL().Exec(`UPDATE attempts SET outcome = 'correct' WHERE n = (SELECT MIN(n) FROM attempts WHERE outcome = 'omission')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out, _, code = fivechoice(t, dir, "rescore", "--db", "r.db")
+	if code != 1 || !strings.Contains(out, "DIFFERS") {
+		t.Errorf("rescore after tampering: exit %d\n%s", code, out)
+	}
+}
