@@ -42,10 +42,17 @@ type PlanDay struct {
 // in a blind study.
 func CodeCondition(study, code string) string { return study + "/" + code }
 
-// CreateStudy records a study, its plan and, for a blind study, its key:
-// key maps each code condition of s.Conditions to the real condition. The
-// code conditions are created here. Everything is one transaction.
-func (d *DB) CreateStudy(ctx context.Context, s Study, plan []PlanDay, key map[string]string) error {
+// A KeyEntry says which real condition a blind study's code stands for,
+// and that condition's place in the study's own order (1: the reference).
+type KeyEntry struct {
+	Code      string `json:"code"` // the code condition, e.g. "S1/A"
+	Condition string `json:"condition"`
+	Position  int    `json:"position"`
+}
+
+// CreateStudy records a study, its plan and, for a blind study, its key,
+// creating the code conditions. Everything is one transaction.
+func (d *DB) CreateStudy(ctx context.Context, s Study, plan []PlanDay, key []KeyEntry) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("create study %s: %w", s.Name, err)
@@ -64,13 +71,17 @@ func (d *DB) CreateStudy(ctx context.Context, s Study, plan []PlanDay, key map[s
 	case err != nil:
 		return fmt.Errorf("create study %s: %w", s.Name, err)
 	}
-	for code, real := range key {
+	for _, k := range key {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO conditions (id, drug, dose_mg_per_kg, notes) VALUES (?, 'blinded', 0, ?)`,
-			code, "a code of blind study "+s.Name+"; 'fivechoice study unblind' reveals it"); err != nil {
-			return fmt.Errorf("study %s: code %s: %w", s.Name, code, err)
+			k.Code, "a code of blind study "+s.Name+"; 'fivechoice study unblind' reveals it"); err != nil {
+			return fmt.Errorf("study %s: code %s: %w", s.Name, k.Code, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO blinding_keys (study, code_condition, condition_id) VALUES (?, ?, ?)`, s.Name, code, real); err != nil {
-			return fmt.Errorf("study %s: key for %s: %w", s.Name, code, err)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO blinding_keys (study, code_condition, condition_id, position) VALUES (?, ?, ?, ?)`,
+			s.Name, k.Code, k.Condition, k.Position); err != nil {
+			if isConstraint(err, sqlite3.ErrConstraintForeignKey) {
+				return fmt.Errorf("study %s: condition %s: %w", s.Name, k.Condition, ErrNotFound)
+			}
+			return fmt.Errorf("study %s: key for %s: %w", s.Name, k.Code, err)
 		}
 	}
 	for i, c := range s.Conditions {
@@ -240,9 +251,9 @@ func (d *DB) NextDay(ctx context.Context, study, subject string, now time.Time) 
 	return day, nil
 }
 
-// Unblind reveals a blind study's key and records when and by whom. It
-// returns code condition -> real condition.
-func (d *DB) Unblind(ctx context.Context, study, by string, at time.Time) (map[string]string, error) {
+// Unblind reveals a blind study's key and records when and by whom (the
+// first time).
+func (d *DB) Unblind(ctx context.Context, study, by string, at time.Time) ([]KeyEntry, error) {
 	s, err := d.Study(ctx, study)
 	if err != nil {
 		return nil, err
@@ -266,21 +277,21 @@ func (d *DB) Unblind(ctx context.Context, study, by string, at time.Time) (map[s
 	return key, nil
 }
 
-// BlindingKey reads a study's key. Only unblinding and analysis after
-// unblinding call it.
-func (d *DB) BlindingKey(ctx context.Context, study string) (map[string]string, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT code_condition, condition_id FROM blinding_keys WHERE study = ?`, study)
+// BlindingKey reads a study's key, in the study's own condition order.
+// Only unblinding, and analysis after unblinding, call it.
+func (d *DB) BlindingKey(ctx context.Context, study string) ([]KeyEntry, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT code_condition, condition_id, position FROM blinding_keys WHERE study = ? ORDER BY position`, study)
 	if err != nil {
 		return nil, fmt.Errorf("key of %s: %w", study, err)
 	}
 	defer rows.Close()
-	key := map[string]string{}
+	var key []KeyEntry
 	for rows.Next() {
-		var c, r string
-		if err := rows.Scan(&c, &r); err != nil {
+		var k KeyEntry
+		if err := rows.Scan(&k.Code, &k.Condition, &k.Position); err != nil {
 			return nil, err
 		}
-		key[c] = r
+		key = append(key, k)
 	}
 	return key, rows.Err()
 }

@@ -29,6 +29,7 @@ func commands() []command {
 		{"protocols", "list the built-in parameter sets", cmdProtocols},
 		{"subject", "add or list subjects", cmdSubject},
 		{"condition", "add or list dose conditions", cmdCondition},
+		{"study", "create, show, run and unblind within-subject drug studies", cmdStudy},
 		{"export", "write sessions, trials or events as tidy CSV", cmdExport},
 		{"rescore", "recompute stored sessions from their raw event logs and compare", cmdRescore},
 		{"merge", "merge databases from several chamber PCs into one", cmdMerge},

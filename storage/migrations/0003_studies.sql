@@ -51,6 +51,7 @@ CREATE TABLE blinding_keys (
     study          TEXT NOT NULL REFERENCES studies (name) ON DELETE CASCADE,
     code_condition TEXT PRIMARY KEY REFERENCES conditions (id),
     condition_id   TEXT NOT NULL REFERENCES conditions (id),
+    position       INTEGER NOT NULL, -- the condition's place in the study's own order (1: the reference)
     UNIQUE (study, condition_id)
 );
 

@@ -1,0 +1,401 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/user"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/fivechoice/fivechoice/controller"
+	"github.com/fivechoice/fivechoice/hardware/sim"
+	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/storage"
+	"github.com/fivechoice/fivechoice/study"
+)
+
+func cmdStudy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	subs := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"create": studyCreate, "list": studyList, "show": studyShow, "unblind": studyUnblind, "run": studyRun,
+	}
+	if len(args) == 0 || subs[args[0]] == nil {
+		fmt.Fprintln(stderr, `Usage: fivechoice study create NAME --subjects R01,R02,... --conditions vehicle,atx-0.3,... [--design latin-square] [--washout 48h] [--seed N] [--start YYYY-MM-DD] [--protocol NAME] [--blind]
+       fivechoice study list
+       fivechoice study show NAME
+       fivechoice study run NAME --subject R01 [--injected-at TIME | --injected-ago 30m] [--realtime]
+       fivechoice study unblind NAME --by WHO
+(all take --db FILE)`)
+		return errUsage
+	}
+	return subs[args[0]](ctx, args[1:], stdout, stderr)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func studyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("study create", "study create NAME --subjects R01,R02 --conditions vehicle,atx-1.0 [flags]", stderr)
+	db := fs.String("db", "fivechoice.db", "database `file`")
+	subjects := fs.String("subjects", "", "comma-separated subject ids (recorded if new)")
+	conditions := fs.String("conditions", "", "comma-separated condition ids; the first is the reference (vehicle)")
+	design := fs.String("design", "latin-square", "latin-square (a Williams design, balanced for first-order carry-over)")
+	washout := fs.Duration("washout", 48*time.Hour, "minimum time between a subject's test days")
+	seed := fs.Int64("seed", -1, "seed of the assignment (default: a fresh one, recorded)")
+	start := fs.String("start", "", "first test day, YYYY-MM-DD (default: today)")
+	protocol := fs.String("protocol", "baseline", "the protocol of the test sessions")
+	blind := fs.Bool("blind", false, "operators see conditions only as codes until 'study unblind'")
+	var name string
+	if err := parseWithID(fs, args, &name); err != nil {
+		return err
+	}
+	if *design != "latin-square" {
+		return fmt.Errorf("--design %q: only latin-square", *design)
+	}
+	if *washout < 0 {
+		return errors.New("--washout must not be negative")
+	}
+	if _, err := protocols.Lookup(*protocol); err != nil {
+		return fmt.Errorf("--protocol: %w", err)
+	}
+	subs, conds := splitList(*subjects), splitList(*conditions)
+	s := uint64(*seed)
+	if *seed < 0 {
+		s = newSeed()
+	}
+	startDay := time.Now()
+	if *start != "" {
+		var err error
+		if startDay, err = time.ParseInLocation("2006-01-02", *start, time.Local); err != nil {
+			return fmt.Errorf("--start %q: want YYYY-MM-DD", *start)
+		}
+	}
+	orders, err := study.Assign(subs, conds, s)
+	if err != nil {
+		return err
+	}
+	d, err := openDB(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	for _, c := range conds {
+		if _, err := d.Condition(ctx, c); err != nil {
+			return fmt.Errorf("--conditions: %w (add it with 'fivechoice condition add')", err)
+		}
+	}
+	for _, sub := range subs {
+		if err := d.EnsureSubject(ctx, sub); err != nil {
+			return err
+		}
+	}
+	st := storage.Study{Name: name, Design: *design, Washout: *washout, Seed: s, Protocol: *protocol, Blind: *blind,
+		StartDate: startDay.Format("2006-01-02"), Subjects: subs}
+	label := map[string]string{}
+	var key []storage.KeyEntry
+	if *blind {
+		codes := study.Codes(len(conds), s)
+		for i, c := range conds {
+			code := storage.CodeCondition(name, codes[i])
+			label[c] = code
+			key = append(key, storage.KeyEntry{Code: code, Condition: c, Position: i + 1})
+		}
+		for _, k := range key {
+			st.Conditions = append(st.Conditions, k.Code)
+		}
+		sort.Strings(st.Conditions) // code order says nothing
+	} else {
+		for _, c := range conds {
+			label[c] = c
+		}
+		st.Conditions = conds
+	}
+	var plan []storage.PlanDay
+	for _, sub := range subs {
+		for i, c := range orders[sub] {
+			plan = append(plan, storage.PlanDay{Subject: sub, Day: i + 1, Condition: label[c], Date: study.DayDate(startDay, *washout, i+1).Format("2006-01-02")})
+		}
+	}
+	if err := d.CreateStudy(ctx, st, plan, key); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "study %s created: %d subjects x %d conditions, Williams design, seed %d, washout %v\n", name, len(subs), len(conds), s, *washout)
+	if *blind {
+		fmt.Fprintf(stdout, "blind: operators see the conditions as codes; the key is kept apart in %s and 'fivechoice study unblind %s --by NAME' reveals it\n", *db, name)
+	}
+	return printPlan(ctx, d, name, stdout)
+}
+
+func studyList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("study list", "study list [--db FILE]", stderr)
+	db := fs.String("db", "fivechoice.db", "database `file`")
+	if err := parse(fs, args, false); err != nil {
+		return err
+	}
+	d, err := openDB(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	studies, err := d.Studies(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range studies {
+		blind := ""
+		if s.Blind {
+			blind = ", blind"
+			if s.UnblindedAt != nil {
+				blind = ", unblinded " + s.UnblindedAt.Local().Format("2006-01-02")
+			}
+		}
+		fmt.Fprintf(stdout, "%s  %d subjects, %d conditions, from %s, washout %v%s\n", s.Name, len(s.Subjects), len(s.Conditions), s.StartDate, s.Washout, blind)
+	}
+	return nil
+}
+
+func studyShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("study show", "study show NAME [--db FILE]", stderr)
+	db := fs.String("db", "fivechoice.db", "database `file`")
+	var name string
+	if err := parseWithID(fs, args, &name); err != nil {
+		return err
+	}
+	d, err := openDB(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	s, err := d.Study(ctx, name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "study %s: %s, seed %d, washout %v, protocol %s, first day %s\n", s.Name, s.Design, s.Seed, s.Washout, s.Protocol, s.StartDate)
+	fmt.Fprintf(stdout, "conditions: %s\n", strings.Join(s.Conditions, ", "))
+	if s.Blind {
+		if s.UnblindedAt != nil {
+			fmt.Fprintf(stdout, "blind; unblinded %s by %s\n", s.UnblindedAt.Local().Format("2006-01-02 15:04"), s.UnblindedBy)
+		} else {
+			fmt.Fprintln(stdout, "blind: conditions are shown as codes")
+		}
+	}
+	return printPlan(ctx, d, name, stdout)
+}
+
+// printPlan prints each subject's test days and what has been run.
+func printPlan(ctx context.Context, d *storage.DB, name string, w io.Writer) error {
+	plan, err := d.Plan(ctx, name)
+	if err != nil {
+		return err
+	}
+	sessions, err := d.Sessions(ctx, storage.Filter{Study: name})
+	if err != nil {
+		return err
+	}
+	ran := map[string]storage.Session{}
+	for _, s := range sessions {
+		k := fmt.Sprintf("%s/%d", s.Subject, s.StudyDay)
+		if prev, ok := ran[k]; !ok || done(s) || !done(prev) {
+			ran[k] = s
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SUBJECT\tDAY\tPLANNED\tCONDITION\tSESSION\tSTATUS")
+	for _, p := range plan {
+		sid, status := "", "to run"
+		if s, ok := ran[fmt.Sprintf("%s/%d", p.Subject, p.Day)]; ok {
+			sid, status = s.ID, s.Status+" "+s.EndReason
+			if s.StartedAt.Format("2006-01-02") != p.Date {
+				status += " on " + s.StartedAt.Local().Format("2006-01-02")
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", p.Subject, p.Day, p.Date, p.Condition, sid, status)
+	}
+	return tw.Flush()
+}
+
+func done(s storage.Session) bool {
+	return s.EndReason == protocols.EndMaxTrials || s.EndReason == protocols.EndTimeLimit
+}
+
+func studyUnblind(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("study unblind", "study unblind NAME --by WHO [--db FILE]", stderr)
+	db := fs.String("db", "fivechoice.db", "database `file`")
+	by := fs.String("by", "", "who unblinds (recorded); default: the login name")
+	var name string
+	if err := parseWithID(fs, args, &name); err != nil {
+		return err
+	}
+	if *by == "" {
+		if u, err := user.Current(); err == nil {
+			*by = u.Username
+		}
+	}
+	d, err := openDB(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	key, err := d.Unblind(ctx, name, *by, time.Now())
+	if err != nil {
+		return err
+	}
+	s, _ := d.Study(ctx, name)
+	fmt.Fprintf(stdout, "study %s unblinded %s by %s\n", name, s.UnblindedAt.Local().Format("2006-01-02 15:04"), s.UnblindedBy)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CODE\tCONDITION")
+	for _, k := range key {
+		fmt.Fprintf(tw, "%s\t%s\n", k.Code, k.Condition)
+	}
+	return tw.Flush()
+}
+
+// studyRun runs a subject's next test day on a simulated chamber: the
+// command-line counterpart of starting a study session on the daemon.
+func studyRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("study run", "study run NAME --subject ID [--injected-at TIME | --injected-ago D] [--realtime] [--db FILE]", stderr)
+	db := fs.String("db", "fivechoice.db", "database `file`")
+	subject := fs.String("subject", "", "subject id")
+	injectedAt := fs.String("injected-at", "", "when the dose was given (RFC 3339, or HH:MM today)")
+	injectedAgo := fs.Duration("injected-ago", 0, "how long ago the dose was given, e.g. 30m")
+	tolerance := fs.Duration("tolerance", 10*time.Minute, "warn when the session starts further than this from the pretreatment time")
+	realtime := fs.Bool("realtime", false, "run on the wall clock instead of virtual time")
+	var name string
+	if err := parseWithID(fs, args, &name); err != nil {
+		return err
+	}
+	if *subject == "" {
+		return errors.New("--subject is required")
+	}
+	d, err := openDB(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	now := time.Now()
+	injected, err := parseInjection(*injectedAt, *injectedAgo, now)
+	if err != nil {
+		return err
+	}
+	w, err := d.NewWriter()
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	s, err := d.Study(ctx, name)
+	if err != nil {
+		return err
+	}
+	plan, warning, err := planStudySession(ctx, d, s, *subject, now, injected, *tolerance)
+	if err != nil {
+		return err
+	}
+	if warning != "" {
+		fmt.Fprintln(stderr, "warning:", warning)
+	}
+	plan.Version = version
+	rat := sim.NewRat(sim.DefaultRat(), plan.Params.Holes, plan.Params.Seed)
+	sess := controller.Session{}
+	if *realtime {
+		sess.Chamber = sim.NewRealtime(rat)
+	} else {
+		ch := sim.NewVirtual(rat)
+		sess.Chamber, sess.Timeline = ch, ch
+	}
+	rec, err := controller.RunRecorded(ctx, w, plan, sess)
+	if err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	sum, err := d.Summary(ctx, rec.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "study %s, subject %s, test day %d\n", name, plan.Subject, plan.StudyDay)
+	printSession(stdout, rec, plan, sum, *db)
+	return nil
+}
+
+// planStudySession picks a subject's next test day and its condition (as
+// operators see it), refusing a subject inside its washout, and returns a
+// warning when the session starts outside the pretreatment window.
+func planStudySession(ctx context.Context, d *storage.DB, s storage.Study, subject string, now, injected time.Time, tolerance time.Duration) (controller.Plan, string, error) {
+	day, err := d.NextDay(ctx, s.Name, subject, now)
+	if err != nil {
+		return controller.Plan{}, "", err
+	}
+	params, err := protocols.Lookup(s.Protocol)
+	if err != nil {
+		return controller.Plan{}, "", err
+	}
+	params.Seed = newSeed()
+	var warning string
+	if injected.IsZero() {
+		warning = "no injection time given (--injected-at or --injected-ago); none is recorded"
+	} else {
+		pre, err := pretreatment(ctx, d, s, day.Condition)
+		if err != nil {
+			return controller.Plan{}, "", err
+		}
+		if gap := now.Sub(injected); gap < pre-tolerance || gap > pre+tolerance {
+			warning = fmt.Sprintf("the session starts %v after the injection; the pretreatment time is %v (± %v)", gap.Round(time.Minute), pre, tolerance)
+		}
+	}
+	return controller.Plan{Subject: subject, Condition: day.Condition, Protocol: s.Protocol, Params: params, Chamber: "sim", Backend: controller.BackendSim,
+		Study: s.Name, StudyDay: day.Day, InjectedAt: injected}, warning, nil
+}
+
+// pretreatment is the pretreatment time of a study condition; for a blind
+// study the real condition's, without naming it.
+func pretreatment(ctx context.Context, d *storage.DB, s storage.Study, condition string) (time.Duration, error) {
+	if s.Blind {
+		key, err := d.BlindingKey(ctx, s.Name)
+		if err != nil {
+			return 0, err
+		}
+		for _, k := range key {
+			if k.Code == condition {
+				condition = k.Condition
+			}
+		}
+	}
+	c, err := d.Condition(ctx, condition)
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(c.PretreatmentMin) * time.Minute, nil
+}
+
+func parseInjection(at string, ago time.Duration, now time.Time) (time.Time, error) {
+	switch {
+	case at != "" && ago != 0:
+		return time.Time{}, errors.New("give --injected-at or --injected-ago, not both")
+	case ago < 0:
+		return time.Time{}, errors.New("--injected-ago must not be negative")
+	case ago > 0:
+		return now.Add(-ago), nil
+	case at == "":
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, at); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("15:04", at, time.Local); err == nil {
+		y, m, dd := now.Date()
+		return time.Date(y, m, dd, t.Hour(), t.Minute(), 0, 0, time.Local), nil
+	}
+	return time.Time{}, fmt.Errorf("--injected-at %q: want RFC 3339 (2026-11-27T09:30:00+01:00) or HH:MM", at)
+}
+
