@@ -398,4 +398,3 @@ func parseInjection(at string, ago time.Duration, now time.Time) (time.Time, err
 	}
 	return time.Time{}, fmt.Errorf("--injected-at %q: want RFC 3339 (2026-11-27T09:30:00+01:00) or HH:MM", at)
 }
-
