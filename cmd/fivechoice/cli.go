@@ -30,6 +30,7 @@ func commands() []command {
 		{"subject", "add or list subjects", cmdSubject},
 		{"condition", "add or list dose conditions", cmdCondition},
 		{"study", "create, show, run and unblind within-subject drug studies", cmdStudy},
+		{"report", "per-condition results of a study with repeated-measures statistics and plots", cmdReport},
 		{"export", "write sessions, trials or events as tidy CSV", cmdExport},
 		{"rescore", "recompute stored sessions from their raw event logs and compare", cmdRescore},
 		{"merge", "merge databases from several chamber PCs into one", cmdMerge},
