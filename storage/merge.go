@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -169,21 +170,13 @@ func commonColumns(ctx context.Context, tx *sql.Tx, table string, skip []string)
 	}
 	var out []string
 	for _, c := range order {
-		if in[c] && !slicesContains(skip, c) {
+		if in[c] && !slices.Contains(skip, c) {
 			out = append(out, c)
 		}
 	}
 	return out, nil
 }
 
-func slicesContains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // conflicts refuses rows present in both databases that differ.
 func conflicts(ctx context.Context, tx *sql.Tx, table, key string, cols []string, src string) error {

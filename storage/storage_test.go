@@ -100,13 +100,23 @@ func TestSubjectsAndConditions(t *testing.T) {
 	}
 }
 
-// runStored runs one session with a virtual rat into w.
+// runStored runs one session of R01 with a virtual rat into w.
 func runStored(t *testing.T, w *storage.Writer, p protocols.Params, rp sim.RatParams) controller.Recorded {
+	t.Helper()
+	return runStoredRat(t, w, "R01", p, rp)
+}
+
+func runStoredAs(t *testing.T, w *storage.Writer, subject string, p protocols.Params) controller.Recorded {
+	t.Helper()
+	return runStoredRat(t, w, subject, p, sim.DefaultRat())
+}
+
+func runStoredRat(t *testing.T, w *storage.Writer, subject string, p protocols.Params, rp sim.RatParams) controller.Recorded {
 	t.Helper()
 	rat := sim.NewRat(rp, p.Holes, p.Seed)
 	ch := sim.NewVirtual(rat)
 	rec, err := controller.RunRecorded(context.Background(), w, controller.Plan{
-		Subject: "R01", Condition: "vehicle", Chamber: "box1", Backend: "sim", Protocol: "test", Params: p,
+		Subject: subject, Condition: "vehicle", Chamber: "box1", Backend: "sim", Protocol: "test", Params: p,
 	}, controller.Session{Chamber: ch, Timeline: ch})
 	if err != nil || rec.Result.Err != nil {
 		t.Fatal(err, rec.Result.Err)
