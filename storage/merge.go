@@ -177,7 +177,6 @@ func commonColumns(ctx context.Context, tx *sql.Tx, table string, skip []string)
 	return out, nil
 }
 
-
 // conflicts refuses rows present in both databases that differ.
 func conflicts(ctx context.Context, tx *sql.Tx, table, key string, cols []string, src string) error {
 	var diff []string
