@@ -70,24 +70,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer w.Close()
 
-	rat := sim.NewRat(sim.DefaultRat(), params.Holes, params.Seed)
-	s := controller.Session{}
-	if *realtime {
-		s.Chamber = sim.NewRealtime(rat)
-	} else {
-		ch := sim.NewVirtual(rat)
-		s.Chamber, s.Timeline = ch, ch
-	}
 	plan := controller.Plan{Subject: *subject, Condition: *condition, Chamber: *chamber, Backend: controller.BackendSim,
 		Protocol: *protocol, Params: params, Version: version}
-	rec, err := controller.RunRecorded(ctx, w, plan, s)
-	if err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	sum, err := d.Summary(ctx, rec.ID)
+	rec, sum, err := runSimulated(ctx, d, w, plan, *realtime)
 	if err != nil {
 		return err
 	}
@@ -99,6 +84,29 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 // newSeed draws a seed that fits SQLite's signed 64-bit integers.
+// runSimulated runs one recorded session on a simulated chamber with a
+// virtual rat (virtual time unless realtime), closes the writer so that all
+// is committed, and returns the stored measures.
+func runSimulated(ctx context.Context, d *storage.DB, w *storage.Writer, plan controller.Plan, realtime bool) (controller.Recorded, protocols.Summary, error) {
+	rat := sim.NewRat(sim.DefaultRat(), plan.Params.Holes, plan.Params.Seed)
+	s := controller.Session{}
+	if realtime {
+		s.Chamber = sim.NewRealtime(rat)
+	} else {
+		ch := sim.NewVirtual(rat)
+		s.Chamber, s.Timeline = ch, ch
+	}
+	rec, err := controller.RunRecorded(ctx, w, plan, s)
+	if err != nil {
+		return rec, protocols.Summary{}, err
+	}
+	if err := w.Close(); err != nil {
+		return rec, protocols.Summary{}, err
+	}
+	sum, err := d.Summary(ctx, rec.ID)
+	return rec, sum, err
+}
+
 func newSeed() uint64 {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/fivechoice/fivechoice/controller"
-	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
 	"github.com/fivechoice/fivechoice/study"
@@ -304,22 +303,7 @@ func studyRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "warning:", warning)
 	}
 	plan.Version = version
-	rat := sim.NewRat(sim.DefaultRat(), plan.Params.Holes, plan.Params.Seed)
-	sess := controller.Session{}
-	if *realtime {
-		sess.Chamber = sim.NewRealtime(rat)
-	} else {
-		ch := sim.NewVirtual(rat)
-		sess.Chamber, sess.Timeline = ch, ch
-	}
-	rec, err := controller.RunRecorded(ctx, w, plan, sess)
-	if err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	sum, err := d.Summary(ctx, rec.ID)
+	rec, sum, err := runSimulated(ctx, d, w, plan, *realtime)
 	if err != nil {
 		return err
 	}
