@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -346,12 +347,14 @@ func TestLongReaderLosesNothing(t *testing.T) {
 	}
 	defer db.Close()
 	db.EnsureSubject(ctx, "R01")
-	reader, err := storage.Open(ctx, path)
+	// An analysis script's connection: an ordinary (deferred) read
+	// transaction, as R or Python's sqlite3 open one.
+	reader, err := sql.Open("sqlite3", "file:"+path+"?_txlock=deferred")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer reader.Close()
-	tx, err := reader.SQL().BeginTx(ctx, nil)
+	tx, err := reader.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
