@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -41,6 +42,9 @@ type Plan struct {
 type Recorded struct {
 	ID     string
 	Result Result
+	// Dropped counts events and attempt updates that did not fit in the
+	// storage queue (real time only); the stored session says so.
+	Dropped int64
 }
 
 // RunRecorded runs a session and records it through w: the session row,
@@ -74,6 +78,10 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Session, b
 		return Recorded{}, err
 	}
 	notify(nil)
+	if s.Timeline == nil {
+		// Real time: never wait for the disk (bounded queue, counted drops).
+		log.NeverBlock()
+	}
 	s.Protocol, s.Recorder = p, log
 	res, err := Run(ctx, s)
 	if err != nil {
@@ -88,14 +96,20 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Session, b
 	if !res.Ended { // a horizon stop: the caller decided the run is over
 		res.EndReason, res.Ended = protocols.EndStopped, true
 	}
+	fault := res.Err
+	dropped := log.Dropped()
+	if dropped > 0 {
+		// Flag the session: its record is incomplete though it ran to its end.
+		fault = errors.Join(fault, fmt.Errorf("%d events and attempt updates were dropped: they came faster than the database took them", dropped))
+	}
 	end := log.End
 	if plan.Batch {
 		end = log.EndQueued
 	}
-	if err := end(res.At, res.EndReason, wallStart.Add(res.At), res.Err); err != nil {
-		return Recorded{ID: log.ID(), Result: res}, fmt.Errorf("record end: %w", err)
+	if err := end(res.At, res.EndReason, wallStart.Add(res.At), fault); err != nil {
+		return Recorded{ID: log.ID(), Result: res, Dropped: dropped}, fmt.Errorf("record end: %w", err)
 	}
-	return Recorded{ID: log.ID(), Result: res}, nil
+	return Recorded{ID: log.ID(), Result: res, Dropped: dropped}, nil
 }
 
 // Chamber backends by name, as recorded with each session.

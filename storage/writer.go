@@ -262,6 +262,21 @@ func (w *Writer) send(o op) error {
 	return nil
 }
 
+// trySend queues o if there is room.
+func (w *Writer) trySend(o op) (bool, error) {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if w.closed {
+		return false, ErrWriterClosed
+	}
+	select {
+	case w.ops <- o:
+		return true, nil
+	default:
+		return false, nil
+	}
+}
+
 func (w *Writer) call(o op) result {
 	o.reply = make(chan result, 1)
 	if err := w.send(o); err != nil {
@@ -308,27 +323,48 @@ func (w *Writer) Close() error {
 // A SessionLog records one session's events and attempts through the
 // writer. It implements controller.Recorder.
 type SessionLog struct {
-	w   *Writer
-	id  string
-	key int64
+	w           *Writer
+	id          string
+	key         int64
+	nonBlocking bool
+	dropped     atomic.Int64
 }
 
 // ID is the session's id.
 func (l *SessionLog) ID() string { return l.id }
 
-// Event queues one raw event.
-func (l *SessionLog) Event(e Event) {
-	if err := l.w.send(op{kind: opEvent, key: l.key, ev: e}); err != nil {
+// NeverBlock makes the log drop, and count, what does not fit in the
+// writer's queue instead of waiting for room. A session on real hardware
+// uses it: a chamber whose events come faster than the disk takes them (a
+// stuck beam chattering) must cost bounded memory and never delay a light.
+func (l *SessionLog) NeverBlock() { l.nonBlocking = true }
+
+// Dropped is how many events and attempt updates did not fit in the queue.
+func (l *SessionLog) Dropped() int64 { return l.dropped.Load() }
+
+func (l *SessionLog) queue(o op) {
+	if !l.nonBlocking {
+		if err := l.w.send(o); err != nil {
+			l.w.fail(err)
+		}
+		return
+	}
+	ok, err := l.w.trySend(o)
+	switch {
+	case err != nil:
 		l.w.fail(err)
+	case !ok:
+		if l.dropped.Add(1) == 1 {
+			l.w.log.Warn("storage queue full: dropping this session's events", "session", l.id, "queue", cap(l.w.ops))
+		}
 	}
 }
 
+// Event queues one raw event.
+func (l *SessionLog) Event(e Event) { l.queue(op{kind: opEvent, key: l.key, ev: e}) }
+
 // Attempt queues the latest state of one attempt.
-func (l *SessionLog) Attempt(a protocols.Attempt) {
-	if err := l.w.send(op{kind: opAttempt, key: l.key, att: a}); err != nil {
-		l.w.fail(err)
-	}
-}
+func (l *SessionLog) Attempt(a protocols.Attempt) { l.queue(op{kind: opAttempt, key: l.key, att: a}) }
 
 // Err reports a failed write: the session's record is no longer complete.
 func (l *SessionLog) Err() error { return l.w.Err() }
