@@ -295,14 +295,14 @@ func studyRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	plan, warning, err := planStudySession(ctx, d, s, *subject, now, injected, *tolerance)
+	plan, warning, err := controller.PlanStudySession(ctx, d, s, *subject, now, injected, *tolerance, newSeed())
 	if err != nil {
 		return err
 	}
 	if warning != "" {
 		fmt.Fprintln(stderr, "warning:", warning)
 	}
-	plan.Version = version
+	plan.Version, plan.Chamber, plan.Backend = version, "sim", controller.BackendSim
 	rec, sum, err := runSimulated(ctx, d, w, plan, *realtime)
 	if err != nil {
 		return err
@@ -310,56 +310,6 @@ func studyRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "study %s, subject %s, test day %d\n", name, plan.Subject, plan.StudyDay)
 	printSession(stdout, rec, plan, sum, *db)
 	return nil
-}
-
-// planStudySession picks a subject's next test day and its condition (as
-// operators see it), refusing a subject inside its washout, and returns a
-// warning when the session starts outside the pretreatment window.
-func planStudySession(ctx context.Context, d *storage.DB, s storage.Study, subject string, now, injected time.Time, tolerance time.Duration) (controller.Plan, string, error) {
-	day, err := d.NextDay(ctx, s.Name, subject, now)
-	if err != nil {
-		return controller.Plan{}, "", err
-	}
-	params, err := protocols.Lookup(s.Protocol)
-	if err != nil {
-		return controller.Plan{}, "", err
-	}
-	params.Seed = newSeed()
-	var warning string
-	if injected.IsZero() {
-		warning = "no injection time given (--injected-at or --injected-ago); none is recorded"
-	} else {
-		pre, err := pretreatment(ctx, d, s, day.Condition)
-		if err != nil {
-			return controller.Plan{}, "", err
-		}
-		if gap := now.Sub(injected); gap < pre-tolerance || gap > pre+tolerance {
-			warning = fmt.Sprintf("the session starts %v after the injection; the pretreatment time is %v (± %v)", gap.Round(time.Minute), pre, tolerance)
-		}
-	}
-	return controller.Plan{Subject: subject, Condition: day.Condition, Protocol: s.Protocol, Params: params, Chamber: "sim", Backend: controller.BackendSim,
-		Study: s.Name, StudyDay: day.Day, InjectedAt: injected}, warning, nil
-}
-
-// pretreatment is the pretreatment time of a study condition; for a blind
-// study the real condition's, without naming it.
-func pretreatment(ctx context.Context, d *storage.DB, s storage.Study, condition string) (time.Duration, error) {
-	if s.Blind {
-		key, err := d.BlindingKey(ctx, s.Name)
-		if err != nil {
-			return 0, err
-		}
-		for _, k := range key {
-			if k.Code == condition {
-				condition = k.Condition
-			}
-		}
-	}
-	c, err := d.Condition(ctx, condition)
-	if err != nil {
-		return 0, err
-	}
-	return time.Duration(c.PretreatmentMin) * time.Minute, nil
 }
 
 func parseInjection(at string, ago time.Duration, now time.Time) (time.Time, error) {
