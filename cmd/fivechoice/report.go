@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/fivechoice/fivechoice/storage"
-	"github.com/fivechoice/fivechoice/study"
+	"github.com/fivechoice/fivechoice/study/report"
 )
 
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -60,34 +60,34 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // buildReport loads a study's completed sessions and computes its report.
 // A blind study is reported by code until it is unblinded.
-func buildReport(ctx context.Context, d *storage.DB, name string) (study.Report, error) {
+func buildReport(ctx context.Context, d *storage.DB, name string) (report.Report, error) {
 	s, err := d.Study(ctx, name)
 	if err != nil {
-		return study.Report{}, err
+		return report.Report{}, err
 	}
 	blinded := s.Blind && s.UnblindedAt == nil
-	var conds []study.Condition
+	var conds []report.Condition
 	if s.Blind && !blinded {
 		key, err := d.BlindingKey(ctx, name)
 		if err != nil {
-			return study.Report{}, err
+			return report.Report{}, err
 		}
 		for _, k := range key {
 			c, err := reportCondition(ctx, d, k.Condition)
 			if err != nil {
-				return study.Report{}, err
+				return report.Report{}, err
 			}
 			conds = append(conds, c)
 		}
 	} else {
 		for _, id := range s.Conditions {
 			if blinded {
-				conds = append(conds, study.Condition{ID: id, Label: id})
+				conds = append(conds, report.Condition{ID: id, Label: id})
 				continue
 			}
 			c, err := reportCondition(ctx, d, id)
 			if err != nil {
-				return study.Report{}, err
+				return report.Report{}, err
 			}
 			conds = append(conds, c)
 		}
@@ -101,30 +101,30 @@ func buildReport(ctx context.Context, d *storage.DB, name string) (study.Report,
 			return *rest[i].Dose < *rest[j].Dose
 		})
 	}
-	cols := make([]string, len(study.Measures))
-	for i, m := range study.Measures {
+	cols := make([]string, len(report.Measures))
+	for i, m := range report.Measures {
 		cols[i] = "m." + m.Key
 	}
 	rows, err := d.SQL().QueryContext(ctx, `SELECT s.subject_id, c.condition_id, `+strings.Join(cols, ", ")+`
 		FROM sessions s JOIN session_condition c ON c.session = s.key JOIN session_measures m ON m.session = s.key
 		WHERE s.study = ? AND s.end_reason IN ('max_trials', 'time_limit') ORDER BY s.started_at, s.id`, name)
 	if err != nil {
-		return study.Report{}, fmt.Errorf("report: %w", err)
+		return report.Report{}, fmt.Errorf("report: %w", err)
 	}
 	defer rows.Close()
-	var data []study.Row
+	var data []report.Row
 	for rows.Next() {
-		var r study.Row
+		var r report.Row
 		vals := make([]sql.NullFloat64, len(cols))
 		dest := []any{&r.Subject, &r.Condition}
 		for i := range vals {
 			dest = append(dest, &vals[i])
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return study.Report{}, fmt.Errorf("report: %w", err)
+			return report.Report{}, fmt.Errorf("report: %w", err)
 		}
 		r.Values = map[string]float64{}
-		for i, m := range study.Measures {
+		for i, m := range report.Measures {
 			r.Values[m.Key] = math.NaN()
 			if vals[i].Valid {
 				r.Values[m.Key] = vals[i].Float64
@@ -133,16 +133,16 @@ func buildReport(ctx context.Context, d *storage.DB, name string) (study.Report,
 		data = append(data, r)
 	}
 	if err := rows.Err(); err != nil {
-		return study.Report{}, err
+		return report.Report{}, err
 	}
-	return study.Build(name, conds, s.Subjects, data, blinded), nil
+	return report.Build(name, conds, s.Subjects, data, blinded), nil
 }
 
-func reportCondition(ctx context.Context, d *storage.DB, id string) (study.Condition, error) {
+func reportCondition(ctx context.Context, d *storage.DB, id string) (report.Condition, error) {
 	c, err := d.Condition(ctx, id)
 	if err != nil {
-		return study.Condition{}, err
+		return report.Condition{}, err
 	}
 	dose := c.DoseMgPerKg
-	return study.Condition{ID: c.ID, Drug: c.Drug, Dose: &dose, Label: c.ID}, nil
+	return report.Condition{ID: c.ID, Drug: c.Drug, Dose: &dose, Label: c.ID}, nil
 }

@@ -1,4 +1,7 @@
-package study
+// Package report turns a study's completed sessions into its per-condition
+// results: descriptives, a repeated-measures ANOVA per measure, each dose
+// against vehicle, and dose-response figures, as Markdown, CSV or JSON.
+package report
 
 import (
 	"fmt"
