@@ -58,8 +58,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer d.Close()
-	if _, err := d.Condition(ctx, *condition); err != nil {
+	cond, err := d.Condition(ctx, *condition)
+	if err != nil {
 		return fmt.Errorf("--condition: %w (add it with 'fivechoice condition add')", err)
+	}
+	rat, err := sim.Dosed(sim.DefaultRat(), cond.Drug, cond.DoseMgPerKg)
+	if err != nil {
+		return fmt.Errorf("--condition %s: %w", cond.ID, err)
 	}
 	if err := d.EnsureSubject(ctx, *subject); err != nil {
 		return err
@@ -72,7 +77,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	plan := controller.Plan{Subject: *subject, Condition: *condition, Chamber: *chamber, Backend: controller.BackendSim,
 		Protocol: *protocol, Params: params, Version: version}
-	rec, sum, err := runSimulated(ctx, d, w, plan, *realtime)
+	rec, sum, err := runSimulated(ctx, d, w, plan, rat, *realtime)
 	if err != nil {
 		return err
 	}
@@ -85,10 +90,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 // newSeed draws a seed that fits SQLite's signed 64-bit integers.
 // runSimulated runs one recorded session on a simulated chamber with a
-// virtual rat (virtual time unless realtime), closes the writer so that all
+// virtual rat of traits rp (virtual time unless realtime), closes the writer so that all
 // is committed, and returns the stored measures.
-func runSimulated(ctx context.Context, d *storage.DB, w *storage.Writer, plan controller.Plan, realtime bool) (controller.Recorded, protocols.Summary, error) {
-	rat := sim.NewRat(sim.DefaultRat(), plan.Params.Holes, plan.Params.Seed)
+func runSimulated(ctx context.Context, d *storage.DB, w *storage.Writer, plan controller.Plan, rp sim.RatParams, realtime bool) (controller.Recorded, protocols.Summary, error) {
+	rat := sim.NewRat(rp, plan.Params.Holes, plan.Params.Seed)
 	s := controller.Session{}
 	if realtime {
 		s.Chamber = sim.NewRealtime(rat)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fivechoice/fivechoice/controller"
+	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
 	"github.com/fivechoice/fivechoice/study"
@@ -303,7 +304,13 @@ func studyRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "warning:", warning)
 	}
 	plan.Version, plan.Chamber, plan.Backend = version, "sim", controller.BackendSim
-	rec, sum, err := runSimulated(ctx, d, w, plan, *realtime)
+	// The virtual rat gets the real condition; a blind study's code is
+	// resolved here without being shown.
+	rat, err := studyRat(ctx, d, s, plan.Condition)
+	if err != nil {
+		return err
+	}
+	rec, sum, err := runSimulated(ctx, d, w, plan, rat, *realtime)
 	if err != nil {
 		return err
 	}
@@ -331,4 +338,25 @@ func parseInjection(at string, ago time.Duration, now time.Time) (time.Time, err
 		return time.Date(y, m, dd, t.Hour(), t.Minute(), 0, 0, time.Local), nil
 	}
 	return time.Time{}, fmt.Errorf("--injected-at %q: want RFC 3339 (2026-11-27T09:30:00+01:00) or HH:MM", at)
+}
+
+// studyRat is the default virtual rat under a study condition, resolving a
+// blind study's code through its key (never printed).
+func studyRat(ctx context.Context, d *storage.DB, s storage.Study, condition string) (sim.RatParams, error) {
+	if s.Blind {
+		key, err := d.BlindingKey(ctx, s.Name)
+		if err != nil {
+			return sim.RatParams{}, err
+		}
+		for _, k := range key {
+			if k.Code == condition {
+				condition = k.Condition
+			}
+		}
+	}
+	c, err := d.Condition(ctx, condition)
+	if err != nil {
+		return sim.RatParams{}, err
+	}
+	return sim.Dosed(sim.DefaultRat(), c.Drug, c.DoseMgPerKg)
 }

@@ -83,6 +83,7 @@ type Chamber struct {
 	begun   bool
 
 	events chan hardware.Event // real time only
+	timer  TimerFunc
 	wake   chan struct{}
 	done   chan struct{}
 	closed bool
@@ -98,6 +99,20 @@ func WithHorizon(t time.Duration) Option { return func(c *Chamber) { c.horizon =
 // WithOutputLog appends every output change to log, for checking what the
 // chamber showed the subject.
 func WithOutputLog(log *[]OutputChange) Option { return func(c *Chamber) { c.log = log } }
+
+// A TimerFunc returns a channel that receives once at deadline, and a
+// function that stops it.
+type TimerFunc func(deadline time.Time) (c <-chan time.Time, stop func() bool)
+
+// WithTimer makes a real-time chamber deliver its subject's actions on
+// timers from f (a precision scheduler's, say) instead of Go's, which are
+// about a millisecond late.
+func WithTimer(f TimerFunc) Option { return func(c *Chamber) { c.timer = f } }
+
+func goTimer(deadline time.Time) (<-chan time.Time, func() bool) {
+	t := time.NewTimer(time.Until(deadline))
+	return t.C, t.Stop
+}
 
 // NewVirtual returns a chamber on virtual time.
 func NewVirtual(s Subject, opts ...Option) *Chamber {
@@ -221,14 +236,16 @@ func (c *Chamber) Now() time.Duration {
 // pump delivers a real-time subject's actions on the wall clock.
 func (c *Chamber) pump() {
 	defer close(c.events)
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
+	timer := c.timer
+	if timer == nil {
+		timer = goTimer
+	}
 	for {
 		c.mu.Lock()
 		a, ok := c.popDue(time.Since(c.start) + 1)
-		wait := time.Hour
+		next := Forever
 		if !ok && len(c.queue) > 0 {
-			wait = c.queue[0].at - time.Since(c.start)
+			next = c.queue[0].at
 		}
 		var ev hardware.Event
 		if ok {
@@ -243,13 +260,19 @@ func (c *Chamber) pump() {
 			}
 			continue
 		}
-		timer.Reset(max(wait, 0))
+		var fire <-chan time.Time // nil: nothing to wait for but a wake
+		stop := func() bool { return false }
+		if next != Forever {
+			fire, stop = timer(c.start.Add(next))
+		}
 		select {
-		case <-timer.C:
+		case <-fire:
 		case <-c.wake:
 		case <-c.done:
+			stop()
 			return
 		}
+		stop()
 	}
 }
 

@@ -35,8 +35,8 @@ func (r Report) Markdown(w io.Writer) error {
 			fmt.Fprintf(w, "| %s | %d | %s | %s |\n", c.Condition, c.N, num(c.Mean, 4), num(c.SEM, 3))
 		}
 		if a := m.ANOVA; a != nil {
-			fmt.Fprintf(w, "\nRepeated-measures ANOVA (%d complete subjects): F(%s, %s) = %s, p = %s; Greenhouse-Geisser ε = %s, p = %s\n",
-				m.Complete, num(a.DF1, 3), num(a.DF2, 3), num(a.F, 4), pval(a.P), num(a.EpsilonGG, 3), pval(a.PGG))
+			fmt.Fprintf(w, "\nRepeated-measures ANOVA (%d complete subjects): F(%s, %s) = %s, p %s; Greenhouse-Geisser ε = %s, p %s\n",
+				m.Complete, num(a.DF1, 3), num(a.DF2, 3), num(a.F, 4), pvalIs(a.P), num(a.EpsilonGG, 3), pvalIs(a.PGG))
 		} else if m.Note != "" {
 			fmt.Fprintf(w, "\n%s\n", m.Note)
 		}
@@ -127,6 +127,14 @@ func num(x float64, sig int) string {
 		return "n/a"
 	}
 	return strconv.FormatFloat(x, 'g', sig, 64)
+}
+
+// pvalIs is a p-value for a sentence: "= 0.031" or "< .001".
+func pvalIs(p float64) string {
+	if v := pval(p); v[0] == '<' || v == "n/a" {
+		return v
+	}
+	return "= " + pval(p)
 }
 
 func pval(p float64) string {
