@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/fivechoice/fivechoice/controller/timing"
 	"github.com/fivechoice/fivechoice/hardware"
 )
 
@@ -13,19 +14,22 @@ import (
 var errEventsClosed = errors.New("chamber input events ended")
 
 // wallTimeline is the real-time timeline: inputs from the chamber's Events,
-// deadlines on the wall clock measured from session time zero.
+// deadlines on the wall clock measured from session time zero. Deadlines
+// come from the precision scheduler if there is one, else from a Go timer
+// (about a millisecond late).
 type wallTimeline struct {
 	ch      hardware.Chamber
 	events  <-chan hardware.Event
 	start   time.Time
+	sched   *timing.Scheduler
 	timer   *time.Timer
 	pending *hardware.Event // an input at or after the deadline, held back
 }
 
-func newWallTimeline(ch hardware.Chamber, start time.Time) *wallTimeline {
+func newWallTimeline(ch hardware.Chamber, start time.Time, sched *timing.Scheduler) *wallTimeline {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
-	return &wallTimeline{ch: ch, events: ch.Events(), start: start, timer: t}
+	return &wallTimeline{ch: ch, events: ch.Events(), start: start, sched: sched, timer: t}
 }
 
 func (w *wallTimeline) Now() time.Duration { return time.Since(w.start) }
@@ -46,9 +50,17 @@ func (w *wallTimeline) Next(ctx context.Context, deadline time.Duration) (hardwa
 		w.pending = nil
 		return *p, true, nil
 	}
-	if deadline != Forever {
+	var fire <-chan time.Time // nil: no deadline
+	switch {
+	case deadline == Forever:
+	case w.sched != nil:
+		t := w.sched.Timer(w.start.Add(deadline))
+		defer t.Stop()
+		fire = t.C
+	default:
 		w.timer.Reset(time.Until(w.start.Add(deadline)))
 		defer w.timer.Stop()
+		fire = w.timer.C
 	}
 	events := w.events
 	if w.pending != nil {
@@ -66,7 +78,7 @@ func (w *wallTimeline) Next(ctx context.Context, deadline time.Duration) (hardwa
 				return ev, true, nil
 			}
 			w.pending, events = &ev, nil
-		case <-w.timer.C:
+		case <-fire:
 			if w.pending == nil {
 				select {
 				case ev, ok := <-w.events:

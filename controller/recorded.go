@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -101,6 +102,13 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Session, b
 	if dropped > 0 {
 		// Flag the session: its record is incomplete though it ran to its end.
 		fault = errors.Join(fault, fmt.Errorf("%d events and attempt updates were dropped: they came faster than the database took them", dropped))
+	}
+	if res.Lateness != nil {
+		timing, err := json.Marshal(res.Lateness.Summary())
+		if err != nil {
+			return Recorded{ID: log.ID(), Result: res, Dropped: dropped}, fmt.Errorf("record end: %w", err)
+		}
+		log.SetTiming(timing)
 	}
 	end := log.End
 	if plan.Batch {

@@ -12,6 +12,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/fivechoice/fivechoice/controller/timing"
 	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
@@ -51,6 +52,10 @@ type Session struct {
 	Progress func(*protocols.Session)
 	// Observer, if set, is told what happens, for metrics.
 	Observer Observer
+	// Scheduler, if set, fires a real-time session's deadlines (shared by
+	// every chamber); nil uses Go's timers, about a millisecond late.
+	// Virtual time ignores it.
+	Scheduler *timing.Scheduler
 }
 
 // An Observer is told of a session's happenings as they happen, on the
@@ -79,6 +84,11 @@ type Result struct {
 	Err       error // the fault behind an aborted session
 	StartedAt time.Time
 	Summary   protocols.Summary
+	// Lateness is how late after its deadline the chamber carried out each
+	// timer-driven transition (stimulus onset and offset, window close,
+	// time-out end, session end): real time only, nil on virtual time,
+	// where there is none.
+	Lateness *timing.Histogram
 }
 
 type runner struct {
@@ -89,6 +99,7 @@ type runner struct {
 	hwSeq    uint64 // the last input sequence number seen
 	outcomes int    // attempts whose outcome the observer has been told
 	lastAt   time.Duration
+	late     *timing.Histogram // real time only
 }
 
 // Run runs the session to its end. Cancelling ctx ends it with reason
@@ -107,7 +118,9 @@ func Run(ctx context.Context, s Session) (res Result, err error) {
 		}
 	}()
 	if r.tl == nil {
-		r.tl = newWallTimeline(s.Chamber, start)
+		r.tl = newWallTimeline(s.Chamber, start, s.Scheduler)
+		r.late = timing.NewHistogram()
+		res.Lateness = r.late
 	}
 	p := s.Protocol
 	health, _ := s.Recorder.(interface{ Err() error })
@@ -144,11 +157,14 @@ func Run(ctx context.Context, s Session) (res Result, err error) {
 			before := p.State()
 			r.lastAt = protocols.None
 			r.apply(p.Expire(deadline))
+			late := r.lastAt
+			if late == protocols.None {
+				late = r.tl.Now()
+			}
+			if r.late != nil {
+				r.late.Record(late - deadline)
+			}
 			if s.Observer != nil {
-				late := r.lastAt
-				if late == protocols.None {
-					late = r.tl.Now()
-				}
 				s.Observer.Transition(transition(before, p.State()), late-deadline)
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fivechoice/fivechoice/controller/timing"
 	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
@@ -30,6 +31,9 @@ type Box struct {
 	// nil for real time (a simulated chamber on virtual time returns
 	// itself).
 	Open func(p protocols.Params, seed uint64) (hardware.Chamber, Timeline, error)
+	// Scheduler fires the deadlines of this chamber's real-time sessions;
+	// one is shared by every chamber. Nil uses Go's timers.
+	Scheduler *timing.Scheduler
 }
 
 // An ObserverFactory makes the metrics observer of one session.
@@ -180,7 +184,7 @@ func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
 	if s.observer != nil {
 		obs = s.observer(chamber, plan, plan.ID)
 	}
-	sess := Session{Chamber: ch, Timeline: tl, Observer: obs, Progress: r.progress}
+	sess := Session{Chamber: ch, Timeline: tl, Observer: obs, Progress: r.progress, Scheduler: b.Scheduler}
 	began := make(chan error, 1)
 	b.run = r
 	s.wg.Add(1)

@@ -14,16 +14,20 @@ import (
 
 const sessionColumns = `id, subject_id, condition_id, chamber, backend, protocol, params, seed, software_version, host,
 	started_at, status, COALESCE(ended_at, ''), COALESCE(ended_ns, 0), COALESCE(end_reason, ''), COALESCE(error, ''),
-	COALESCE(study, ''), COALESCE(study_day, 0), COALESCE(injected_at, '')`
+	COALESCE(study, ''), COALESCE(study_day, 0), COALESCE(injected_at, ''), timing`
 
 func scanSession(sc interface{ Scan(...any) error }) (Session, error) {
 	var s Session
 	var params, started, ended, injected string
 	var seed, endedNs int64
+	var timing sql.NullString
 	err := sc.Scan(&s.ID, &s.Subject, &s.Condition, &s.Chamber, &s.Backend, &s.Protocol, &params, &seed, &s.Version, &s.Host,
-		&started, &s.Status, &ended, &endedNs, &s.EndReason, &s.Error, &s.Study, &s.StudyDay, &injected)
+		&started, &s.Status, &ended, &endedNs, &s.EndReason, &s.Error, &s.Study, &s.StudyDay, &injected, &timing)
 	if err != nil {
 		return s, err
+	}
+	if timing.Valid {
+		s.Timing = json.RawMessage(timing.String)
 	}
 	s.Seed = uint64(seed)
 	s.Ended = time.Duration(endedNs)

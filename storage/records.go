@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/fivechoice/fivechoice/hardware"
@@ -38,6 +39,10 @@ type Session struct {
 	Study      string
 	StudyDay   int
 	InjectedAt time.Time // when the dose was given; zero if not recorded
+	// Timing summarises how late the session's timer-driven transitions
+	// were carried out (JSON of controller/timing.Summary, nanoseconds);
+	// nil for virtual time and while running.
+	Timing json.RawMessage
 }
 
 // An Event is one raw input or output event of a session, in the order the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -196,7 +197,7 @@ func prepare(c *sqlite3.SQLiteConn) (*statements, error) {
 		attempt:  prep(upsertAttempts(1)),
 		begin: prep(`INSERT INTO sessions (id, subject_id, condition_id, chamber, backend, protocol, params, seed, software_version, host, started_at, status, study, study_day, injected_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`),
-		end: prep(`UPDATE sessions SET status = 'ended', ended_at = ?, ended_ns = ?, end_reason = ?, error = NULLIF(?, '') WHERE key = ?`),
+		end: prep(`UPDATE sessions SET status = 'ended', ended_at = ?, ended_ns = ?, end_reason = ?, error = NULLIF(?, ''), timing = ? WHERE key = ?`),
 	}
 	if err != nil {
 		st.close()
@@ -328,6 +329,7 @@ type SessionLog struct {
 	key         int64
 	nonBlocking bool
 	dropped     atomic.Int64
+	timing      json.RawMessage
 }
 
 // ID is the session's id.
@@ -369,9 +371,13 @@ func (l *SessionLog) Attempt(a protocols.Attempt) { l.queue(op{kind: opAttempt, 
 // Err reports a failed write: the session's record is no longer complete.
 func (l *SessionLog) Err() error { return l.w.Err() }
 
+// SetTiming sets the timing summary (JSON) that End records with the
+// session.
+func (l *SessionLog) SetTiming(summary json.RawMessage) { l.timing = summary }
+
 // End records how the session ended and waits until it is durable.
 func (l *SessionLog) End(at time.Duration, reason string, endedAt time.Time, fault error) error {
-	s := &Session{Ended: at, EndReason: reason, EndedAt: endedAt}
+	s := &Session{Ended: at, EndReason: reason, EndedAt: endedAt, Timing: l.timing}
 	if fault != nil {
 		s.Error = fault.Error()
 	}
@@ -386,7 +392,7 @@ func (l *SessionLog) End(at time.Duration, reason string, endedAt time.Time, fau
 // commits. The end is durable after the writer's next commit; Flush waits
 // for it.
 func (l *SessionLog) EndQueued(at time.Duration, reason string, endedAt time.Time, fault error) error {
-	s := &Session{Ended: at, EndReason: reason, EndedAt: endedAt}
+	s := &Session{Ended: at, EndReason: reason, EndedAt: endedAt, Timing: l.timing}
 	if fault != nil {
 		s.Error = fault.Error()
 	}
@@ -706,7 +712,11 @@ func (b *batch) isolated(o op) result {
 
 func (b *batch) end(key int64, s *Session) error {
 	b.args = b.args[:0]
-	for _, v := range []driver.Value{s.EndedAt.UTC().Format(time.RFC3339Nano), int64(s.Ended), s.EndReason, s.Error, key} {
+	var timing driver.Value
+	if len(s.Timing) > 0 {
+		timing = string(s.Timing)
+	}
+	for _, v := range []driver.Value{s.EndedAt.UTC().Format(time.RFC3339Nano), int64(s.Ended), s.EndReason, s.Error, timing, key} {
 		b.args = nv(b.args, v)
 	}
 	res, err := exec(b.st.end, b.args)

@@ -17,8 +17,11 @@ import (
 )
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "timing" {
+		return cmdBenchTiming(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "sessions" {
-		fmt.Fprintln(stderr, "Usage: fivechoice bench sessions [--n N] [--db FILE]")
+		fmt.Fprintln(stderr, "Usage: fivechoice bench sessions [--n N] [--db FILE]\n       fivechoice bench timing [--chambers N] [--duration D]")
 		return errUsage
 	}
 	fs := newFlags("bench sessions", "bench sessions [--n N] [--db FILE] [--protocol NAME]", stderr)

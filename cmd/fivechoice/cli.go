@@ -24,6 +24,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "run one session on a simulated chamber and store it", cmdRun},
+		{"serve", "run the daemon: many chambers, the HTTP API and /metrics", cmdServe},
+		{"config", "check a daemon configuration file, or print an example", cmdConfig},
 		{"scenario", "run or check scripted-subject scenario files", cmdScenario},
 		{"bench", "measure session throughput (virtual time)", cmdBench},
 		{"simulate", "virtual-rat studies and the model's validation (virtual time)", cmdSimulate},

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/fivechoice/fivechoice/controller"
+	"github.com/fivechoice/fivechoice/controller/config"
+	"github.com/fivechoice/fivechoice/controller/httpapi"
+	"github.com/fivechoice/fivechoice/controller/metrics"
+	"github.com/fivechoice/fivechoice/controller/timing"
+	"github.com/fivechoice/fivechoice/storage"
+)
+
+// Shutdown bounds: sessions end within a runner step and their ends are
+// committed at once, so half a minute is ample even on an SD card; after
+// that, exiting with an error beats hanging under a service manager.
+const (
+	shutdownSessions = 30 * time.Second
+	shutdownHTTP     = 5 * time.Second
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "serve [--config FILE] [--db FILE] [--listen ADDR] [--sim-speed N]", stderr)
+	cfgPath := fs.String("config", "", "configuration `file` (default: four simulated chambers; see 'fivechoice config example')")
+	db := fs.String("db", "", "SQLite database `file`, overriding the configuration's (default "+config.DefaultDatabase+")")
+	listen := fs.String("listen", "", "`host:port` of the API and /metrics, overriding the configuration's (default "+config.DefaultListen+")")
+	speed := fs.Float64("sim-speed", 0, "run every simulated chamber `N` times faster than real time (paced virtual time, for demonstrations)")
+	if err := parse(fs, args, false); err != nil {
+		return err
+	}
+	cfg, err := serveConfig(*cfgPath, stdout)
+	if err != nil {
+		return err
+	}
+	if *db != "" {
+		cfg.Database = *db
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	if *speed != 0 {
+		if err := cfg.SetSimSpeed(*speed); err != nil {
+			return fmt.Errorf("--sim-speed: %w", err)
+		}
+	}
+	return serve(ctx, cfg, stderr)
+}
+
+// serveConfig loads the configuration file, or makes the built-in one. The
+// built-in one takes its token from FIVECHOICE_TOKEN, or generates one and
+// prints it once on stdout: there is no file for it to come from, and a
+// daemon without a token would be worse than one whose token changes at
+// each start.
+func serveConfig(path string, stdout io.Writer) (*config.Config, error) {
+	if path != "" {
+		return config.Load(path)
+	}
+	cfg := config.Default()
+	if tok := os.Getenv(config.TokenEnv); tok != "" {
+		if err := config.CheckToken(tok); err != nil {
+			return nil, fmt.Errorf("%s: %w", config.TokenEnv, err)
+		}
+		cfg.Token, cfg.TokenSource = tok, "environment "+config.TokenEnv
+		return cfg, nil
+	}
+	tok, err := config.GenerateToken()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Token, cfg.TokenSource = tok, "generated for this run"
+	fmt.Fprintf(stdout, "API token for this run (set %s or use --config to keep one):\n%s\n", config.TokenEnv, tok)
+	return cfg, nil
+}
+
+// newLogger makes the daemon's logger, on stderr (journald under systemd).
+func newLogger(c config.Log, stderr io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.Level)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(stderr, opts))
+}
+
+// serve runs the daemon until ctx ends (SIGINT or SIGTERM), then stops
+// every session (reason "stopped": the runner switches every output off),
+// commits everything and returns nil.
+func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
+	log := newLogger(cfg.Log, stderr)
+	log.Info("starting fivechoice", "version", version, "config", cfg)
+
+	// Listen first: a port already taken should fail before anything else
+	// is touched.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
+	if ip, ok := ln.Addr().(*net.TCPAddr); ok && !ip.IP.IsLoopback() {
+		log.Warn("the API listens beyond this machine: reads need no token and nothing is encrypted; put a TLS proxy in front", "addr", ln.Addr().String())
+	}
+	if err := config.CheckHardware(cfg); err != nil {
+		return fmt.Errorf("hardware: %w", err)
+	}
+
+	db, err := openStore(ctx, cfg.Database, log.With("component", "storage"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	names := make([]string, len(cfg.Chambers))
+	for i, ch := range cfg.Chambers {
+		names[i] = ch.Name
+	}
+	m := metrics.New(version, names)
+	w, err := db.NewWriter(storage.WithCommitInterval(cfg.CommitInterval), storage.WithLogger(log.With("component", "storage")),
+		storage.WithCommitObserver(m.ObserveCommit))
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	// One precision scheduler serves every chamber's deadlines (docs/timing.md).
+	sched := timing.New()
+	defer sched.Close()
+	if err := sched.Stats().Err; err != nil {
+		log.Warn("precision scheduler degraded; timers may be late by about a millisecond", "component", "timing", "err", err)
+	}
+	boxes, err := config.Boxes(cfg, config.Hooks{Log: log.With("component", "hardware"), HardwareError: m.HardwareError, Scheduler: sched})
+	if err != nil {
+		return err
+	}
+	sup, err := controller.NewSupervisor(w, log.With("component", "supervisor"), boxes, m.Observer)
+	if err != nil {
+		return err
+	}
+	if err := m.Watch(sup, w); err != nil {
+		return err
+	}
+	api, err := httpapi.New(httpapi.Options{Supervisor: sup, DB: db, Token: cfg.Token, Version: version,
+		Log: log.With("component", "http"), Metrics: m.Handler(), Health: w.Err})
+	if err != nil {
+		return err
+	}
+	srv := httpapi.NewServer(ln.Addr().String(), api, log.With("component", "http"))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("API listening", "component", "http", "addr", ln.Addr().String(), "chambers", len(boxes), "database", cfg.Database)
+
+	var failure error
+	select {
+	case <-ctx.Done():
+		log.Info("stopping: ending running sessions with reason stopped")
+	case err := <-served:
+		failure = fmt.Errorf("http server: %w", err)
+		log.Error("the HTTP server failed; stopping", "err", err)
+	}
+	return errors.Join(failure, shutdown(sup, srv, w, log))
+}
+
+// openStore opens the database and marks the sessions a crash left
+// running as interrupted; after such a crash it also checks the file.
+func openStore(ctx context.Context, path string, log *slog.Logger) (*storage.DB, error) {
+	db, err := storage.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := db.RecoverInterrupted(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	for _, id := range ids {
+		log.Warn("session was running when the daemon last stopped (crash or power loss): marked interrupted, its data up to the last commit kept", "session", id)
+	}
+	if len(ids) > 0 {
+		if err := db.IntegrityCheck(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("%s after a crash: %w", path, err)
+		}
+		log.Info("database intact after the crash", "path", path)
+	}
+	return db, nil
+}
+
+// shutdown ends every session (outputs off, ends on disk), stops the
+// HTTP server and closes the writer, which commits what is queued.
+func shutdown(sup *controller.Supervisor, srv *http.Server, w *storage.Writer, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownSessions)
+	defer cancel()
+	var errs []error
+	if err := sup.Shutdown(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	hctx, hcancel := context.WithTimeout(context.Background(), shutdownHTTP)
+	defer hcancel()
+	if err := srv.Shutdown(hctx); err != nil {
+		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+	}
+	if err := w.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("storage: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		log.Error("stopped with errors", "err", err)
+		return err
+	}
+	log.Info("stopped: every session ended and committed")
+	return nil
+}

@@ -1,0 +1,190 @@
+// Package config reads the daemon's configuration: which chambers it runs
+// and how each is wired (simulated, GPIO or a serial I/O board), where the
+// database is, where the API listens, the API token and logging.
+//
+// A configuration is refused whole at start-up when anything in it is
+// wrong, and every problem is reported with the file, the line and the key
+// (chambers[2].serial.port), because the person who reads the message is a
+// lab's IT person at a Raspberry Pi, not the author of the file. The same
+// checks back `fivechoice config check`, so a file can be checked before
+// the daemon is restarted with it.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/fivechoice/fivechoice/hardware/gpio"
+	"github.com/fivechoice/fivechoice/hardware/sim"
+	"github.com/fivechoice/fivechoice/storage"
+)
+
+// Defaults of keys left out of a file, and of the built-in configuration.
+const (
+	DefaultListen   = "127.0.0.1:8750" // loopback: nothing outside the machine can reach it
+	DefaultDatabase = "fivechoice.db"
+	DefaultBaud     = 115200
+	// DefaultSimChambers is how many simulated chambers the built-in
+	// configuration runs: enough to try the API and the dashboard.
+	DefaultSimChambers = 4
+	// MaxSimSpeed bounds how much faster than the wall clock a simulated
+	// chamber may run; beyond it a paced run is no different from virtual
+	// time and only burns timers.
+	MaxSimSpeed = 10000
+	// MinTokenLen is the shortest API token accepted (characters).
+	MinTokenLen = 16
+)
+
+// Chamber backends, as a chamber's backend key names them.
+const (
+	BackendSim    = "sim"
+	BackendGPIO   = "gpio"
+	BackendSerial = "serial"
+)
+
+// Config is the daemon's whole configuration.
+type Config struct {
+	// File is where the configuration came from; empty for the built-in
+	// default. Relative paths in a file are relative to its directory.
+	File string `yaml:"-"`
+
+	Database string `yaml:"database"`
+	Listen   string `yaml:"listen"`
+	// Token is the API token that every mutating request must carry. In a
+	// file it is given inline or, better, in TokenFile (so that the
+	// configuration can be world-readable and the token not); after Load
+	// it holds the token either way.
+	Token     string `yaml:"token"`
+	TokenFile string `yaml:"token_file"`
+	// TokenSource says where Token came from, for the start-up log (which
+	// never shows the token itself).
+	TokenSource string `yaml:"-"`
+
+	Log Log `yaml:"log"`
+	// CommitInterval bounds how long a recorded event waits before it is
+	// committed: at most this much is lost when the power goes.
+	CommitInterval time.Duration `yaml:"commit_interval"`
+
+	Chambers []Chamber `yaml:"chambers"`
+}
+
+// Log configures the daemon's log (on standard error, for journald).
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn or error
+	Format string `yaml:"format"` // text or json
+}
+
+// A Chamber is one operant box and how it is connected. Exactly one of
+// Sim, Serial and GPIO is set, the one Backend names.
+type Chamber struct {
+	Name    string  `yaml:"name"`
+	Backend string  `yaml:"backend"`
+	Sim     *Sim    `yaml:"sim"`
+	Serial  *Serial `yaml:"serial"`
+	GPIO    *GPIO   `yaml:"gpio"`
+}
+
+// Sim is a simulated chamber with a virtual rat.
+type Sim struct {
+	Rat Rat `yaml:"rat"`
+	// Speed runs the chamber this many times faster than the wall clock
+	// (1, the default, is real time). Faster runs are for demonstrations:
+	// they are paced virtual time, so their timer lateness is zero.
+	Speed float64 `yaml:"speed"`
+}
+
+// Rat overrides traits of the default virtual rat (sim.DefaultRat); a
+// trait left out keeps its default, so a file can say just
+// "impulsivity: 0.2" for an impulsive animal.
+type Rat struct {
+	Attention     *float64 `yaml:"attention"`
+	Impulsivity   *float64 `yaml:"impulsivity"`
+	Motivation    *float64 `yaml:"motivation"`
+	Speed         *float64 `yaml:"speed"`
+	Perseveration *float64 `yaml:"perseveration"`
+}
+
+// Params returns the rat's traits: the defaults with the overrides given.
+func (r Rat) Params() sim.RatParams {
+	p := sim.DefaultRat()
+	set := func(dst *float64, v *float64) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&p.Attention, r.Attention)
+	set(&p.Impulsivity, r.Impulsivity)
+	set(&p.Motivation, r.Motivation)
+	set(&p.Speed, r.Speed)
+	set(&p.Perseveration, r.Perseveration)
+	return p
+}
+
+// Serial is a chamber on a serial I/O board.
+type Serial struct {
+	Port string `yaml:"port"` // e.g. /dev/ttyUSB0 or /dev/serial/by-id/...
+	Baud int    `yaml:"baud"` // default DefaultBaud
+}
+
+// Default returns the built-in configuration: DefaultSimChambers simulated
+// chambers (box1, box2, ...) with default virtual rats in real time, the
+// database DefaultDatabase in the working directory, and the API on
+// DefaultListen. It has no token: the caller supplies one (see
+// GenerateToken).
+func Default() *Config {
+	c := &Config{
+		Database:       DefaultDatabase,
+		Listen:         DefaultListen,
+		Log:            Log{Level: "info", Format: "text"},
+		CommitInterval: storage.DefaultCommitInterval,
+	}
+	for i := range DefaultSimChambers {
+		c.Chambers = append(c.Chambers, Chamber{Name: fmt.Sprintf("box%d", i+1), Backend: BackendSim, Sim: &Sim{Speed: 1}})
+	}
+	return c
+}
+
+// SetSimSpeed makes every simulated chamber run speed times faster than the
+// wall clock (the serve command's --sim-speed).
+func (c *Config) SetSimSpeed(speed float64) error {
+	if speed < 1 || speed > MaxSimSpeed {
+		return fmt.Errorf("sim speed %v: want 1 (real time) to %d", speed, MaxSimSpeed)
+	}
+	for i := range c.Chambers {
+		if s := c.Chambers[i].Sim; s != nil {
+			s.Speed = speed
+		}
+	}
+	return nil
+}
+
+// LogValue describes the configuration for the start-up log without the
+// token.
+func (c *Config) LogValue() slog.Value {
+	names := make([]string, len(c.Chambers))
+	for i, ch := range c.Chambers {
+		names[i] = ch.Name + ":" + ch.Backend
+	}
+	file := c.File
+	if file == "" {
+		file = "(built-in default)"
+	}
+	return slog.GroupValue(
+		slog.String("file", file),
+		slog.String("database", c.Database),
+		slog.String("listen", c.Listen),
+		slog.String("token", c.TokenSource),
+		slog.Duration("commit_interval", c.CommitInterval),
+		slog.Any("chambers", names),
+	)
+}
+
+// GPIOWiring is the wiring of a GPIO chamber (hardware/gpio), for callers
+// that need it without the section's bookkeeping.
+func (ch Chamber) GPIOWiring() gpio.Wiring {
+	if ch.GPIO == nil {
+		return gpio.Wiring{}
+	}
+	return ch.GPIO.Wiring
+}

@@ -1,0 +1,163 @@
+// Package httpapi is the daemon's HTTP API: JSON under /api/v1 for
+// listing chambers and their live sessions, starting and stopping
+// sessions, reading results, and managing subjects; /healthz for service
+// managers; /metrics for Prometheus.
+//
+// Reads are open and every mutating request needs the API token
+// (Authorization: Bearer TOKEN), because reading a chamber's state is
+// harmless while starting a session on an animal is not. The daemon
+// listens on loopback by default; a lab that opens it to its network puts
+// a TLS proxy in front.
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/fivechoice/fivechoice/controller"
+	"github.com/fivechoice/fivechoice/storage"
+)
+
+// DefaultMaxBody bounds a request body: the largest legitimate one, a
+// session start with parameter overrides, is well under a kilobyte.
+const DefaultMaxBody = 64 << 10
+
+// Options are what the API serves.
+type Options struct {
+	Supervisor *controller.Supervisor
+	DB         *storage.DB
+	// Token is what mutating requests must present; required.
+	Token string
+	// Version is the software version recorded with each session.
+	Version string
+	Log     *slog.Logger // nil: slog.Default()
+	// Metrics, if set, is served at /metrics.
+	Metrics http.Handler
+	// Health, if set, is asked by /healthz: an error makes it 503 (a
+	// failed storage writer, say).
+	Health func() error
+	// MaxBody bounds request bodies; 0: DefaultMaxBody.
+	MaxBody int64
+}
+
+// API is the HTTP API. It is an http.Handler.
+type API struct {
+	sup     *controller.Supervisor
+	db      *storage.DB
+	token   tokenHash
+	version string
+	log     *slog.Logger
+	health  func() error
+	maxBody int64
+	mux     *http.ServeMux
+	handler http.Handler
+
+	// started remembers the plans of sessions started here until they end:
+	// a session's row reaches the database with its first commit (up to a
+	// commit interval after the start), and a client that asks at once
+	// must still see its parameters.
+	mu      sync.Mutex
+	started map[string]controller.Plan
+}
+
+// New returns the API.
+func New(o Options) (*API, error) {
+	if o.Supervisor == nil || o.DB == nil {
+		return nil, errors.New("httpapi: a supervisor and a database are required")
+	}
+	if o.Token == "" {
+		return nil, errors.New("httpapi: a token is required")
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = DefaultMaxBody
+	}
+	a := &API{sup: o.Supervisor, db: o.DB, token: hashToken(o.Token), version: o.Version, log: o.Log,
+		health: o.Health, maxBody: o.MaxBody, mux: http.NewServeMux(), started: map[string]controller.Plan{}}
+	a.routes(o.Metrics)
+	a.handler = a.recoverPanics(a.logRequests(a.mux))
+	return a, nil
+}
+
+func (a *API) routes(metrics http.Handler) {
+	m := a.mux
+	m.Handle("GET /healthz", a.handle(a.healthz))
+	if metrics != nil {
+		m.Handle("GET /metrics", metrics)
+	}
+	m.Handle("GET /api/v1/chambers", a.handle(a.listChambers))
+	m.Handle("GET /api/v1/chambers/{name}", a.handle(a.getChamber))
+	m.Handle("POST /api/v1/chambers/{name}/sessions", a.auth(a.handle(a.startSession)))
+	m.Handle("GET /api/v1/sessions", a.handle(a.listSessions))
+	m.Handle("GET /api/v1/sessions/{id}", a.handle(a.getSession))
+	m.Handle("POST /api/v1/sessions/{id}/stop", a.auth(a.handle(a.stopSession)))
+	m.Handle("GET /api/v1/subjects", a.handle(a.listSubjects))
+	m.Handle("POST /api/v1/subjects", a.auth(a.handle(a.addSubject)))
+	m.Handle("GET /api/v1/subjects/{id}", a.handle(a.getSubject))
+	m.Handle("GET /api/v1/conditions", a.handle(a.listConditions))
+	m.Handle("/", a.handle(a.notFound))
+}
+
+// ServeHTTP serves the API: every route, logged, with panics answered 500.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
+
+// Server timeouts. A client that trickles its request or never reads its
+// answer must not hold a connection (and a goroutine) for ever. Writes may
+// take a while: stopping a session waits until its end is on disk.
+const (
+	ReadHeaderTimeout = 5 * time.Second
+	ReadTimeout       = 15 * time.Second
+	WriteTimeout      = 60 * time.Second
+	IdleTimeout       = 2 * time.Minute
+)
+
+// NewServer returns an HTTP server for h with the timeouts above; the
+// server's own errors (bad TLS, broken connections) go to log.
+func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// healthz answers whether the daemon can record: 200, or 503 with why.
+func (a *API) healthz(w http.ResponseWriter, r *http.Request) error {
+	if a.health != nil {
+		if err := a.health(); err != nil {
+			return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "failing", "error": err.Error()})
+		}
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": a.version})
+}
+
+// notFound answers every request no route takes: 405 with Allow when the
+// path exists under another method, else 404, both in JSON (the mux's own
+// answers are plain text).
+func (a *API) notFound(w http.ResponseWriter, r *http.Request) error {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := a.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		for _, m := range allow {
+			w.Header().Add("Allow", m)
+		}
+		return fail(http.StatusMethodNotAllowed, "method %s not allowed on %s", r.Method, r.URL.Path)
+	}
+	return fail(http.StatusNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+}

@@ -1,0 +1,38 @@
+//go:build !linux
+
+package timing
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// wakerSys elsewhere than Linux sleeps on a Go timer: correct, but with the
+// Go runtime's millisecond steps.
+type wakerSys struct {
+	t0 time.Time
+	ch chan struct{}
+}
+
+func (w *wakerSys) init(t0 time.Time) { w.t0, w.ch = t0, make(chan struct{}, 1) }
+
+func (w *wakerSys) wait(word *atomic.Uint32, gen uint32, deadline int64) {
+	if word.Load() != gen {
+		return
+	}
+	t := time.NewTimer(time.Until(w.t0.Add(time.Duration(deadline))))
+	defer t.Stop()
+	select {
+	case <-w.ch:
+	case <-t.C:
+	}
+}
+
+func (w *wakerSys) wake(*atomic.Uint32) {
+	select {
+	case w.ch <- struct{}{}:
+	default:
+	}
+}
+
+func setTimerSlack() error { return nil }

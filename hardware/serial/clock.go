@@ -1,0 +1,154 @@
+package serial
+
+import (
+	"math"
+	"time"
+)
+
+// unwrapper extends the board's 32-bit microsecond clock, which wraps every
+// 2^32 µs (71.6 minutes), to 64 bits. Every board time goes through it in
+// the order received. A time is taken as the one nearest the latest seen,
+// so two consecutive frames must be less than half a wrap (35.8 minutes)
+// apart, which the heartbeat guarantees; times a little behind the latest
+// (an event stamped before a queued pulse's start) come out behind it.
+type unwrapper struct {
+	ref int64
+	ok  bool
+}
+
+func (u *unwrapper) extend(t uint32) int64 {
+	if !u.ok {
+		u.ok, u.ref = true, int64(t)
+		return u.ref
+	}
+	ext := u.ref + int64(int32(t-uint32(u.ref)))
+	u.ref = max(u.ref, ext)
+	return ext
+}
+
+// A clockSample pairs a board time with the host time it corresponds to:
+// a PONG's board time and the middle of its PING's round trip.
+type clockSample struct {
+	board int64 // µs, unwrapped
+	host  int64 // ns on the chamber's host clock: (sent + received) / 2
+	rtt   int64 // ns
+}
+
+// Clock model constants.
+const (
+	clockWindow  = 2 * time.Minute        // samples kept for the fit
+	clockBins    = 16                     // the window's minimum-RTT samples fitted
+	clockMinSpan = 300 * time.Millisecond // span the fitted samples need before the rate is fitted
+	maxDriftPPM  = 20000                  // a fitted rate further off than 2% is refused
+)
+
+// clockModel maps the board clock onto the host's:
+//
+//	host = h0 + slope · (board − b0)
+//
+// It keeps the samples of the last clockWindow, splits them into
+// clockBins equal stretches of time, takes the sample with the shortest
+// round trip from each (the one least delayed on its way, so the least
+// uncertain), drops those whose round trip is far above the best, and
+// fits a line by least squares. Refitted on every sample, it follows the
+// board's drift as it changes with temperature.
+type clockModel struct {
+	samples []clockSample // oldest first
+	b0      int64
+	h0      float64
+	slope   float64 // host ns per board µs: 1000 when the clocks agree
+	ready   bool    // a sample has been seen
+	fitted  bool    // slope from the data, not nominal
+	used    int     // samples in the last fit
+	minRTT  int64
+}
+
+func newClockModel() *clockModel { return &clockModel{slope: 1000} }
+
+// add takes a sample and refits.
+func (m *clockModel) add(s clockSample) {
+	m.samples = append(m.samples, s)
+	cut := 0
+	for cut < len(m.samples) && m.samples[cut].host < s.host-int64(clockWindow) {
+		cut++
+	}
+	if cut > 0 {
+		m.samples = append(m.samples[:0], m.samples[cut:]...)
+	}
+	m.fit()
+}
+
+func (m *clockModel) fit() {
+	first, last := m.samples[0].host, m.samples[len(m.samples)-1].host
+	span := last - first + 1
+	var bins [clockBins]int // index+1 of each bin's best sample
+	best := int64(math.MaxInt64)
+	for i, s := range m.samples {
+		k := int((s.host - first) * clockBins / span)
+		if bins[k] == 0 || s.rtt < m.samples[bins[k]-1].rtt {
+			bins[k] = i + 1
+		}
+		best = min(best, s.rtt)
+	}
+	m.minRTT = best
+	limit := 2*best + int64(200*time.Microsecond)
+	var pts []clockSample
+	for _, i := range bins {
+		if i > 0 && m.samples[i-1].rtt <= limit {
+			pts = append(pts, m.samples[i-1])
+		}
+	}
+	m.used = len(pts)
+	var bm, hm float64
+	for _, p := range pts {
+		bm += float64(p.board - pts[0].board)
+		hm += float64(p.host - pts[0].host)
+	}
+	bm = bm/float64(len(pts)) + float64(pts[0].board)
+	hm = hm/float64(len(pts)) + float64(pts[0].host)
+	m.b0 = int64(math.Round(bm))
+	hm += (float64(m.b0) - bm) * m.slope // centre on a whole µs
+	if pts[len(pts)-1].host-pts[0].host >= int64(clockMinSpan) && len(pts) >= 3 {
+		var sxy, sxx float64
+		for _, p := range pts {
+			dx, dy := float64(p.board-m.b0), float64(p.host)-hm
+			sxy += dx * dy
+			sxx += dx * dx
+		}
+		if slope := sxy / sxx; sxx > 0 && math.Abs(1000/slope-1)*1e6 <= maxDriftPPM {
+			m.slope, m.fitted = slope, true
+		}
+	}
+	m.h0 = hm
+	m.ready = true
+}
+
+// host maps a board time (µs, unwrapped) to host time (ns).
+func (m *clockModel) host(board int64) int64 {
+	return int64(math.Round(m.h0 + m.slope*float64(board-m.b0)))
+}
+
+// board maps a host time (ns) to board time (µs, unwrapped).
+func (m *clockModel) board(host int64) int64 {
+	return m.b0 + int64(math.Round((float64(host)-m.h0)/m.slope))
+}
+
+// driftPPM is how fast the board clock runs against the host's, in parts
+// per million (positive: the board's is fast).
+func (m *clockModel) driftPPM() float64 { return (1000/m.slope - 1) * 1e6 }
+
+// ClockInfo describes the current mapping of the board clock onto session
+// time.
+type ClockInfo struct {
+	// BoardAtZero is the board clock's reading (µs, wrapped) at session
+	// time zero.
+	BoardAtZero uint32
+	// DriftPPM is how fast the board clock runs against the host's, in
+	// parts per million (positive: the board's is fast). It is zero until
+	// enough round trips have been timed to fit it.
+	DriftPPM float64
+	Fitted   bool          // DriftPPM is fitted (else assumed zero)
+	MinRTT   time.Duration // the shortest PING round trip in the window
+	Samples  int           // round trips in the window
+	Used     int           // of which the minimum-RTT ones the fit used
+}

@@ -1,0 +1,85 @@
+package serial
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+func TestUnwrap(t *testing.T) {
+	const wrap = int64(1) << 32
+	for _, c := range []struct {
+		name string
+		in   []uint32
+		want []int64
+	}{
+		{"plain", []uint32{10, 20, 15, 30}, []int64{10, 20, 15, 30}},
+		{"across the wrap", []uint32{4294967000, 4294967295, 5, 100}, []int64{4294967000, 4294967295, wrap + 5, wrap + 100}},
+		{"behind, across the wrap", []uint32{10, 4294967290, 20}, []int64{10, -6, 20}},
+		{"twice", []uint32{0, 1 << 30, 2 << 30, 3 << 30, 5, 2 << 30, 3 << 30, 7},
+			[]int64{0, 1 << 30, 2 << 30, 3 << 30, wrap + 5, wrap + 2<<30, wrap + 3<<30, 2*wrap + 7}},
+	} {
+		var u unwrapper
+		for i, x := range c.in {
+			if got := u.extend(x); got != c.want[i] {
+				t.Errorf("%s: extend #%d (%d) = %d, want %d", c.name, i, x, got, c.want[i])
+			}
+		}
+	}
+}
+
+// TestClockModelFollowsDrift feeds the model round trips on a link with
+// random, asymmetric delays to a board with a known offset and drift, and
+// checks how far from the truth it maps board times.
+func TestClockModelFollowsDrift(t *testing.T) {
+	us := int64(time.Microsecond)
+	for _, c := range []struct {
+		name     string
+		ppm      float64
+		delay    time.Duration // the least one-way delay
+		jitter   time.Duration // mean extra delay, exponential, each way
+		maxErr   time.Duration
+		ppmError float64
+	}{
+		{"pty-like, crystal", 50, 20 * time.Microsecond, 30 * time.Microsecond, 50 * time.Microsecond, 2},
+		{"usb-like, crystal", -30, 500 * time.Microsecond, 400 * time.Microsecond, 300 * time.Microsecond, 10},
+		{"usb-like, ceramic resonator", 3000, 500 * time.Microsecond, 400 * time.Microsecond, 300 * time.Microsecond, 10},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			delay := func() int64 { return int64(c.delay) + int64(rng.ExpFloat64()*float64(c.jitter)) }
+			const offset = int64(7 * time.Second) // the board clock's reading at host time 0
+			boardAt := func(h int64) int64 { return (offset + int64(float64(h)*(1+c.ppm/1e6))) / us }
+			m := newClockModel()
+			var worst time.Duration
+			h := int64(0)
+			step := func(every time.Duration) {
+				up, down := delay(), delay()
+				b := boardAt(h + up) // the board answers up after the PING is sent
+				m.add(clockSample{board: b, host: h + (up+down)/2, rtt: up + down})
+				h += int64(every)
+			}
+			for range 25 { // the handshake's burst
+				step(20 * time.Millisecond)
+			}
+			for h < int64(5*time.Minute) {
+				step(250 * time.Millisecond)
+				// An event between two pings: its true host time is h.
+				ev := h - int64(100*time.Millisecond)
+				got := m.host(boardAt(ev))
+				if e := time.Duration(got - ev); e.Abs() > worst {
+					worst = e.Abs()
+				}
+			}
+			if worst > c.maxErr {
+				t.Errorf("worst mapping error %v, want at most %v", worst, c.maxErr)
+			}
+			if d := m.driftPPM() - c.ppm; math.Abs(d) > c.ppmError {
+				t.Errorf("drift %.2f ppm, true %.0f", m.driftPPM(), c.ppm)
+			}
+			t.Logf("worst error %v, drift %.2f ppm (true %.0f), min RTT %v, %d samples, %d used",
+				worst, m.driftPPM(), c.ppm, time.Duration(m.minRTT), len(m.samples), m.used)
+		})
+	}
+}

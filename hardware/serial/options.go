@@ -1,0 +1,106 @@
+package serial
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Defaults of the options.
+const (
+	DefaultBaudRate         = 115200
+	DefaultHeartbeat        = 250 * time.Millisecond
+	DefaultSilence          = time.Second
+	DefaultHandshakeTimeout = 5 * time.Second
+	DefaultCommandTimeout   = 200 * time.Millisecond
+	DefaultCommandTries     = 3
+	DefaultCorruptLimit     = 20
+	DefaultCorruptWindow    = 10 * time.Second
+	DefaultEventBuffer      = 1024
+	DefaultPelletPulse      = 50 * time.Millisecond
+)
+
+// MaxPelletPulse is the longest pellet pulse a chamber accepts.
+const MaxPelletPulse = time.Second
+
+// config is a chamber's configuration, set by options.
+type config struct {
+	log          *slog.Logger
+	baud         int
+	beat         time.Duration
+	silence      time.Duration
+	handshake    time.Duration
+	cmdTimeout   time.Duration
+	cmdTries     int
+	corruptLimit int
+	corruptIn    time.Duration
+	bufSize      int
+	pellet       time.Duration
+	minHoles     int
+}
+
+func defaults() config {
+	return config{
+		log:          slog.Default(),
+		baud:         DefaultBaudRate,
+		beat:         DefaultHeartbeat,
+		silence:      DefaultSilence,
+		handshake:    DefaultHandshakeTimeout,
+		cmdTimeout:   DefaultCommandTimeout,
+		cmdTries:     DefaultCommandTries,
+		corruptLimit: DefaultCorruptLimit,
+		corruptIn:    DefaultCorruptWindow,
+		bufSize:      DefaultEventBuffer,
+		pellet:       DefaultPelletPulse,
+		minHoles:     3,
+	}
+}
+
+// An Option configures a chamber.
+type Option func(*config)
+
+// WithLogger sets where the chamber logs its handshake, lost events,
+// corrupt frames, clock estimates and faults.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithBaudRate sets the line speed (default 115200; a USB CDC board
+// ignores it).
+func WithBaudRate(baud int) Option { return func(c *config) { c.baud = baud } }
+
+// WithHeartbeat sets how often the host pings the board (each ping is
+// also a clock sample) and how long a board may stay silent before the
+// chamber fails. A silent board is noticed within silence + interval;
+// the defaults (250ms, 1s) notice it within 1.25 s.
+func WithHeartbeat(interval, silence time.Duration) Option {
+	return func(c *config) { c.beat, c.silence = interval, silence }
+}
+
+// WithHandshakeTimeout sets how long Open waits for the board to answer
+// HELLO (default 5s: an Arduino Uno resets when its port is opened, and
+// its bootloader waits about 2 s before the firmware starts).
+func WithHandshakeTimeout(d time.Duration) Option { return func(c *config) { c.handshake = d } }
+
+// WithCommandTimeout sets how long Set, Pulse and Halt wait for the
+// board's acknowledgement before sending the command again, and how many
+// times in all they send it. The board executes a repeated command only
+// once. A command never acknowledged fails the chamber.
+func WithCommandTimeout(d time.Duration, tries int) Option {
+	return func(c *config) { c.cmdTimeout, c.cmdTries = d, tries }
+}
+
+// WithCorruptLimit fails the chamber when more than n corrupt frames
+// arrive within d (default 20 in 10 s). Fewer are counted and logged.
+func WithCorruptLimit(n int, d time.Duration) Option {
+	return func(c *config) { c.corruptLimit, c.corruptIn = n, d }
+}
+
+// WithEventBuffer sets how many input events may wait for the runner
+// before further ones are dropped (and counted).
+func WithEventBuffer(n int) Option { return func(c *config) { c.bufSize = n } }
+
+// WithPelletPulse sets how long the board holds the pellet dispenser on
+// for one pellet (default 50ms, at most 1s).
+func WithPelletPulse(d time.Duration) Option { return func(c *config) { c.pellet = d } }
+
+// WithMinHoles refuses a board with fewer than n holes (default 3, the
+// least rule R1 allows).
+func WithMinHoles(n int) Option { return func(c *config) { c.minHoles = n } }
