@@ -43,13 +43,13 @@ func (s *syncBuffer) String() string {
 // daemon is the API on a real loopback listener, over a real supervisor
 // running simulated chambers and a real SQLite file.
 type daemon struct {
-	t    *testing.T
+	t    testing.TB
 	url  string
 	logs *syncBuffer
 	db   *storage.DB
 }
 
-func start(t *testing.T) *daemon {
+func start(t testing.TB) *daemon {
 	t.Helper()
 	ctx := context.Background()
 	logs := &syncBuffer{}
