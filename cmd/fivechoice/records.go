@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/fivechoice/fivechoice/storage"
@@ -20,36 +21,49 @@ func openDB(ctx context.Context, path string) (*storage.DB, error) {
 	return storage.Open(ctx, path)
 }
 
+// listRecords is the list subcommand of subject and condition: a table,
+// or JSON with --json.
+func listRecords(ctx context.Context, what string, args []string, stdout, stderr io.Writer, fetch func(*storage.DB) (any, []string, [][]string, error)) error {
+	fs := newFlags(what+" list", what+" list --db FILE [--json]", stderr)
+	db := fs.String("db", "fivechoice.db", "database `file`")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args, false); err != nil {
+		return err
+	}
+	d, err := openDB(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	records, header, rows, err := fetch(d)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(records)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}
+
 func cmdSubject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "add" && args[0] != "list") {
 		fmt.Fprintln(stderr, "Usage: fivechoice subject add ID [--sex female|male] [--strain S] [--cohort C] [--born YYYY-MM-DD] [--notes N] --db FILE\n       fivechoice subject list --db FILE [--json]")
 		return errUsage
 	}
 	if args[0] == "list" {
-		fs := newFlags("subject list", "subject list --db FILE [--json]", stderr)
-		db := fs.String("db", "fivechoice.db", "database `file`")
-		asJSON := fs.Bool("json", false, "print JSON")
-		if err := parse(fs, args[1:], false); err != nil {
-			return err
-		}
-		d, err := openDB(ctx, *db)
-		if err != nil {
-			return err
-		}
-		defer d.Close()
-		subs, err := d.Subjects(ctx)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return json.NewEncoder(stdout).Encode(subs)
-		}
-		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tSEX\tSTRAIN\tCOHORT\tBORN\tNOTES")
-		for _, s := range subs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Sex, s.Strain, s.Cohort, s.Born, s.Notes)
-		}
-		return tw.Flush()
+		return listRecords(ctx, "subject", args[1:], stdout, stderr, func(d *storage.DB) (any, []string, [][]string, error) {
+			subs, err := d.Subjects(ctx)
+			var rows [][]string
+			for _, s := range subs {
+				rows = append(rows, []string{s.ID, s.Sex, s.Strain, s.Cohort, s.Born, s.Notes})
+			}
+			return subs, []string{"ID", "SEX", "STRAIN", "COHORT", "BORN", "NOTES"}, rows, err
+		})
 	}
 	fs := newFlags("subject add", "subject add ID [flags]", stderr)
 	db := fs.String("db", "fivechoice.db", "database `file`")
@@ -104,40 +118,23 @@ func cmdCondition(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return errUsage
 	}
 	if args[0] == "list" {
-		fs := newFlags("condition list", "condition list --db FILE [--json]", stderr)
-		db := fs.String("db", "fivechoice.db", "database `file`")
-		asJSON := fs.Bool("json", false, "print JSON")
-		if err := parse(fs, args[1:], false); err != nil {
-			return err
-		}
-		d, err := openDB(ctx, *db)
-		if err != nil {
-			return err
-		}
-		defer d.Close()
-		cs, err := d.Conditions(ctx)
-		if err != nil {
-			return err
-		}
-		var shown []storage.Condition
-		for _, c := range cs {
-			if c.Drug != "blinded" { // a blind study's codes are listed with the study
+		return listRecords(ctx, "condition", args[1:], stdout, stderr, func(d *storage.DB) (any, []string, [][]string, error) {
+			cs, err := d.Conditions(ctx)
+			var shown []storage.Condition
+			var rows [][]string
+			for _, c := range cs {
+				if c.Drug == "blinded" { // a blind study's codes are listed with the study
+					continue
+				}
+				vol := ""
+				if c.VolumeMlPerKg > 0 {
+					vol = fmt.Sprint(c.VolumeMlPerKg)
+				}
 				shown = append(shown, c)
+				rows = append(rows, []string{c.ID, c.Drug, fmt.Sprint(c.DoseMgPerKg), c.Vehicle, c.Route, vol, fmt.Sprint(c.PretreatmentMin)})
 			}
-		}
-		if *asJSON {
-			return json.NewEncoder(stdout).Encode(shown)
-		}
-		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tDRUG\tDOSE mg/kg\tVEHICLE\tROUTE\tVOLUME ml/kg\tPRETREATMENT min")
-		for _, c := range shown {
-			vol := ""
-			if c.VolumeMlPerKg > 0 {
-				vol = fmt.Sprint(c.VolumeMlPerKg)
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%g\t%s\t%s\t%s\t%d\n", c.ID, c.Drug, c.DoseMgPerKg, c.Vehicle, c.Route, vol, c.PretreatmentMin)
-		}
-		return tw.Flush()
+			return shown, []string{"ID", "DRUG", "DOSE mg/kg", "VEHICLE", "ROUTE", "VOLUME ml/kg", "PRETREATMENT min"}, rows, err
+		})
 	}
 	fs := newFlags("condition add", "condition add ID --drug NAME --dose MG_PER_KG [flags]", stderr)
 	db := fs.String("db", "fivechoice.db", "database `file`")
