@@ -165,11 +165,12 @@ void pelletTick(uint32_t now) {
 
 // pulse starts a pulse now, or queues it; it returns the board time the
 // pulse starts.
+const uint8_t MAX_QUEUED = 8; // pellets waiting behind the one under way
+
 uint32_t pulse(uint16_t ms) {
-  uint32_t now = micros();
   if (!pelletBusy) {
     drive(PELLET_PIN, true);
-    now = micros();
+    uint32_t now = micros();
     pelletOn = pelletBusy = true;
     pelletStart = now;
     pelletLen = (uint32_t)ms * 1000UL;
@@ -285,6 +286,7 @@ void command(char **f, uint8_t n) {
     uint32_t ms;
     if (outputIndex(f[2]) != 100) { r.kind = R_NAK; r.text = "notpulsed"; }
     else if (!parseU32(f[3], &ms) || ms < 1 || ms > MAX_PULSE_MS) { r.kind = R_NAK; r.text = "badarg"; }
+    else if (pelletBusy && pelletQueued >= MAX_QUEUED) { r.kind = R_NAK; r.text = "busy"; }
     else r.t = pulse((uint16_t)ms);
   }
   lastCmdId = id;

@@ -84,7 +84,7 @@ func (m *clockModel) fit() {
 	var bins [clockBins]int // index+1 of each bin's best sample
 	best := int64(math.MaxInt64)
 	for i, s := range m.samples {
-		k := int((s.host - first) * clockBins / span)
+		k := min(max(int((s.host-first)*clockBins/span), 0), clockBins-1) // midpoints only ever grow; be safe anyway
 		if bins[k] == 0 || s.rtt < m.samples[bins[k]-1].rtt {
 			bins[k] = i + 1
 		}

@@ -135,6 +135,7 @@ func TestVersionAtHandshake(t *testing.T) {
 			if !errors.Is(err, serial.ErrVersion) || !strings.Contains(err.Error(), c.version.String()) || !strings.Contains(err.Error(), "fw-9.9.9") {
 				t.Errorf("error %q: want ErrVersion naming the board's protocol and firmware", err)
 			}
+			t.Log(err)
 		})
 	}
 }
@@ -147,6 +148,7 @@ func TestHandshakeRefusals(t *testing.T) {
 		if !errors.Is(err, serial.ErrHandshake) {
 			t.Errorf("got %v, want ErrHandshake", err)
 		}
+		t.Log(err)
 	})
 	t.Run("too few holes", func(t *testing.T) {
 		b := newBoard(t, emulator.WithHoles(5))
@@ -201,7 +203,7 @@ func TestLostEventCounted(t *testing.T) {
 	if _, err := c.Begin(); err != nil {
 		t.Fatal(err)
 	}
-	b.CorruptNext(1)
+	b.CorruptEvents(1)
 	b.After(0, hardware.Hole(2), true) // lost: its frame is corrupt
 	deadline := time.Now().Add(2 * time.Second)
 	for c.Lost() == 0 && time.Now().Before(deadline) {

@@ -89,6 +89,7 @@ func (c *Chamber) heart() {
 	t := time.NewTicker(c.cfg.beat)
 	defer t.Stop()
 	report := time.Now()
+	prev := c.now()
 	for {
 		select {
 		case <-c.done:
@@ -96,6 +97,19 @@ func (c *Chamber) heart() {
 		case <-t.C:
 		}
 		now := c.now()
+		if late := now - prev; late > 2*int64(c.cfg.beat) {
+			// This process was not running (a VM or a loaded machine
+			// stalled it): the reader is as far behind as this tick, and
+			// the board's frames may be waiting unread. Judge silence at
+			// the next tick, when the reader has caught up.
+			prev = now
+			c.log.Warn("serial: heartbeat ran late: the host stalled", "late", time.Duration(late).Round(time.Millisecond))
+			if c.ping() != nil {
+				return
+			}
+			continue
+		}
+		prev = now
 		if w := c.writing.Load(); w != 0 && now-w > int64(c.cfg.silence) {
 			c.fail(fmt.Errorf("%w on %s: a write has been blocked for %v (the board stopped reading)",
 				ErrSilent, c.name, time.Duration(now-w).Round(time.Millisecond)))

@@ -45,6 +45,9 @@ func TestClockMapping(t *testing.T) {
 		{"ceramic resonator, 3000 ppm fast", 0, 3000},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if testing.Short() && c.ppm != 50 {
+				t.Skip("-short: one case is enough")
+			}
 			// An edge every 20 ms from 1 s after the handshake (Begin
 			// comes before), at board times.
 			var script []emulator.Step
@@ -89,7 +92,9 @@ func TestClockMapping(t *testing.T) {
 			if m := slices.Max(abs(errs)); m > timeTolerance {
 				t.Errorf("worst error %v, want at most %v", m, timeTolerance)
 			}
-			if d := math.Abs(ci.DriftPPM - c.ppm); d > 20 {
+			// The drift's error shrinks as the span of samples grows: loose
+			// for the default 2 s run (a loaded machine), tight for a minute.
+			if d := math.Abs(ci.DriftPPM - c.ppm); d > max(5, 100/run.Seconds()) {
 				t.Errorf("drift estimated at %.1f ppm, true %g", ci.DriftPPM, c.ppm)
 			}
 		})

@@ -21,7 +21,9 @@ func (b *Board) read() {
 				}
 				continue
 			}
-			b.handle(line)
+			if len(line) > 0 {
+				b.handle(line)
+			}
 			line = line[:0]
 		}
 		if err != nil {
@@ -62,7 +64,7 @@ func (b *Board) handle(line []byte) {
 			break // answered, so that the host can tell, but no session
 		}
 		told = b.offLocked(now, "HELLO")
-		b.token, b.attached, b.seq, b.lastID = f.Token, true, 0, 0
+		b.token, b.attached, b.seq, b.lastID, b.rxBad = f.Token, true, 0, 0, 0
 		b.pelletFree = now
 		b.scriptLocked(now)
 	case serial.TypePing:
@@ -159,6 +161,9 @@ func (b *Board) sendLocked(f serial.Frame) {
 	silent, spoil := b.silent, b.corrupt > 0
 	if spoil {
 		b.corrupt--
+	} else if f.Type == serial.TypeEvent && b.corruptEv > 0 {
+		b.corruptEv--
+		spoil = true
 	}
 	b.mu.Unlock()
 	if silent {
@@ -225,7 +230,9 @@ func (b *Board) beat() {
 func (b *Board) checkHost() {
 	b.mu.Lock()
 	now := time.Now()
-	if !b.attached || b.silent || now.Sub(b.heard) <= b.cfg.hostTimeout {
+	late := now.Sub(b.checked) > 200*time.Millisecond // the process stalled: the host's frames may be unread
+	b.checked = now
+	if late || !b.attached || b.silent || now.Sub(b.heard) <= b.cfg.hostTimeout {
 		b.mu.Unlock()
 		return
 	}

@@ -139,6 +139,7 @@ type Board struct {
 	token      uint16
 	attached   bool      // in a session: a HELLO, and no timeout or reset since
 	heard      time.Time // the host's latest frame
+	checked    time.Time // the latest check of the host's silence
 	seq        uint32
 	lastID     uint32
 	lastReply  serial.Frame
@@ -147,6 +148,7 @@ type Board struct {
 	rxBad      uint32
 	silent     bool
 	corrupt    int
+	corruptEv  int
 	flooding   bool
 	edges      []Edge
 	outputs    []OutputChange

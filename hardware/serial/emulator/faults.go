@@ -22,6 +22,14 @@ func (b *Board) CorruptNext(n int) {
 	b.mu.Unlock()
 }
 
+// CorruptEvents spoils the checksum of the next n EV frames only: those
+// events are lost to the host.
+func (b *Board) CorruptEvents(n int) {
+	b.mu.Lock()
+	b.corruptEv += n
+	b.mu.Unlock()
+}
+
 // Garbage sends n lines of random bytes.
 func (b *Board) Garbage(n int) {
 	b.wmu.Lock()
