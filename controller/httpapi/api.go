@@ -100,6 +100,7 @@ func (a *API) routes(metrics http.Handler) {
 	m.Handle("POST /api/v1/subjects", a.auth(a.handle(a.addSubject)))
 	m.Handle("GET /api/v1/subjects/{id}", a.handle(a.getSubject))
 	m.Handle("GET /api/v1/conditions", a.handle(a.listConditions))
+	m.Handle("POST /api/v1/studies/{name}/sessions", a.auth(a.handle(a.startStudySession)))
 	m.Handle("/", a.handle(a.notFound))
 }
 

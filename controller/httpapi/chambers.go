@@ -63,6 +63,11 @@ func (a *API) startSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return a.start(w, name, plan, "")
+}
+
+// start starts a planned session on a chamber and answers 201 with it.
+func (a *API) start(w http.ResponseWriter, name string, plan controller.Plan, warning string) error {
 	id, err := a.sup.Start(name, plan)
 	var pe *protocols.ParamError
 	switch {
@@ -88,6 +93,9 @@ func (a *API) startSession(w http.ResponseWriter, r *http.Request) error {
 	v := planView(plan)
 	if live, ok := a.sup.Live(id); ok {
 		v.live(live)
+	}
+	if warning != "" {
+		w.Header().Set("Warning", `299 fivechoice "`+strings.ReplaceAll(warning, `"`, "'")+`"`)
 	}
 	return writeJSON(w, http.StatusCreated, v)
 }
