@@ -156,23 +156,22 @@ func (s *Supervisor) Live(id string) (ChamberStatus, bool) {
 // is recorded; the session runs on until it ends or is stopped.
 func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.shutdown {
+		s.mu.Unlock()
 		return "", ErrShuttingDown
 	}
 	b, ok := s.boxes[chamber]
 	if !ok {
+		s.mu.Unlock()
 		return "", fmt.Errorf("chamber %q: %w", chamber, ErrUnknownChamber)
 	}
 	if b.run != nil {
+		s.mu.Unlock()
 		return "", fmt.Errorf("chamber %q runs session %s: %w", chamber, b.run.id, ErrBusy)
 	}
 	if err := plan.Params.Validate(); err != nil {
+		s.mu.Unlock()
 		return "", err
-	}
-	ch, tl, err := b.Open(plan.Params, plan.Params.Seed)
-	if err != nil {
-		return "", fmt.Errorf("chamber %q: %w", chamber, err)
 	}
 	if plan.ID == "" {
 		plan.ID = storage.NewID()
@@ -180,14 +179,27 @@ func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
 	plan.Chamber, plan.Backend = chamber, b.Backend
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{id: plan.ID, plan: plan, started: time.Now(), cancel: cancel, done: make(chan struct{})}
+	// Reserve the chamber, then open its hardware without holding the lock:
+	// a board's handshake must not stall every other chamber's live view.
+	b.run = r
+	s.wg.Add(1)
+	s.mu.Unlock()
+	ch, tl, err := b.Open(plan.Params, plan.Params.Seed)
+	if err != nil {
+		s.mu.Lock()
+		b.run = nil
+		s.mu.Unlock()
+		cancel()
+		close(r.done)
+		s.wg.Done()
+		return "", fmt.Errorf("chamber %q: %w", chamber, err)
+	}
 	var obs Observer
 	if s.observer != nil {
 		obs = s.observer(chamber, plan, plan.ID)
 	}
 	sess := Session{Chamber: ch, Timeline: tl, Observer: obs, Progress: r.progress, Scheduler: b.Scheduler}
 	began := make(chan error, 1)
-	b.run = r
-	s.wg.Add(1)
 	go s.run(ctx, b, r, sess, began)
 	if err := <-began; err != nil {
 		return "", err
