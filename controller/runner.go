@@ -85,8 +85,9 @@ type Result struct {
 	StartedAt time.Time
 	Summary   protocols.Summary
 	// Lateness is how late after its deadline the chamber carried out each
-	// timer-driven transition (stimulus onset and offset, window close,
-	// time-out end, session end): real time only, nil on virtual time,
+	// timer-driven transition (stimulus onset at the ITI's end, stimulus
+	// offset, window close, time-out end, session end), the same values the
+	// Observer's Transition gets: real time only; nil on virtual time,
 	// where there is none.
 	Lateness *timing.Histogram
 }

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/fivechoice/fivechoice/controller"
+	"github.com/fivechoice/fivechoice/controller/config"
 	"github.com/fivechoice/fivechoice/controller/timing"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
@@ -34,6 +35,7 @@ func cmdBenchTiming(ctx context.Context, args []string, stdout, stderr io.Writer
 	dbPath := fs.String("db", "", "record every session in this database `file` (default: record nothing)")
 	timer := fs.String("timer", "scheduler", "what fires deadlines: the precision 'scheduler' or Go's timers ('go'), for comparison")
 	spin := fs.Duration("spin", timing.DefaultSpin, "how long before each deadline the scheduler spins instead of sleeping")
+	rtPriority := fs.Int("rt-priority", config.DefaultRealtimePriority, "run under SCHED_FIFO at this `priority`, if permitted (0: normal priority)")
 	stagger := fs.Duration("stagger", time.Second, "spread of the chambers' start times (0: all at once, the worst case)")
 	if err := parse(fs, args, false); err != nil {
 		return err
@@ -49,6 +51,9 @@ func cmdBenchTiming(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 
+	if _, err := timing.SetRealtimePriority(*rtPriority); err != nil {
+		fmt.Fprintf(stderr, "warning: %v; running at normal priority, where deadlines can be milliseconds late while other processes keep every core busy (docs/timing.md)\n", err)
+	}
 	var sched *timing.Scheduler
 	var after sim.TimerFunc // nil: Go's timers
 	if *timer == "scheduler" {
@@ -77,8 +82,12 @@ func cmdBenchTiming(ctx context.Context, args []string, stdout, stderr io.Writer
 
 	fmt.Fprintf(stdout, "Timing: %d simulated chambers with virtual rats, %s protocol, real time for %v, deadlines on %s\n",
 		*chambers, *protocol, *duration, timerName(*timer, *spin))
-	fmt.Fprintf(stdout, "  %s, GOMAXPROCS=%d, %d CPUs, Linux %s, scheduling policy %s\n",
-		runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU(), kernelRelease(), schedPolicy())
+	thread := "none"
+	if sched != nil {
+		thread = sched.Stats().Priority
+	}
+	fmt.Fprintf(stdout, "  %s, GOMAXPROCS=%d, %d CPUs, Linux %s; process: %s, scheduler thread: %s\n",
+		runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU(), kernelRelease(), schedPolicy(), thread)
 
 	ctx, cancel := context.WithTimeout(ctx, *duration)
 	defer cancel()

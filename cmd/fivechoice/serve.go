@@ -130,6 +130,14 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 		return err
 	}
 	defer w.Close()
+	// Stimulus timing while other processes keep every core busy needs a
+	// real-time priority (docs/timing.md); refused, the daemon still runs.
+	if policy, err := timing.SetRealtimePriority(cfg.RealtimePriority); err != nil {
+		log.Warn("real-time priority refused; timers may be milliseconds late while other processes keep every core busy",
+			"component", "timing", "err", err, "policy", policy, "hint", "run as root, or grant LimitRTPRIO= in the systemd unit, or set realtime_priority: 0")
+	} else {
+		log.Info("scheduling", "component", "timing", "policy", policy)
+	}
 	// One precision scheduler serves every chamber's deadlines (docs/timing.md).
 	sched := timing.New()
 	defer sched.Close()

@@ -65,6 +65,12 @@ type Config struct {
 	// CommitInterval bounds how long a recorded event waits before it is
 	// committed: at most this much is lost when the power goes.
 	CommitInterval time.Duration `yaml:"commit_interval"`
+	// RealtimePriority is the SCHED_FIFO priority (1-99) the daemon asks
+	// for at start-up, so that stimulus timing holds while other processes
+	// keep every core busy (timing.SetRealtimePriority); 0 runs at normal
+	// priority. Refused (no root, CAP_SYS_NICE or RLIMIT_RTPRIO), the
+	// daemon logs a warning and runs at normal priority.
+	RealtimePriority int `yaml:"realtime_priority"`
 
 	Chambers []Chamber `yaml:"chambers"`
 }
@@ -134,10 +140,11 @@ type Serial struct {
 // GenerateToken).
 func Default() *Config {
 	c := &Config{
-		Database:       DefaultDatabase,
-		Listen:         DefaultListen,
-		Log:            Log{Level: "info", Format: "text"},
-		CommitInterval: storage.DefaultCommitInterval,
+		Database:         DefaultDatabase,
+		Listen:           DefaultListen,
+		Log:              Log{Level: "info", Format: "text"},
+		CommitInterval:   storage.DefaultCommitInterval,
+		RealtimePriority: DefaultRealtimePriority,
 	}
 	for i := range DefaultSimChambers {
 		c.Chambers = append(c.Chambers, Chamber{Name: fmt.Sprintf("box%d", i+1), Backend: BackendSim, Sim: &Sim{Speed: 1}})
@@ -176,6 +183,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("listen", c.Listen),
 		slog.String("token", c.TokenSource),
 		slog.Duration("commit_interval", c.CommitInterval),
+		slog.Int("realtime_priority", c.RealtimePriority),
 		slog.Any("chambers", names),
 	)
 }

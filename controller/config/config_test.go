@@ -72,6 +72,13 @@ func TestDefaults(t *testing.T) {
 	if c.Chambers[0].Sim == nil || c.Chambers[0].Sim.Speed != 1 || c.Log.Level != "info" || c.Log.Format != "text" {
 		t.Errorf("defaults not applied: %+v", c)
 	}
+	if c.RealtimePriority != DefaultRealtimePriority || Default().RealtimePriority != DefaultRealtimePriority {
+		t.Errorf("realtime_priority %d, built-in %d: want %d", c.RealtimePriority, Default().RealtimePriority, DefaultRealtimePriority)
+	}
+	// 0 is a choice (never ask for real-time priority), not a missing key.
+	if c, err := parse(t, "token_file: token\nrealtime_priority: 0\nchambers: [{name: a, backend: sim}]\n"); err != nil || c.RealtimePriority != 0 {
+		t.Errorf("realtime_priority: 0 gave %v, %v", c, err)
+	}
 	if p := c.Chambers[0].Sim.Rat.Params(); p != sim.DefaultRat() {
 		t.Errorf("default rat %+v", p)
 	}
@@ -123,6 +130,10 @@ func TestRefused(t *testing.T) {
 			[]string{`:2: commit_interval: want a duration such as 100ms, 5s or 2m, got "5 parsecs"`}},
 		{"duration zero", head + "commit_interval: 0s\nchambers: [{name: a, backend: sim}]\n",
 			[]string{":2: commit_interval: want 1ms to 10s, got 0s"}},
+		{"realtime priority out of range", head + "realtime_priority: 100\nchambers: [{name: a, backend: sim}]\n",
+			[]string{":2: realtime_priority: want 0 (normal priority) or a SCHED_FIFO priority 1 to 99, got 100"}},
+		{"realtime priority negative", head + "realtime_priority: -1\nchambers: [{name: a, backend: sim}]\n",
+			[]string{":2: realtime_priority: want 0"}},
 		{"number that is text", head + "chambers:\n  - name: a\n    backend: serial\n    serial: {port: /dev/ttyS0, baud: fast}\n",
 			[]string{`:5: chambers[0].serial.baud: want a whole number, got "fast"`}},
 		{"token missing", "chambers: [{name: a, backend: sim}]\n",

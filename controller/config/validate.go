@@ -18,6 +18,11 @@ const (
 	MaxCommitInterval = 10 * time.Second
 )
 
+// DefaultRealtimePriority is the SCHED_FIFO priority the daemon asks for:
+// above every normal process, below the kernel's threaded interrupt
+// handlers (50), so a busy disk or network interface is still served.
+const DefaultRealtimePriority = 10
+
 // validName is what a chamber may be called: it appears in URLs, metric
 // labels and file names.
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
@@ -65,6 +70,12 @@ func (c *Config) check(idx *index) []error {
 		c.CommitInterval = Default().CommitInterval
 	case c.CommitInterval < MinCommitInterval || c.CommitInterval > MaxCommitInterval:
 		k.bad("commit_interval", "want %v to %v, got %v", MinCommitInterval, MaxCommitInterval, c.CommitInterval)
+	}
+	switch {
+	case !idx.has("realtime_priority"):
+		c.RealtimePriority = DefaultRealtimePriority
+	case c.RealtimePriority < 0 || c.RealtimePriority > 99:
+		k.bad("realtime_priority", "want 0 (normal priority) or a SCHED_FIFO priority 1 to 99, got %d", c.RealtimePriority)
 	}
 	k.token(dir)
 	k.chambers()

@@ -1,7 +1,9 @@
 // Package timing is the precision scheduler of real-time sessions: one
-// goroutine, locked to its own OS thread, that serves every chamber's
-// deadlines with tens of microseconds of lateness instead of the Go
-// runtime timers' millisecond steps (golang/go#53824).
+// goroutine that serves every chamber's deadlines with tens of
+// microseconds of lateness instead of the Go runtime timers' millisecond
+// steps (golang/go#53824). On a machine whose cores are all busy, that
+// also needs the process to run at a real-time priority
+// (SetRealtimePriority).
 //
 // The scheduler keeps its timers in a min-heap. For the earliest deadline it
 // sleeps in the kernel on an absolute CLOCK_MONOTONIC timeout until Spin
@@ -27,9 +29,11 @@ import (
 )
 
 // DefaultSpin is how long before a deadline the scheduler stops sleeping
-// and spins: enough to cover the kernel's wake-up latency on an idle or
-// moderately busy machine, at a CPU cost of at most this much per deadline.
-const DefaultSpin = 150 * time.Microsecond
+// and spins. It covers the kernel's wake-up lateness, which on the 2-core
+// VM of docs/timing.md is under 150 µs for most wake-ups but reaches
+// 0.3-1 ms for one in a hundred or a thousand; the spinning costs at most
+// this much CPU per deadline (about 2 % of one core for 64 chambers).
+const DefaultSpin = 500 * time.Microsecond
 
 // maxSleep bounds one sleep, so that the scheduler re-reads its heap at
 // least this often whatever happens to the wake-ups.
@@ -59,6 +63,10 @@ type Stats struct {
 	Spinning time.Duration // total time spent spinning: the scheduler's CPU cost beyond wake-ups
 	Lateness Summary       // when each timer fired after its deadline
 	Err      error         // why the thread's timer slack could not be set, if it could not
+	// Priority is how the kernel schedules the scheduler's thread, e.g.
+	// "SCHED_FIFO priority 10" or "normal (nice 0)"; see
+	// SetRealtimePriority.
+	Priority string
 }
 
 // An Option configures a Scheduler.
@@ -179,15 +187,18 @@ func (s *Scheduler) Close() error {
 // loop is the scheduler goroutine. It holds its OS thread, with the timer
 // slack at 1 ns, while it sleeps and spins towards a deadline. When it has
 // fired timers it lets go of the thread and yields, so that the goroutines
-// it woke run at once on this thread, which the kernel is already running;
-// otherwise they would wait for another thread to be woken, which takes
-// tens of microseconds on an idle machine and milliseconds on a busy one
-// (a locked thread runs no other goroutine). It may then resume on another
-// thread, whose slack it sets in turn.
+// it woke (the chambers' runners) run at once on this thread, which the
+// kernel is already running. Otherwise they would wait for another thread
+// to be woken: measured here, that took p99 0.3-0.5 ms on an idle 2-core VM
+// (waking an idle CPU) against 0.1 ms this way (docs/timing.md). It may then
+// resume on another thread, whose slack it sets in turn. Threads keep the
+// process's scheduling policy, so a real-time priority (SetRealtimePriority)
+// holds wherever the loop runs.
 func (s *Scheduler) loop(ready chan<- struct{}) {
 	defer close(s.done)
 	runtime.LockOSThread() // the thread ends with the goroutine if still locked then
 	s.stats.Err = setTimerSlack()
+	s.stats.Priority = policy()
 	close(ready)
 	var last round
 	for {

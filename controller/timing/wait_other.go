@@ -3,6 +3,7 @@
 package timing
 
 import (
+	"errors"
 	"sync/atomic"
 	"time"
 )
@@ -36,3 +37,13 @@ func (w *wakerSys) wake(*atomic.Uint32) {
 }
 
 func setTimerSlack() error { return nil }
+
+// SetRealtimePriority is only supported on Linux.
+func SetRealtimePriority(p int) (string, error) {
+	if p > 0 {
+		return "normal", errors.New("timing: real-time priority is only supported on Linux")
+	}
+	return "normal", nil
+}
+
+func policy() string { return "normal" }
