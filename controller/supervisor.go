@@ -56,7 +56,19 @@ type Supervisor struct {
 
 type box struct {
 	Box
-	run *running
+	run  *running
+	last *LastSession
+}
+
+// LastSession is how a chamber's most recent session ended, kept in memory
+// so that the API can report a fault even when it could not be recorded
+// (a full disk).
+type LastSession struct {
+	ID        string    `json:"id"`
+	Subject   string    `json:"subject"`
+	EndReason string    `json:"end_reason"`
+	Error     string    `json:"error,omitempty"`
+	EndedAt   time.Time `json:"ended_at"`
 }
 
 // running is a session in progress and its live view.
@@ -99,6 +111,9 @@ type ChamberStatus struct {
 	Attempt   int                 `json:"attempt,omitempty"`
 	Counters  *protocols.Counters `json:"counters,omitempty"`
 	Measures  *protocols.Measures `json:"measures,omitempty"`
+	// Last is how the chamber's previous session ended, since the daemon
+	// started.
+	Last *LastSession `json:"last_session,omitempty"`
 }
 
 // Chambers returns every chamber's live state, by name.
@@ -125,7 +140,7 @@ func (s *Supervisor) Chamber(name string) (ChamberStatus, error) {
 }
 
 func (b *box) status() ChamberStatus {
-	st := ChamberStatus{Name: b.Name, Backend: b.Backend, State: "idle"}
+	st := ChamberStatus{Name: b.Name, Backend: b.Backend, State: "idle", Last: b.last}
 	r := b.run
 	if r == nil {
 		return st
@@ -225,6 +240,18 @@ func (s *Supervisor) run(ctx context.Context, b *box, r *running, sess Session, 
 	}()
 	sess.Recorder = nil
 	rec, err := RunRecorded(ctx, s.w, r.plan, sess, began)
+	if rec.ID != "" { // it began: Start has told the caller so
+		last := &LastSession{ID: rec.ID, Subject: r.plan.Subject, EndReason: rec.Result.EndReason, EndedAt: time.Now()}
+		if last.EndReason == "" {
+			last.EndReason = protocols.EndAborted
+		}
+		if e := errors.Join(rec.Result.Err, err); e != nil {
+			last.Error = e.Error()
+		}
+		s.mu.Lock()
+		b.last = last
+		s.mu.Unlock()
+	}
 	if err != nil {
 		log.Error("session failed", "err", err)
 		return

@@ -30,6 +30,11 @@ const maxBatch = 20000
 // ErrWriterClosed is returned for writes after Close.
 var ErrWriterClosed = errors.New("storage writer closed")
 
+// ErrCannotRecord is returned by BeginSession once a write has failed (a
+// full disk, an I/O error): a session started then could not be recorded
+// completely, so it is not started at all.
+var ErrCannotRecord = errors.New("the database cannot record")
+
 type opKind uint8
 
 const (
@@ -297,6 +302,9 @@ func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 func (w *Writer) BeginSession(s Session) (*SessionLog, error) {
 	if s.ID == "" {
 		s.ID = NewID()
+	}
+	if err := w.Err(); err != nil {
+		return nil, fmt.Errorf("begin session %s: %w since an earlier write failed: %w", s.ID, ErrCannotRecord, err)
 	}
 	r := w.call(op{kind: opBegin, sess: &s})
 	if r.err != nil {

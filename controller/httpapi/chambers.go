@@ -77,6 +77,8 @@ func (a *API) start(w http.ResponseWriter, name string, plan controller.Plan, wa
 		return fail(http.StatusNotFound, "%v", err)
 	case errors.Is(err, controller.ErrShuttingDown):
 		return fail(http.StatusServiceUnavailable, "the daemon is shutting down")
+	case errors.Is(err, storage.ErrCannotRecord):
+		return fail(http.StatusServiceUnavailable, "session not started: %v; free space or fix the disk, then restart the daemon", err)
 	case errors.Is(err, storage.ErrNotFound), errors.As(err, &pe):
 		return fail(http.StatusUnprocessableEntity, "%v", err)
 	case err != nil:
