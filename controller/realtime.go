@@ -22,14 +22,12 @@ type wallTimeline struct {
 	events  <-chan hardware.Event
 	start   time.Time
 	sched   *timing.Scheduler
-	timer   *time.Timer
+	latency time.Duration   // Session.InputLatency
 	pending *hardware.Event // an input at or after the deadline, held back
 }
 
-func newWallTimeline(ch hardware.Chamber, start time.Time, sched *timing.Scheduler) *wallTimeline {
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	return &wallTimeline{ch: ch, events: ch.Events(), start: start, sched: sched, timer: t}
+func newWallTimeline(ch hardware.Chamber, start time.Time, sched *timing.Scheduler, latency time.Duration) *wallTimeline {
+	return &wallTimeline{ch: ch, events: ch.Events(), start: start, sched: sched, latency: max(latency, 0)}
 }
 
 func (w *wallTimeline) Now() time.Duration { return time.Since(w.start) }
@@ -41,26 +39,31 @@ func (w *wallTimeline) closed() error {
 	return errEventsClosed
 }
 
+// at returns a channel that receives at session time t, and its stop.
+func (w *wallTimeline) at(t time.Duration) (<-chan time.Time, func() bool) {
+	if w.sched != nil {
+		tm := w.sched.Timer(w.start.Add(t))
+		return tm.C, tm.Stop
+	}
+	tm := time.NewTimer(time.Until(w.start.Add(t)))
+	return tm.C, tm.Stop
+}
+
 // Next waits for the next input or the deadline. Inputs carry hardware
 // timestamps, which can reach us after the wall clock has passed the
-// deadline; so when the timer fires, inputs already delivered that happened
-// before the deadline are still handed out first (R19).
+// deadline; so when the timer fires, inputs that happened before the
+// deadline are still handed out first (R18, R19): those already delivered,
+// and those delivered within the input latency.
 func (w *wallTimeline) Next(ctx context.Context, deadline time.Duration) (hardware.Event, bool, error) {
 	if p := w.pending; p != nil && p.At < deadline {
 		w.pending = nil
 		return *p, true, nil
 	}
 	var fire <-chan time.Time // nil: no deadline
-	switch {
-	case deadline == Forever:
-	case w.sched != nil:
-		t := w.sched.Timer(w.start.Add(deadline))
-		defer t.Stop()
-		fire = t.C
-	default:
-		w.timer.Reset(time.Until(w.start.Add(deadline)))
-		defer w.timer.Stop()
-		fire = w.timer.C
+	if deadline != Forever {
+		c, stop := w.at(deadline)
+		defer stop()
+		fire = c
 	}
 	events := w.events
 	if w.pending != nil {
@@ -79,20 +82,49 @@ func (w *wallTimeline) Next(ctx context.Context, deadline time.Duration) (hardwa
 			}
 			w.pending, events = &ev, nil
 		case <-fire:
-			if w.pending == nil {
-				select {
-				case ev, ok := <-w.events:
-					if !ok {
-						return hardware.Event{}, false, w.closed()
-					}
-					if ev.At < deadline {
-						return ev, true, nil
-					}
-					w.pending = &ev
-				default:
-				}
+			if w.pending != nil {
+				return hardware.Event{}, false, nil
 			}
-			return hardware.Event{}, false, nil
+			return w.late(ctx, deadline)
 		}
 	}
+}
+
+// late is Next once the deadline's timer has fired and no input is held:
+// it returns an input that happened before the deadline if one is already
+// delivered or arrives within the input latency after the deadline, else
+// the expiry (ok false). An input stamped at or after the deadline ends the
+// wait, since inputs arrive in order; it is held for later.
+func (w *wallTimeline) late(ctx context.Context, deadline time.Duration) (hardware.Event, bool, error) {
+	var wait <-chan time.Time // nil: only take what is already delivered
+	if w.latency > 0 && w.Now() < deadline+w.latency {
+		c, stop := w.at(deadline + w.latency)
+		defer stop()
+		wait = c
+	}
+	var ev hardware.Event
+	var ok bool
+	if wait == nil {
+		select {
+		case ev, ok = <-w.events:
+		default:
+			return hardware.Event{}, false, nil
+		}
+	} else {
+		select {
+		case ev, ok = <-w.events:
+		case <-wait:
+			return hardware.Event{}, false, nil
+		case <-ctx.Done():
+			return hardware.Event{}, false, ctx.Err()
+		}
+	}
+	if !ok {
+		return hardware.Event{}, false, w.closed()
+	}
+	if ev.At < deadline {
+		return ev, true, nil
+	}
+	w.pending = &ev
+	return hardware.Event{}, false, nil
 }

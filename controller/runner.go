@@ -56,6 +56,15 @@ type Session struct {
 	// every chamber); nil uses Go's timers, about a millisecond late.
 	// Virtual time ignores it.
 	Scheduler *timing.Scheduler
+	// InputLatency is how long after it happened an input can reach the
+	// runner in real time (USB latency, for a serial board). When a
+	// deadline comes, the runner waits up to this long for inputs stamped
+	// before it, so that they are processed before the expiry (R18, R19)
+	// at the cost of carrying out the transition up to this much later;
+	// an input stamped at or after the deadline ends the wait at once,
+	// since chambers deliver inputs in order. 0 does not wait (inputs
+	// already delivered are still taken first). Virtual time ignores it.
+	InputLatency time.Duration
 }
 
 // An Observer is told of a session's happenings as they happen, on the
@@ -119,7 +128,7 @@ func Run(ctx context.Context, s Session) (res Result, err error) {
 		}
 	}()
 	if r.tl == nil {
-		r.tl = newWallTimeline(s.Chamber, start, s.Scheduler)
+		r.tl = newWallTimeline(s.Chamber, start, s.Scheduler, s.InputLatency)
 		r.late = timing.NewHistogram()
 		res.Lateness = r.late
 	}

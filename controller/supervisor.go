@@ -34,6 +34,8 @@ type Box struct {
 	// Scheduler fires the deadlines of this chamber's real-time sessions;
 	// one is shared by every chamber. Nil uses Go's timers.
 	Scheduler *timing.Scheduler
+	// InputLatency is the chamber's Session.InputLatency.
+	InputLatency time.Duration
 }
 
 // An ObserverFactory makes the metrics observer of one session.
@@ -213,7 +215,7 @@ func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
 	if s.observer != nil {
 		obs = s.observer(chamber, plan, plan.ID)
 	}
-	sess := Session{Chamber: ch, Timeline: tl, Observer: obs, Progress: r.progress, Scheduler: b.Scheduler}
+	sess := Session{Chamber: ch, Timeline: tl, Observer: obs, Progress: r.progress, Scheduler: b.Scheduler, InputLatency: b.InputLatency}
 	began := make(chan error, 1)
 	go s.run(ctx, b, r, sess, began)
 	if err := <-began; err != nil {

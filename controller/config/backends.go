@@ -62,7 +62,7 @@ func Boxes(c *Config, h Hooks) ([]controller.Box, error) {
 		if h.HardwareError != nil {
 			open = counting(ch.Name, open, h.HardwareError)
 		}
-		boxes = append(boxes, controller.Box{Name: ch.Name, Backend: ch.Backend, Open: open, Scheduler: h.Scheduler})
+		boxes = append(boxes, controller.Box{Name: ch.Name, Backend: ch.Backend, Open: open, Scheduler: h.Scheduler, InputLatency: ch.InputLatency})
 	}
 	return boxes, errors.Join(errs...)
 }

@@ -89,6 +89,12 @@ type Chamber struct {
 	Sim     *Sim    `yaml:"sim"`
 	Serial  *Serial `yaml:"serial"`
 	GPIO    *GPIO   `yaml:"gpio"`
+	// InputLatency is how long after it happened an input can reach the
+	// runner (USB latency for a serial board). At each deadline the runner
+	// waits up to this long for inputs stamped before it, so that they are
+	// scored by their hardware time (R18, R19), at the cost of carrying out
+	// the transition up to this much later. 0, the default, does not wait.
+	InputLatency time.Duration `yaml:"input_latency"`
 }
 
 // Sim is a simulated chamber with a virtual rat.

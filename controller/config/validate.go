@@ -18,6 +18,10 @@ const (
 	MaxCommitInterval = 10 * time.Second
 )
 
+// MaxInputLatency bounds a chamber's input_latency: every transition may be
+// delayed by that much, so more than this is a misconfiguration.
+const MaxInputLatency = 100 * time.Millisecond
+
 // DefaultRealtimePriority is the SCHED_FIFO priority the daemon asks for:
 // above every normal process, below the kernel's threaded interrupt
 // handlers (50), so a busy disk or network interface is still served.
@@ -146,6 +150,9 @@ func (k *checker) chambers() {
 			if known && sections[s] && s != ch.Backend {
 				k.bad(p+"."+s, "given, but the chamber's backend is %q", ch.Backend)
 			}
+		}
+		if ch.InputLatency < 0 || ch.InputLatency > MaxInputLatency {
+			k.bad(p+".input_latency", "want 0 to %v, got %v", MaxInputLatency, ch.InputLatency)
 		}
 		switch ch.Backend {
 		case BackendSim:
