@@ -137,6 +137,7 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 			"component", "timing", "err", err, "policy", policy, "hint", "run as root, or grant LimitRTPRIO= in the systemd unit, or set realtime_priority: 0")
 	} else {
 		log.Info("scheduling", "component", "timing", "policy", policy)
+		m.SetRealtimePriority(cfg.RealtimePriority)
 	}
 	// One precision scheduler serves every chamber's deadlines (docs/timing.md).
 	sched := timing.New()

@@ -71,6 +71,7 @@ type Metrics struct {
 	commit        prometheus.Histogram
 	commitWrites  prometheus.Counter
 	storageFailed prometheus.Gauge
+	rtPriority    prometheus.Gauge
 }
 
 // New returns the metrics of a daemon running the named chambers, with the
@@ -100,8 +101,11 @@ func New(version string, chambers []string) *Metrics {
 		Help: "The fivechoice version running, always 1."}, []string{"version", "goversion"})
 	build.WithLabelValues(version, runtime.Version()).Set(1)
 
+	m.rtPriority = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "realtime_priority",
+		Help: "The SCHED_FIFO priority the daemon runs at; 0 is normal priority, where timer lateness grows to milliseconds while other processes keep every core busy."})
+
 	m.reg.MustRegister(m.started, m.attempts, m.responses, m.responseLat, m.rewardLat, m.prematureLat,
-		m.lateness, m.lost, m.hwErrors, m.commit, m.commitWrites, build,
+		m.lateness, m.lost, m.hwErrors, m.commit, m.commitWrites, build, m.rtPriority,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -118,6 +122,10 @@ func New(version string, chambers []string) *Metrics {
 	}
 	return m
 }
+
+// SetRealtimePriority records the SCHED_FIFO priority the daemon got (0:
+// normal priority), so that a dashboard shows a daemon that was refused it.
+func (m *Metrics) SetRealtimePriority(p int) { m.rtPriority.Set(float64(p)) }
 
 // Registry is the private registry, for tests and for adding collectors.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }

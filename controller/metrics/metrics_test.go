@@ -45,6 +45,7 @@ func sample(t *testing.T) *Metrics {
 	if err := m.Watch(live, fakeStore{n: 3}); err != nil {
 		t.Fatal(err)
 	}
+	m.SetRealtimePriority(10)
 	o := m.Observer("box1", controller.Plan{}, "0197-abc")
 	o.Input(protocols.ClassCorrect, 450*time.Millisecond)
 	o.Input(protocols.ClassIncorrect, 700*time.Millisecond)
@@ -134,6 +135,7 @@ func TestMetrics(t *testing.T) {
 		{"fivechoice_storage_queue_length", nil, 3},
 		{"fivechoice_storage_failed", nil, 0},
 		{"fivechoice_build_info", []string{"version", "test"}, 1},
+		{"fivechoice_realtime_priority", nil, 10},
 	} {
 		got, ok := value(t, m, tc.name, tc.labels...)
 		if !ok || got != tc.want {
