@@ -87,7 +87,7 @@ func cmdBenchTiming(ctx context.Context, args []string, stdout, stderr io.Writer
 		thread = sched.Stats().Priority
 	}
 	fmt.Fprintf(stdout, "  %s, GOMAXPROCS=%d, %d CPUs, Linux %s; process: %s, scheduler thread: %s\n",
-		runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU(), kernelRelease(), schedPolicy(), thread)
+		runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU(), kernelRelease(), timing.Policy(), thread)
 
 	ctx, cancel := context.WithTimeout(ctx, *duration)
 	defer cancel()
@@ -258,22 +258,4 @@ func kernelRelease() string {
 		return "?"
 	}
 	return strings.TrimSpace(string(b))
-}
-
-// schedPolicy names this process's CPU scheduling policy, e.g. as set by
-// chrt or systemd's CPUSchedulingPolicy.
-func schedPolicy() string {
-	a, err := unix.SchedGetAttr(0, 0)
-	if err != nil {
-		return "?"
-	}
-	switch a.Policy {
-	case unix.SCHED_FIFO:
-		return fmt.Sprintf("SCHED_FIFO priority %d", a.Priority)
-	case unix.SCHED_RR:
-		return fmt.Sprintf("SCHED_RR priority %d", a.Priority)
-	case unix.SCHED_NORMAL:
-		return fmt.Sprintf("normal (nice %d)", int32(a.Nice))
-	}
-	return fmt.Sprintf("policy %d", a.Policy)
 }

@@ -198,7 +198,7 @@ func (s *Scheduler) loop(ready chan<- struct{}) {
 	defer close(s.done)
 	runtime.LockOSThread() // the thread ends with the goroutine if still locked then
 	s.stats.Err = setTimerSlack()
-	s.stats.Priority = policy()
+	s.stats.Priority = Policy()
 	close(ready)
 	var last round
 	for {

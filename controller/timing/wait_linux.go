@@ -83,19 +83,19 @@ func setTimerSlack() error {
 // nothing.
 func SetRealtimePriority(p int) (string, error) {
 	if p <= 0 {
-		return policy(), nil
+		return Policy(), nil
 	}
 	if p > 99 {
-		return policy(), fmt.Errorf("timing: real-time priority %d: want 1-99", p)
+		return Policy(), fmt.Errorf("timing: real-time priority %d: want 1-99", p)
 	}
 	a := unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_FIFO, Priority: uint32(p)}
 	if err := unix.SchedSetAttr(0, &a, 0); err != nil {
-		return policy(), fmt.Errorf("timing: SCHED_FIFO priority %d: %w", p, err)
+		return Policy(), fmt.Errorf("timing: SCHED_FIFO priority %d: %w", p, err)
 	}
 	for pass := 0; ; pass++ {
 		tasks, err := os.ReadDir("/proc/self/task")
 		if err != nil {
-			return policy(), fmt.Errorf("timing: list threads: %w", err)
+			return Policy(), fmt.Errorf("timing: list threads: %w", err)
 		}
 		changed := 0
 		for _, t := range tasks {
@@ -108,18 +108,19 @@ func SetRealtimePriority(p int) (string, error) {
 				continue // gone, or done
 			}
 			if err := unix.SchedSetAttr(tid, &a, 0); err != nil && !errors.Is(err, unix.ESRCH) {
-				return policy(), fmt.Errorf("timing: SCHED_FIFO priority %d for thread %d: %w", p, tid, err)
+				return Policy(), fmt.Errorf("timing: SCHED_FIFO priority %d for thread %d: %w", p, tid, err)
 			}
 			changed++
 		}
 		if changed == 0 || pass == 10 {
-			return policy(), nil
+			return Policy(), nil
 		}
 	}
 }
 
-// policy names the calling thread's scheduling policy.
-func policy() string {
+// Policy names the calling thread's scheduling policy, e.g.
+// "SCHED_FIFO priority 10" or "normal (nice 0)".
+func Policy() string {
 	a, err := unix.SchedGetAttr(0, 0)
 	if err != nil {
 		return "unknown"

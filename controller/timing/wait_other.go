@@ -46,4 +46,5 @@ func SetRealtimePriority(p int) (string, error) {
 	return "normal", nil
 }
 
-func policy() string { return "normal" }
+// Policy names the calling thread's scheduling policy.
+func Policy() string { return "normal" }
