@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -85,6 +86,16 @@ func TestFaultInOneChamberSparesTheOthers(t *testing.T) {
 	for _, st := range sup.Chambers() {
 		if st.State != "idle" {
 			t.Errorf("%s is %s after its session", st.Name, st.State)
+		}
+		// The live view tells how each chamber's last session ended, the
+		// fault included, without reading the database.
+		switch l := st.Last; {
+		case l == nil || l.ID != ids[st.Name]:
+			t.Errorf("%s: last session %+v, want %s", st.Name, l, ids[st.Name])
+		case st.Name == "box2" && (l.EndReason != protocols.EndAborted || !strings.Contains(l.Error, "cable pulled")):
+			t.Errorf("box2: last session %+v, want aborted with the fault", l)
+		case st.Name != "box2" && (l.EndReason != protocols.EndMaxTrials || l.Error != ""):
+			t.Errorf("%s: last session %+v", st.Name, l)
 		}
 	}
 }
