@@ -87,7 +87,7 @@ func checkProperties(t *testing.T, p protocols.Params, script sim.Script, horizo
 		t.Fatal(err)
 	}
 	ch := sim.NewVirtual(script, sim.WithHorizon(horizon))
-	rec := &log{}
+	rec := &controller.Memory{}
 	var violations []string
 	progress := func(s *protocols.Session) {
 		st := s.State()
@@ -141,7 +141,7 @@ func checkProperties(t *testing.T, p protocols.Params, script sim.Script, horizo
 		t.Errorf("counters %+v\n  are not the sums over the trial rows %+v", c, sum)
 	}
 	var mag int
-	for _, e := range rec.events {
+	for _, e := range rec.Events() {
 		if e.IsInput() && e.Class.MagazineEntry() {
 			mag++
 		}
@@ -169,7 +169,7 @@ func checkProperties(t *testing.T, p protocols.Params, script sim.Script, horizo
 	// finish_trial); a timer that ends it comes before inputs at that
 	// instant (R19), so those do not count.
 	timerEnded := res.EndReason == protocols.EndTimeLimit && p.AtTimeLimit == protocols.AtLimitStop
-	for _, e := range rec.events {
+	for _, e := range rec.Events() {
 		counted := e.IsInput() && e.Class != protocols.ClassIgnored && e.Class != protocols.ClassRelease
 		if counted && (e.At > res.At || (timerEnded && e.At == res.At)) {
 			t.Errorf("input at %v counted as %v after the end at %v (%s)", e.At, e.Class, res.At, res.EndReason)

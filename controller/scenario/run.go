@@ -81,15 +81,6 @@ func optMs(d time.Duration) *Ms {
 	return &m
 }
 
-// log is the scenario's recorder: it keeps every event and the latest
-// version of every attempt.
-type log struct {
-	events []storage.Event
-}
-
-func (l *log) Event(e storage.Event)     { l.events = append(l.events, e) }
-func (l *log) Attempt(protocols.Attempt) {}
-
 // Run runs the scenario's session and reports it.
 func Run(f *File) (*Output, error) {
 	p, err := protocols.NewSession(f.Params)
@@ -97,7 +88,7 @@ func Run(f *File) (*Output, error) {
 		return nil, err
 	}
 	ch := sim.NewVirtual(f.Script, sim.WithHorizon(f.End))
-	rec := &log{}
+	rec := &controller.Memory{}
 	res, err := controller.Run(context.Background(), controller.Session{
 		Protocol: p, Chamber: ch, Timeline: ch, Recorder: rec,
 	})
@@ -107,7 +98,7 @@ func Run(f *File) (*Output, error) {
 	if res.Err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", f.Name, res.Err)
 	}
-	out := &Output{Name: f.Name, Counters: res.Summary.Counters, Measures: res.Summary.Measures, Events: rec.events}
+	out := &Output{Name: f.Name, Counters: res.Summary.Counters, Measures: res.Summary.Measures, Events: rec.Events()}
 	if res.Ended {
 		out.Session.EndedMs = optMs(res.At)
 		out.Session.EndReason = &res.EndReason
@@ -116,7 +107,7 @@ func Run(f *File) (*Output, error) {
 	for _, a := range out.Attempts {
 		out.Trials = append(out.Trials, trial(a))
 	}
-	out.Outputs = checkpoints(f.Checkpoints, rec.events)
+	out.Outputs = checkpoints(f.Checkpoints, rec.Events())
 	return out, nil
 }
 

@@ -22,28 +22,6 @@ type rig interface {
 	drive(in hardware.Input, entry bool) error
 }
 
-// recorder keeps what a session produces (a controller.Recorder).
-type recorder struct {
-	mu       sync.Mutex
-	events   []storage.Event
-	attempts map[int]protocols.Attempt
-}
-
-func (r *recorder) Event(e storage.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-}
-
-func (r *recorder) Attempt(a protocols.Attempt) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.attempts == nil {
-		r.attempts = map[int]protocols.Attempt{}
-	}
-	r.attempts[a.N] = a
-}
-
 // A driven edge: what the subject did and the session times just before
 // and after it did it.
 type driven struct {
@@ -225,7 +203,7 @@ func runScriptedSession(t *testing.T, c *Chamber, r rig, poll time.Duration) ses
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &recorder{}
+	rec := &controller.Memory{}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
@@ -272,14 +250,13 @@ func runScriptedSession(t *testing.T, c *Chamber, r rig, poll time.Duration) ses
 	// Let the watcher see the end, and the last pellet pulse finish.
 	time.Sleep(2*c.w.PelletPulse + 10*poll)
 
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
+	events, attempts := rec.Events(), rec.Attempts()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
 	// The inputs recorded are the edges driven, in order, with no gap.
 	var inputs []storage.Event
-	for _, e := range rec.events {
+	for _, e := range events {
 		if e.IsInput() {
 			inputs = append(inputs, e)
 		}
@@ -324,16 +301,16 @@ func runScriptedSession(t *testing.T, c *Chamber, r rig, poll time.Duration) ses
 		{protocols.Incorrect, targets[1], wrong},
 		{protocols.Omission, targets[2], 0},
 	}
-	if len(rec.attempts) != len(want) {
-		t.Fatalf("%d attempts recorded, want %d: %+v", len(rec.attempts), len(want), rec.attempts)
+	if len(attempts) != len(want) {
+		t.Fatalf("%d attempts recorded, want %d: %+v", len(attempts), len(want), attempts)
 	}
 	for i, w := range want {
-		a := rec.attempts[i+1]
+		a := attempts[i+1]
 		if a.Outcome != w.outcome || a.ResponseHole != w.hole || (w.target != 0 && a.Target != w.target) {
 			t.Errorf("attempt %d: %v target %d hole %d; want %v target %d hole %d", a.N, a.Outcome, a.Target, a.ResponseHole, w.outcome, w.target, w.hole)
 		}
 	}
-	a1, a2, a3 := rec.attempts[1], rec.attempts[2], rec.attempts[3]
+	a1, a2, a3 := attempts[1], attempts[2], attempts[3]
 	for _, c := range []struct {
 		what string
 		got  time.Duration
@@ -362,7 +339,7 @@ func runScriptedSession(t *testing.T, c *Chamber, r rig, poll time.Duration) ses
 	}
 	var recorded []storage.Event
 	pellets := 0
-	for _, e := range rec.events {
+	for _, e := range events {
 		if _, ok := e.Output.Stimulus(); ok && e.On {
 			recorded = append(recorded, e)
 		}
@@ -382,7 +359,7 @@ func runScriptedSession(t *testing.T, c *Chamber, r rig, poll time.Duration) ses
 		}
 	}
 	for _, n := range []int{1, 3, 4} {
-		if a := rec.attempts[n]; !slices.ContainsFunc(recorded, func(e storage.Event) bool { return e.At == a.Onset }) {
+		if a := attempts[n]; !slices.ContainsFunc(recorded, func(e storage.Event) bool { return e.At == a.Onset }) {
 			t.Errorf("attempt %d onset %v is not a recorded light onset", n, a.Onset)
 		}
 	}

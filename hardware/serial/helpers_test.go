@@ -4,37 +4,13 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/fivechoice/fivechoice/hardware/serial"
 	"github.com/fivechoice/fivechoice/hardware/serial/emulator"
 	"github.com/fivechoice/fivechoice/protocols"
-	"github.com/fivechoice/fivechoice/storage"
 )
-
-// recorder keeps what a session produces (a controller.Recorder).
-type recorder struct {
-	mu       sync.Mutex
-	events   []storage.Event
-	attempts map[int]protocols.Attempt
-}
-
-func (r *recorder) Event(e storage.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-}
-
-func (r *recorder) Attempt(a protocols.Attempt) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.attempts == nil {
-		r.attempts = map[int]protocols.Attempt{}
-	}
-	r.attempts[a.N] = a
-}
 
 // testLogger logs through t, so a failing test shows what the chamber said.
 func testLogger(tb testing.TB) *slog.Logger {

@@ -67,7 +67,7 @@ func TestSessionOverPTY(t *testing.T) {
 	sub := &trialSubject{}
 	b := newBoard(t, emulator.WithClock(time.Second, 50), emulator.WithSubject(sub))
 	c := open(t, b)
-	rec := &recorder{}
+	rec := &controller.Memory{}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	res, err := controller.Run(ctx, controller.Session{Protocol: newSession(t, shortParams()), Chamber: c, Recorder: rec})
@@ -77,15 +77,14 @@ func TestSessionOverPTY(t *testing.T) {
 	if res.Err != nil || res.EndReason != protocols.EndMaxTrials {
 		t.Fatalf("session ended %q (%v), want %q", res.EndReason, res.Err, protocols.EndMaxTrials)
 	}
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
+	events, attempts := rec.Events(), rec.Attempts()
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
 
 	// The inputs recorded are the edges the board made, in order, without
 	// a gap, each at the host instant the board stamped it.
 	var inputs, outputs []storage.Event
-	for _, e := range rec.events {
+	for _, e := range events {
 		if e.IsInput() {
 			inputs = append(inputs, e)
 		} else {
@@ -160,11 +159,11 @@ func TestSessionOverPTY(t *testing.T) {
 		{protocols.Incorrect, sub.stimuli[1], sub.stimuli[1]%5 + 1},
 		{protocols.Omission, sub.stimuli[2], 0},
 	}
-	if len(rec.attempts) != len(want) {
-		t.Fatalf("%d attempts, want %d", len(rec.attempts), len(want))
+	if len(attempts) != len(want) {
+		t.Fatalf("%d attempts, want %d", len(attempts), len(want))
 	}
 	for i, w := range want {
-		a := rec.attempts[i+1]
+		a := attempts[i+1]
 		if a.Outcome != w.outcome || a.ResponseHole != w.hole || (w.target != 0 && a.Target != w.target) {
 			t.Errorf("attempt %d: %v target %d hole %d; want %v target %d hole %d", a.N, a.Outcome, a.Target, a.ResponseHole, w.outcome, w.target, w.hole)
 		}
