@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -37,40 +34,20 @@ func TestServeDiskFull(t *testing.T) {
 	}
 	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
 
-	const token = "disk-full-test-token-0123456789"
-	cfg := "database: full.db\ntoken: " + token + "\ncommit_interval: 50ms\nlog: {level: warn}\nchambers:\n"
+	// The database is on the small disk, the configuration is not.
+	cfg := "database: " + filepath.Join(dir, "full.db") + "\nlisten: 127.0.0.1:0\ntoken: " + e2eToken +
+		"\ncommit_interval: 50ms\nlog: {level: info}\nchambers:\n"
 	for i := 1; i <= 4; i++ {
 		cfg += fmt.Sprintf("  - {name: box%d, backend: sim, sim: {speed: 500}}\n", i)
 	}
-	cfgPath := filepath.Join(t.TempDir(), "full.yaml") // the configuration is not on the small disk
+	cfgDir := t.TempDir()
+	cfgPath := filepath.Join(cfgDir, "full.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg = strings.Replace(cfg, "database: full.db", "database: "+filepath.Join(dir, "full.db"), 1)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	addr := crashFreeAddr(t)
-	cmd := exec.Command(fivechoiceBin, "serve", "--config", cfgPath, "--listen", addr)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("daemon log:\n%s", logs.String())
-		}
-	}()
-	base := "http://" + addr + "/api/v1"
-	crashWaitUp(t, base, &logs)
+	d := startDaemon(t, cfgDir, "--config", cfgPath)
 	for i := 1; i <= 4; i++ {
-		crashPost(t, base+"/subjects", token, fmt.Sprintf(`{"id": "R%d"}`, i), nil)
+		d.post("/api/v1/subjects", fmt.Sprintf(`{"id": "R%d"}`, i), nil)
 	}
 
 	type chamber struct {
@@ -87,7 +64,7 @@ func TestServeDiskFull(t *testing.T) {
 	refused := 0
 	for deadline := time.Now().Add(2 * time.Minute); len(aborted) == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		var list struct{ Chambers []chamber }
-		crashGet(t, base+"/chambers", &list)
+		d.get("/api/v1/chambers", &list)
 		for i, c := range list.Chambers {
 			if c.Last != nil && c.Last.Error != "" {
 				aborted = append(aborted, c.Last.ID+" "+c.Last.EndReason+": "+c.Last.Error)
@@ -99,7 +76,7 @@ func TestServeDiskFull(t *testing.T) {
 				ID string `json:"id"`
 			}
 			body := fmt.Sprintf(`{"subject": "R%d", "protocol": "baseline", "condition": "vehicle"}`, i+1)
-			if code := crashPost(t, base+"/chambers/"+c.Name+"/sessions", token, body, &out); code == http.StatusCreated {
+			if code := d.post("/api/v1/chambers/"+c.Name+"/sessions", body, &out); code == http.StatusCreated {
 				started[out.ID] = true
 			} else {
 				refused++
@@ -116,60 +93,38 @@ func TestServeDiskFull(t *testing.T) {
 	}
 	t.Logf("%d sessions started; %s", len(started), aborted[0])
 
-	// The daemon is still up, and says why it cannot record.
-	select {
-	case err := <-exited:
-		exited <- err
-		t.Fatalf("the daemon exited when the disk filled: %v", err)
-	default:
+	// The daemon is still up (a request to a daemon gone fails the test),
+	// and says why it cannot record.
+	var health struct{ Status, Error string }
+	if code := d.get("/healthz", &health); code != http.StatusServiceUnavailable || !strings.Contains(health.Error, "full") {
+		t.Errorf("/healthz: HTTP %d %+v; want 503 naming the full disk", code, health)
 	}
-	r, err := http.Get("http://" + addr + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(r.Body)
-	r.Body.Close()
-	if r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "full") {
-		t.Errorf("/healthz: HTTP %d %s; want 503 naming the full disk", r.StatusCode, b)
-	}
-	var out json.RawMessage
-	if code := crashPost(t, base+"/chambers/box1/sessions", token, `{"subject": "R1", "protocol": "baseline", "condition": "vehicle"}`, &out); code != http.StatusServiceUnavailable || !strings.Contains(string(out), "full") {
-		t.Errorf("start on a full disk: HTTP %d %s; want 503 naming the full disk", code, out)
+	var refusal struct{ Error string }
+	if code := d.post("/api/v1/chambers/box1/sessions", `{"subject": "R1", "protocol": "baseline", "condition": "vehicle"}`, &refusal); code != http.StatusServiceUnavailable || !strings.Contains(refusal.Error, "full") {
+		t.Errorf("start on a full disk: HTTP %d %+v; want 503 naming the full disk", code, refusal)
 	}
 
 	// Stop it, free space, start again: everything committed is there.
-	cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(45 * time.Second):
-		t.Fatal("the daemon did not stop on SIGTERM after the disk filled")
+	if code := d.signal(syscall.SIGTERM); code < 0 {
+		t.Errorf("SIGTERM after the disk filled: killed by signal %d", -code)
 	}
 	if out, err := exec.Command("mount", "-o", "remount,size=64m", dir).CombinedOutput(); err != nil {
 		t.Fatalf("remount: %v %s", err, out)
 	}
-	addr = crashFreeAddr(t)
-	cmd = exec.Command(fivechoiceBin, "serve", "--config", cfgPath, "--listen", addr)
-	logs.Reset()
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	if code := startDaemon(t, cfgDir, "--config", cfgPath).signal(syscall.SIGTERM); code != 0 {
+		t.Errorf("the restart after freeing space exited %d", code)
 	}
-	go func() { exited <- cmd.Wait() }()
-	crashWaitUp(t, "http://"+addr+"/api/v1", &logs)
-	cmd.Process.Signal(syscall.SIGTERM)
-	<-exited
-	exited <- nil // for the deferred cleanup
 
 	ctx := context.Background()
-	d, err := storage.Open(ctx, filepath.Join(dir, "full.db"))
+	db, err := storage.Open(ctx, filepath.Join(dir, "full.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
-	if err := d.IntegrityCheck(ctx); err != nil {
+	defer db.Close()
+	if err := db.IntegrityCheck(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ss, err := d.Sessions(ctx, storage.Filter{})
+	ss, err := db.Sessions(ctx, storage.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
