@@ -61,24 +61,21 @@ sleep "$seconds"
 curl -fsS "$api/metrics" | awk -v chambers="$chambers" -v seconds="$seconds" '
 /^fivechoice_timer_lateness_seconds_bucket/ {
 	match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5)
-	n[le] += $NF
-	if (le != "+Inf") bounds[le] = le + 0
+	if (le == "+Inf") total += $NF; else cum[le + 0] += $NF   # cumulative count at each bound
 }
 END {
-	k = 0
-	for (b in bounds) sorted[++k] = bounds[b]
-	for (i = 2; i <= k; i++) for (j = i; j > 1 && sorted[j-1] > sorted[j]; j--) { t = sorted[j]; sorted[j] = sorted[j-1]; sorted[j-1] = t }
-	total = n["+Inf"]
 	if (total == 0) { print "no transitions recorded"; exit 1 }
+	k = 0
+	for (b in cum) bound[++k] = b + 0
+	for (i = 2; i <= k; i++) for (j = i; j > 1 && bound[j-1] > bound[j]; j--) { t = bound[j]; bound[j] = bound[j-1]; bound[j-1] = t }
 	printf "daemon, %d chambers, %d s: %d transitions\n", chambers, seconds, total
-	split("0.5 0.99 0.999", qs, " ")
-	for (q = 1; q <= 3; q++) {
-		want = qs[q] * total; lo = 0; prev = 0; out = "> " sorted[k] * 1e6 " µs"
+	n = split("0.5 0.99 0.999", qs, " ")
+	for (q = 1; q <= n; q++) {
+		want = qs[q] * total; lo = 0; prev = 0; out = "> " bound[k] * 1e6 " µs"
 		for (i = 1; i <= k; i++) {
-			c = 0
-			for (le in n) if (le != "+Inf" && le + 0 == sorted[i]) c = n[le]
-			if (c >= want) { v = lo + (sorted[i] - lo) * (want - prev) / (c - prev); out = sprintf("%.0f µs", v * 1e6); break }
-			lo = sorted[i]; prev = c
+			c = cum[bound[i]]
+			if (c >= want) { out = sprintf("%.0f µs", (lo + (bound[i] - lo) * (want - prev) / (c - prev)) * 1e6); break }
+			lo = bound[i]; prev = c
 		}
 		printf "  p%s %s\n", qs[q] * 100, out
 	}
