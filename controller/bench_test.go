@@ -9,6 +9,7 @@ import (
 	"github.com/fivechoice/fivechoice/controller"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/rat"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
@@ -51,8 +52,7 @@ func BenchmarkSessionStored(b *testing.B) {
 	start := time.Now()
 	for i := 0; b.Loop(); i++ {
 		p.Seed = uint64(i)
-		rat := sim.NewRat(sim.DefaultRat(), p.Holes, p.Seed)
-		ch := sim.NewVirtual(rat)
+		ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
 		rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: "R01", Condition: "vehicle", Chamber: "bench", Backend: "sim", Protocol: "baseline", Params: p, Batch: true},
 			controller.Session{Chamber: ch, Timeline: ch})
 		if err != nil || rec.Result.Err != nil {
@@ -72,8 +72,7 @@ func runVirtual(tb testing.TB, p protocols.Params, rec controller.Recorder) cont
 	if err != nil {
 		tb.Fatal(err)
 	}
-	rat := sim.NewRat(sim.DefaultRat(), p.Holes, p.Seed)
-	ch := sim.NewVirtual(rat)
+	ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
 	res, err := controller.Run(context.Background(), controller.Session{Protocol: ps, Chamber: ch, Timeline: ch, Recorder: rec})
 	if err != nil {
 		tb.Fatal(err)

@@ -18,7 +18,7 @@ import (
 // chatter is a stuck beam: hole 1 flickers every 50 µs from 300 ms on.
 type chatter struct{}
 
-func (chatter) Begin(s sim.Scheduler) {
+func (chatter) Begin(s sim.Actions) {
 	for t := 300 * time.Millisecond; t < time.Second; t += 50 * time.Microsecond {
 		s.Schedule(t, hardware.Hole(1), (t/(50*time.Microsecond))%2 == 0)
 	}

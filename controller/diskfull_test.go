@@ -11,6 +11,7 @@ import (
 	"github.com/fivechoice/fivechoice/controller"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/rat"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
@@ -50,7 +51,7 @@ func TestDiskFullAbortsWithAClearError(t *testing.T) {
 	for i := 0; i < 50 && res.Err == nil; i++ {
 		p, _ := protocols.Lookup("baseline")
 		p.Seed = uint64(i)
-		ch := sim.NewVirtual(sim.NewRat(sim.DefaultRat(), p.Holes, p.Seed))
+		ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
 		rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: "R01", Condition: "vehicle", Params: p}, controller.Session{Chamber: ch, Timeline: ch})
 		if err != nil {
 			res.Err = err

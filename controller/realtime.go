@@ -60,7 +60,7 @@ func (w *wallTimeline) Next(ctx context.Context, deadline time.Duration) (hardwa
 		return *p, true, nil
 	}
 	var fire <-chan time.Time // nil: no deadline
-	if deadline != Forever {
+	if deadline != hardware.Forever {
 		c, stop := w.at(deadline)
 		defer stop()
 		fire = c

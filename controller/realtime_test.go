@@ -64,7 +64,7 @@ func TestInputLatency(t *testing.T) {
 			if waited := time.Since(began); waited > 30*time.Second {
 				t.Errorf("waited %v: the input after the deadline did not end the wait", waited)
 			}
-			if ev, ok, err := w.Next(ctx, Forever); err != nil || !ok || ev.Seq != 1 {
+			if ev, ok, err := w.Next(ctx, hardware.Forever); err != nil || !ok || ev.Seq != 1 {
 				t.Errorf("then Next = %+v, %v, %v; want the held input", ev, ok, err)
 			}
 		})
@@ -86,7 +86,7 @@ func TestInputLatency(t *testing.T) {
 			}
 			// Delivered only now, it is processed late, after the expiry.
 			ch.events <- hardware.Event{At: deadline - time.Millisecond, Input: hardware.Hole(1), Entry: true, Seq: 1}
-			if ev, ok, err := w.Next(ctx, Forever); err != nil || !ok || ev.Seq != 1 {
+			if ev, ok, err := w.Next(ctx, hardware.Forever); err != nil || !ok || ev.Seq != 1 {
 				t.Errorf("then Next = %+v, %v, %v", ev, ok, err)
 			}
 		})

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/fivechoice/fivechoice/controller/timing"
@@ -17,9 +16,6 @@ import (
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
 )
-
-// Forever is a deadline that never comes.
-const Forever time.Duration = math.MaxInt64
 
 // A Timeline orders a chamber's inputs and the protocol's deadlines on the
 // session clock.
@@ -148,7 +144,7 @@ func Run(ctx context.Context, s Session) (res Result, err error) {
 		}
 		deadline, ok := p.Deadline()
 		if !ok {
-			deadline = Forever
+			deadline = hardware.Forever
 		}
 		ev, got, nerr := r.tl.Next(ctx, deadline)
 		switch {

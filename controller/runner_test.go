@@ -27,9 +27,9 @@ func fast(seed uint64) protocols.Params {
 }
 
 // quickRat answers within the short windows of fast.
-type quickRat struct{ sch sim.Scheduler }
+type quickRat struct{ sch sim.Actions }
 
-func (r *quickRat) Begin(s sim.Scheduler) {
+func (r *quickRat) Begin(s sim.Actions) {
 	r.sch = s
 	s.Schedule(5*ms, hardware.Magazine, true)
 	s.Schedule(10*ms, hardware.Magazine, false)

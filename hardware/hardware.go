@@ -7,12 +7,20 @@ package hardware
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
 // MaxHoles is the largest number of nose-poke apertures a chamber may have
 // (rule R1 allows 3 to 9).
 const MaxHoles = 9
+
+// Forever is a session time that never comes: the deadline of a wait that
+// no timer ends, or the time of something that will not happen. It is
+// defined once, here with the rest of the session-time vocabulary, so that
+// the runner, the simulated chamber and the virtual rat mean the same
+// instant by "never".
+const Forever time.Duration = math.MaxInt64
 
 // An Input is one beam of the chamber: a nose-poke hole (1..MaxHoles) or the
 // food magazine. The zero Input is invalid, so a forgotten field never reads

@@ -15,6 +15,7 @@ import (
 	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/rat"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
@@ -102,20 +103,19 @@ func TestSubjectsAndConditions(t *testing.T) {
 }
 
 // runStored runs one session of R01 with a virtual rat into w.
-func runStored(t *testing.T, w *storage.Writer, p protocols.Params, rp sim.RatParams) controller.Recorded {
+func runStored(t *testing.T, w *storage.Writer, p protocols.Params, rp rat.Traits) controller.Recorded {
 	t.Helper()
 	return runStoredRat(t, w, "R01", p, rp)
 }
 
 func runStoredAs(t *testing.T, w *storage.Writer, subject string, p protocols.Params) controller.Recorded {
 	t.Helper()
-	return runStoredRat(t, w, subject, p, sim.DefaultRat())
+	return runStoredRat(t, w, subject, p, rat.Default())
 }
 
-func runStoredRat(t *testing.T, w *storage.Writer, subject string, p protocols.Params, rp sim.RatParams) controller.Recorded {
+func runStoredRat(t *testing.T, w *storage.Writer, subject string, p protocols.Params, rp rat.Traits) controller.Recorded {
 	t.Helper()
-	rat := sim.NewRat(rp, p.Holes, p.Seed)
-	ch := sim.NewVirtual(rat)
+	ch := sim.NewVirtual(rat.New(rp, p.Holes, p.Seed))
 	rec, err := controller.RunRecorded(context.Background(), w, controller.Plan{
 		Subject: subject, Condition: "vehicle", Chamber: "box1", Backend: "sim", Protocol: "test", Params: p,
 	}, controller.Session{Chamber: ch, Timeline: ch})
@@ -146,7 +146,7 @@ func TestViewAgreesWithScore(t *testing.T) {
 		p.MaxTrials = 1 + rng.IntN(60)
 		p.PrematurePunished = i%3 != 0
 		p.Initiation = []string{"auto", "magazine"}[i%2]
-		rp := sim.DefaultRat()
+		rp := rat.Default()
 		rp.Impulsivity = rng.Float64() * 0.5
 		rp.Motivation = 0.5 + rng.Float64()/2
 		rp.Perseveration = rng.Float64() * 0.5
@@ -186,7 +186,7 @@ func TestStoredSessionIsComplete(t *testing.T) {
 	w := mustWriter(t, db)
 	p, _ := protocols.Lookup("baseline")
 	p.Seed = 12345
-	rec := runStored(t, w, p, sim.DefaultRat())
+	rec := runStored(t, w, p, rat.Default())
 	s, err := db.Session(ctx, rec.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -236,7 +236,7 @@ func TestUnknownSubjectDoesNotPoisonOthers(t *testing.T) {
 	}
 	p := protocols.Default()
 	p.MaxTrials = 5
-	runStored(t, w, p, sim.DefaultRat())
+	runStored(t, w, p, rat.Default())
 	if err := w.Err(); err != nil {
 		t.Errorf("writer failed after a refused begin: %v", err)
 	}
@@ -368,7 +368,7 @@ func TestLongReaderLosesNothing(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		p := protocols.Default()
 		p.Seed = uint64(i)
-		rec := runStored(t, w, p, sim.DefaultRat())
+		rec := runStored(t, w, p, rat.Default())
 		ids = append(ids, rec.ID)
 	}
 	if err := w.Flush(); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/fivechoice/fivechoice/controller"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/rat"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
@@ -47,7 +48,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for i := 0; i < *n; i++ {
 		p.Seed = uint64(i)
 		ps, _ := protocols.NewSession(p)
-		ch := sim.NewVirtual(sim.NewRat(sim.DefaultRat(), p.Holes, p.Seed))
+		ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
 		res, err := controller.Run(ctx, controller.Session{Protocol: ps, Chamber: ch, Timeline: ch})
 		if err != nil {
 			return err
@@ -83,7 +84,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	start = time.Now()
 	for i := 0; i < *n; i++ {
 		p.Seed = uint64(i)
-		ch := sim.NewVirtual(sim.NewRat(sim.DefaultRat(), p.Holes, p.Seed))
+		ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
 		rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: "BENCH", Condition: "baseline", Chamber: "bench", Backend: controller.BackendSim,
 			Protocol: *protocol, Params: p, Version: version, Batch: true}, controller.Session{Chamber: ch, Timeline: ch})
 		if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/fivechoice/fivechoice/controller/timing"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/rat"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
@@ -102,7 +103,7 @@ func cmdBenchTiming(ctx context.Context, args []string, stdout, stderr io.Writer
 		if after != nil {
 			opts = append(opts, sim.WithTimer(after))
 		}
-		ch := sim.NewRealtime(sim.NewRat(sim.DefaultRat(), p.Holes, p.Seed), opts...)
+		ch := sim.NewRealtime(rat.New(rat.Default(), p.Holes, p.Seed), opts...)
 		defer ch.Close()
 		s := controller.Session{Chamber: ch, Scheduler: sched}
 		var res controller.Result

@@ -14,6 +14,7 @@ import (
 	"github.com/fivechoice/fivechoice/controller"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/rat"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
@@ -62,7 +63,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("--condition: %w (add it with 'fivechoice condition add')", err)
 	}
-	rat, err := sim.Dosed(sim.DefaultRat(), cond.Drug, cond.DoseMgPerKg)
+	traits, err := rat.Dosed(rat.Default(), cond.Drug, cond.DoseMgPerKg)
 	if err != nil {
 		return fmt.Errorf("--condition %s: %w", cond.ID, err)
 	}
@@ -77,7 +78,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	plan := controller.Plan{Subject: *subject, Condition: *condition, Chamber: *chamber, Backend: controller.BackendSim,
 		Protocol: *protocol, Params: params, Version: version}
-	rec, sum, err := runSimulated(ctx, d, w, plan, rat, *realtime)
+	rec, sum, err := runSimulated(ctx, d, w, plan, traits, *realtime)
 	if err != nil {
 		return err
 	}
@@ -92,13 +93,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // runSimulated runs one recorded session on a simulated chamber with a
 // virtual rat of traits rp (virtual time unless realtime), closes the writer so that all
 // is committed, and returns the stored measures.
-func runSimulated(ctx context.Context, d *storage.DB, w *storage.Writer, plan controller.Plan, rp sim.RatParams, realtime bool) (controller.Recorded, protocols.Summary, error) {
-	rat := sim.NewRat(rp, plan.Params.Holes, plan.Params.Seed)
+func runSimulated(ctx context.Context, d *storage.DB, w *storage.Writer, plan controller.Plan, rp rat.Traits, realtime bool) (controller.Recorded, protocols.Summary, error) {
+	subject := rat.New(rp, plan.Params.Holes, plan.Params.Seed)
 	s := controller.Session{}
 	if realtime {
-		s.Chamber = sim.NewRealtime(rat)
+		s.Chamber = sim.NewRealtime(subject)
 	} else {
-		ch := sim.NewVirtual(rat)
+		ch := sim.NewVirtual(subject)
 		s.Chamber, s.Timeline = ch, ch
 	}
 	rec, err := controller.RunRecorded(ctx, w, plan, s)

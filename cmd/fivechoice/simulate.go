@@ -7,7 +7,7 @@ import (
 	"io"
 	"sort"
 
-	"github.com/fivechoice/fivechoice/hardware/sim/validate"
+	"github.com/fivechoice/fivechoice/rat/validate"
 )
 
 // simulateCommands are the subcommands of 'fivechoice simulate': whole

@@ -11,6 +11,7 @@ import (
 	"github.com/fivechoice/fivechoice/controller"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/rat"
 	"github.com/fivechoice/fivechoice/storage"
 	"github.com/fivechoice/fivechoice/study"
 )
@@ -53,10 +54,10 @@ func cmdSimulateStudy(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return fmt.Errorf("--start %q: want YYYY-MM-DD", *start)
 	}
-	if err := sim.CheckPhenotype(*phenotype); err != nil {
+	if err := rat.CheckPhenotype(*phenotype); err != nil {
 		return fmt.Errorf("--phenotype: %w", err)
 	}
-	cohort := sim.Cohort(*n, *phenotype, uint64(*seed))
+	cohort := rat.Cohort(*n, *phenotype, uint64(*seed))
 	d, err := openDB(ctx, *db)
 	if err != nil {
 		return err
@@ -72,7 +73,7 @@ func cmdSimulateStudy(ctx context.Context, args []string, stdout, stderr io.Writ
 		drugs[c] = cond
 	}
 	var subjects []string
-	rats := map[string]sim.RatParams{}
+	rats := map[string]rat.Traits{}
 	for i := 0; i < *n; i++ {
 		id := fmt.Sprintf("%s-R%02d", *name, i+1)
 		if err := d.AddSubject(ctx, storage.Subject{ID: id, Cohort: *name, Strain: "virtual (" + *phenotype + ")", Notes: "simulated subject", CreatedAt: startDay}); err != nil {
@@ -115,13 +116,12 @@ func cmdSimulateStudy(ctx context.Context, args []string, stdout, stderr io.Writ
 			}
 			p, _ := protocols.Lookup(*protocol)
 			p.Seed = uint64(*seed)*1_000_003 + uint64(day)*1009 + uint64(i)
-			dosed, err := sim.Dosed(rats[s], cond.Drug, cond.DoseMgPerKg)
+			dosed, err := rat.Dosed(rats[s], cond.Drug, cond.DoseMgPerKg)
 			if err != nil {
 				w.Close()
 				return fmt.Errorf("condition %s: %w", cond.ID, err)
 			}
-			rat := sim.NewRat(dosed, p.Holes, p.Seed)
-			ch := sim.NewVirtual(rat)
+			ch := sim.NewVirtual(rat.New(dosed, p.Holes, p.Seed))
 			// Ids come from the seed too, so the same seed gives the same
 			// database, byte for byte in every record.
 			id := uuid.NewSHA1(simNamespace, []byte(fmt.Sprintf("%s/%s/%d", *name, s, day))).String()

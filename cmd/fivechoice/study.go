@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/fivechoice/fivechoice/controller"
-	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/rat"
 	"github.com/fivechoice/fivechoice/storage"
 	"github.com/fivechoice/fivechoice/study"
 )
@@ -306,11 +306,11 @@ func studyRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	plan.Version, plan.Chamber, plan.Backend = version, "sim", controller.BackendSim
 	// The virtual rat gets the real condition; a blind study's code is
 	// resolved here without being shown.
-	rat, err := studyRat(ctx, d, s, plan.Condition)
+	traits, err := studyRat(ctx, d, s, plan.Condition)
 	if err != nil {
 		return err
 	}
-	rec, sum, err := runSimulated(ctx, d, w, plan, rat, *realtime)
+	rec, sum, err := runSimulated(ctx, d, w, plan, traits, *realtime)
 	if err != nil {
 		return err
 	}
@@ -342,11 +342,11 @@ func parseInjection(at string, ago time.Duration, now time.Time) (time.Time, err
 
 // studyRat is the default virtual rat under a study condition, resolving a
 // blind study's code through its key (never printed).
-func studyRat(ctx context.Context, d *storage.DB, s storage.Study, condition string) (sim.RatParams, error) {
+func studyRat(ctx context.Context, d *storage.DB, s storage.Study, condition string) (rat.Traits, error) {
 	if s.Blind {
 		key, err := d.BlindingKey(ctx, s.Name)
 		if err != nil {
-			return sim.RatParams{}, err
+			return rat.Traits{}, err
 		}
 		for _, k := range key {
 			if k.Code == condition {
@@ -356,7 +356,7 @@ func studyRat(ctx context.Context, d *storage.DB, s storage.Study, condition str
 	}
 	c, err := d.Condition(ctx, condition)
 	if err != nil {
-		return sim.RatParams{}, err
+		return rat.Traits{}, err
 	}
-	return sim.Dosed(sim.DefaultRat(), c.Drug, c.DoseMgPerKg)
+	return rat.Dosed(rat.Default(), c.Drug, c.DoseMgPerKg)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/fivechoice/fivechoice/hardware/serial"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/rat"
 )
 
 // Hooks are what the daemon lends the backends.
@@ -72,7 +73,7 @@ func Boxes(c *Config, h Hooks) ([]controller.Box, error) {
 // clock. The protocol's parameters are never scaled, so what is recorded
 // is what ran.
 func simOpen(ch Chamber, sched *timing.Scheduler) func(protocols.Params, uint64) (hardware.Chamber, controller.Timeline, error) {
-	rat, speed := ch.Sim.Rat.Params(), ch.Sim.Speed
+	traits, speed := ch.Sim.Rat.Params(), ch.Sim.Speed
 	var opts []sim.Option
 	if sched != nil {
 		opts = append(opts, sim.WithTimer(func(d time.Time) (<-chan time.Time, func() bool) {
@@ -81,7 +82,7 @@ func simOpen(ch Chamber, sched *timing.Scheduler) func(protocols.Params, uint64)
 		}))
 	}
 	return func(p protocols.Params, seed uint64) (hardware.Chamber, controller.Timeline, error) {
-		subject := sim.NewRat(rat, p.Holes, seed)
+		subject := rat.New(traits, p.Holes, seed)
 		if speed <= 1 {
 			return sim.NewRealtime(subject, opts...), nil, nil
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/fivechoice/fivechoice/hardware/serial/emulator"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/rat"
 )
 
 // TestSerialBackend runs a short session on a serial chamber whose board
@@ -113,7 +114,7 @@ func TestSimSpeed(t *testing.T) {
 	paced := run(t, boxes[0], p)
 	wall := time.Since(start)
 
-	ch := sim.NewVirtual(sim.NewRat(sim.DefaultRat(), p.Holes, p.Seed))
+	ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
 	ps, _ := protocols.NewSession(p)
 	virtual, err := controller.Run(context.Background(), controller.Session{Protocol: ps, Chamber: ch, Timeline: ch})
 	if err != nil {

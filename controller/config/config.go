@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/fivechoice/fivechoice/hardware/gpio"
-	"github.com/fivechoice/fivechoice/hardware/sim"
+	"github.com/fivechoice/fivechoice/rat"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
@@ -106,7 +106,7 @@ type Sim struct {
 	Speed float64 `yaml:"speed"`
 }
 
-// Rat overrides traits of the default virtual rat (sim.DefaultRat); a
+// Rat overrides traits of the default virtual rat (rat.Default); a
 // trait left out keeps its default, so a file can say just
 // "impulsivity: 0.2" for an impulsive animal.
 type Rat struct {
@@ -118,8 +118,8 @@ type Rat struct {
 }
 
 // Params returns the rat's traits: the defaults with the overrides given.
-func (r Rat) Params() sim.RatParams {
-	p := sim.DefaultRat()
+func (r Rat) Params() rat.Traits {
+	p := rat.Default()
 	set := func(dst *float64, v *float64) {
 		if v != nil {
 			*dst = *v

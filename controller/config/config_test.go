@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fivechoice/fivechoice/hardware/sim"
+	"github.com/fivechoice/fivechoice/rat"
 )
 
 const testToken = "0123456789abcdef0123"
@@ -79,7 +79,7 @@ func TestDefaults(t *testing.T) {
 	if c, err := parse(t, "token_file: token\nrealtime_priority: 0\nchambers: [{name: a, backend: sim}]\n"); err != nil || c.RealtimePriority != 0 {
 		t.Errorf("realtime_priority: 0 gave %v, %v", c, err)
 	}
-	if p := c.Chambers[0].Sim.Rat.Params(); p != sim.DefaultRat() {
+	if p := c.Chambers[0].Sim.Rat.Params(); p != rat.Default() {
 		t.Errorf("default rat %+v", p)
 	}
 	d := Default()

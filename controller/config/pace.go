@@ -61,7 +61,7 @@ func (p *paced) Next(ctx context.Context, deadline time.Duration) (hardware.Even
 		at = ev.At
 	}
 	var fire <-chan time.Time // nil: no deadline, nothing will come
-	if at != controller.Forever {
+	if at != hardware.Forever {
 		wait := time.Until(p.wall(at))
 		if wait <= 0 {
 			return ev, ok, nil

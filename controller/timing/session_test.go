@@ -21,11 +21,11 @@ const ms = time.Millisecond
 // quickRat answers within the short windows of fastParams, and sometimes
 // not at all, so that sessions pass through every kind of transition.
 type quickRat struct {
-	sch sim.Scheduler
+	sch sim.Actions
 	n   int
 }
 
-func (r *quickRat) Begin(s sim.Scheduler) {
+func (r *quickRat) Begin(s sim.Actions) {
 	r.sch = s
 	s.Schedule(5*ms, hardware.Magazine, true)
 	s.Schedule(10*ms, hardware.Magazine, false)

@@ -1,6 +1,9 @@
 // Package sim is the simulated-hardware backend: a chamber whose beams are
 // broken by a simulated subject (a scripted one from a scenario file, or a
-// virtual rat) and whose lights and dispenser the subject can see.
+// virtual rat from package rat) and whose lights and dispenser the subject
+// can see. The chamber is the device; a Subject is whatever animal is put in
+// it, so the model of a rat lives apart, above this package, and a scenario
+// needs no rat at all.
 //
 // A simulated chamber keeps time in one of two ways. On virtual time
 // (NewVirtual) it is also the session's timeline: the runner asks it for the
@@ -14,15 +17,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"sync"
 	"time"
 
 	"github.com/fivechoice/fivechoice/hardware"
 )
-
-// Forever is a deadline that never comes.
-const Forever time.Duration = math.MaxInt64
 
 // ErrHorizon is returned by Next when the run reaches its horizon (a
 // scenario's end_ms) before anything else happens. Runners recognise it by
@@ -40,8 +39,10 @@ var ErrClosed = errors.New("sim: chamber closed")
 // An ActionID names a scheduled action so that a subject can cancel it.
 type ActionID uint64
 
-// A Scheduler is what a subject uses to act on the chamber.
-type Scheduler interface {
+// Actions is what a subject acts on the chamber through: it schedules the
+// beam breaks and releases it means to make, and withdraws those it thinks
+// better of. The chamber carries them out at their session times.
+type Actions interface {
 	// Schedule makes the subject break (entry) or restore a beam at a session
 	// time; actions at equal times happen in the order scheduled.
 	Schedule(at time.Duration, in hardware.Input, entry bool) ActionID
@@ -51,8 +52,9 @@ type Scheduler interface {
 
 // A Subject is the animal in a simulated chamber.
 type Subject interface {
-	// Begin is called at session time zero.
-	Begin(s Scheduler)
+	// Begin is called at session time zero, with the actions the subject
+	// may schedule for the rest of the session.
+	Begin(a Actions)
 	// Observe is told of every output change and pellet, at its time.
 	Observe(t time.Duration, o hardware.Output, on bool)
 }
@@ -116,7 +118,7 @@ func goTimer(deadline time.Time) (<-chan time.Time, func() bool) {
 
 // NewVirtual returns a chamber on virtual time.
 func NewVirtual(s Subject, opts ...Option) *Chamber {
-	c := &Chamber{subject: s, virtual: true, horizon: Forever}
+	c := &Chamber{subject: s, virtual: true, horizon: hardware.Forever}
 	for _, o := range opts {
 		o(c)
 	}
@@ -127,7 +129,7 @@ func NewVirtual(s Subject, opts ...Option) *Chamber {
 func NewRealtime(s Subject, opts ...Option) *Chamber {
 	c := &Chamber{
 		subject: s,
-		horizon: Forever,
+		horizon: hardware.Forever,
 		events:  make(chan hardware.Event, 256),
 		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
@@ -154,7 +156,7 @@ func (c *Chamber) Begin() (time.Time, error) {
 	return c.start, nil
 }
 
-// Schedule implements Scheduler.
+// Schedule implements Actions.
 func (c *Chamber) Schedule(at time.Duration, in hardware.Input, entry bool) ActionID {
 	c.nextID++
 	c.order++
@@ -168,7 +170,7 @@ func (c *Chamber) Schedule(at time.Duration, in hardware.Input, entry bool) Acti
 	return c.nextID
 }
 
-// Cancel implements Scheduler. A subject has few actions pending, so a scan
+// Cancel implements Actions. A subject has few actions pending, so a scan
 // that marks the action dead is cheaper than any index.
 func (c *Chamber) Cancel(id ActionID) {
 	for i := range c.queue {
@@ -243,7 +245,7 @@ func (c *Chamber) pump() {
 	for {
 		c.mu.Lock()
 		a, ok := c.popDue(time.Since(c.start) + 1)
-		next := Forever
+		next := hardware.Forever
 		if !ok && len(c.queue) > 0 {
 			next = c.queue[0].at
 		}
@@ -262,7 +264,7 @@ func (c *Chamber) pump() {
 		}
 		var fire <-chan time.Time // nil: nothing to wait for but a wake
 		stop := func() bool { return false }
-		if next != Forever {
+		if next != hardware.Forever {
 			fire, stop = timer(c.start.Add(next))
 		}
 		select {

@@ -32,7 +32,7 @@ func TestVirtualOrderAndDeadlines(t *testing.T) {
 	var got []hardware.Input
 	var seqs []uint64
 	for {
-		ev, ok, err := c.Next(ctx, Forever-1)
+		ev, ok, err := c.Next(ctx, hardware.Forever-1)
 		if errors.Is(err, ErrHorizon) || !ok {
 			break
 		}
@@ -52,32 +52,32 @@ func TestVirtualOrderAndDeadlines(t *testing.T) {
 
 func TestHorizonAndCancel(t *testing.T) {
 	var id ActionID
-	sub := subjectFunc(func(s Scheduler) {
-		id = s.Schedule(20*ms, hardware.Hole(1), true)
-		s.Schedule(30*ms, hardware.Hole(2), true)
-		s.Schedule(50*ms, hardware.Hole(3), true)
+	sub := subjectFunc(func(a Actions) {
+		id = a.Schedule(20*ms, hardware.Hole(1), true)
+		a.Schedule(30*ms, hardware.Hole(2), true)
+		a.Schedule(50*ms, hardware.Hole(3), true)
 	})
 	c := NewVirtual(sub, WithHorizon(40*ms))
 	c.Begin()
 	c.Cancel(id)
-	ev, ok, err := c.Next(context.Background(), Forever)
+	ev, ok, err := c.Next(context.Background(), hardware.Forever)
 	if err != nil || !ok || ev.Input != hardware.Hole(2) {
 		t.Fatalf("first event %v %v %v: the canceled one should be gone", ev, ok, err)
 	}
-	if _, _, err := c.Next(context.Background(), Forever); !errors.Is(err, ErrHorizon) || c.Now() != 40*ms {
+	if _, _, err := c.Next(context.Background(), hardware.Forever); !errors.Is(err, ErrHorizon) || c.Now() != 40*ms {
 		t.Errorf("past the horizon: %v at %v", err, c.Now())
 	}
 }
 
-type subjectFunc func(Scheduler)
+type subjectFunc func(Actions)
 
-func (f subjectFunc) Begin(s Scheduler)                          { f(s) }
+func (f subjectFunc) Begin(a Actions)                            { f(a) }
 func (subjectFunc) Observe(time.Duration, hardware.Output, bool) {}
 
 // watcher records what the subject sees.
 type watcher struct{ seen []OutputChange }
 
-func (w *watcher) Begin(Scheduler) {}
+func (w *watcher) Begin(Actions) {}
 func (w *watcher) Observe(t time.Duration, o hardware.Output, on bool) {
 	w.seen = append(w.seen, OutputChange{t, o, on})
 }

@@ -19,9 +19,9 @@ type Step struct {
 type Script []Step
 
 // Begin schedules every step.
-func (s Script) Begin(sch Scheduler) {
+func (s Script) Begin(a Actions) {
 	for _, st := range s {
-		sch.Schedule(st.At, st.Input, st.Entry)
+		a.Schedule(st.At, st.Input, st.Entry)
 	}
 }
 

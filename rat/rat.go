@@ -1,4 +1,16 @@
-package sim
+// Package rat is the virtual rat: a behavioural model of a trained rat in
+// the five-choice task, the subject put in a simulated chamber
+// (hardware/sim) for simulated sessions and studies. It is a model of an
+// animal, not a device, so it lives apart from package hardware: it sees
+// only what a rat sees through the sim.Subject contract (lights, pellets)
+// and acts only by breaking beams through sim.Actions.
+//
+// Traits are one rat's behaviour (Default is a typical trained rat), New
+// puts a rat with those traits in a chamber for one session, Cohort draws
+// a population of individual rats and Dosed gives a rat a drug. The model,
+// its calibration and its sources are in docs/virtual-rat.md; package
+// rat/validate checks it against the literature.
+package rat
 
 import (
 	"math"
@@ -6,15 +18,16 @@ import (
 	"time"
 
 	"github.com/fivechoice/fivechoice/hardware"
+	"github.com/fivechoice/fivechoice/hardware/sim"
 )
 
-// RatParams are the behavioural traits of a virtual rat. The model and the
+// Traits are the behavioural traits of a virtual rat. The model and the
 // calibration of every default are described in docs/virtual-rat.md; the
 // traits are what a population varies (Cohort) and what a drug changes
 // (Dosed). A zero duration, WaitShape or Speed takes its default, so a
 // literal that names only some traits still gives a working rat; every
 // other zero means zero.
-type RatParams struct {
+type Traits struct {
 	// Attention is the probability that the rat is watching the array when
 	// a stimulus comes on (on the log-odds scale the trial-to-trial state is
 	// added to). A rat that is not watching notices the light only after a
@@ -96,14 +109,14 @@ type RatParams struct {
 	DayToDay float64
 }
 
-// DefaultRat is a typical trained rat, the median of the population Cohort
+// Default is a typical trained rat, the median of the population Cohort
 // draws from. At baseline it averages 86.5% accuracy, 10% omissions and 9
 // premature responses per 100-trial session; single sessions scatter
 // around that by several points (binomial noise and day-to-day jitter),
 // as a real rat's do.
-func DefaultRat() RatParams {
+func Default() Traits {
 	ms := time.Millisecond
-	return RatParams{
+	return Traits{
 		Attention: 0.93, PerceptionTime: 150 * ms, ScanTime: 500 * ms,
 		LocationError: 0.1, GlimpseError: 0.3, GlimpseTime: 120 * ms,
 		Impulsivity: 0.04, WaitShape: 2,
@@ -117,8 +130,8 @@ func DefaultRat() RatParams {
 
 // withDefaults fills the zero durations and shapes, which have no useful
 // zero meaning.
-func (p RatParams) withDefaults() RatParams {
-	d := DefaultRat()
+func (p Traits) withDefaults() Traits {
+	d := Default()
 	for _, f := range []struct{ v, def *time.Duration }{
 		{&p.PerceptionTime, &d.PerceptionTime}, {&p.ScanTime, &d.ScanTime}, {&p.GlimpseTime, &d.GlimpseTime},
 		{&p.MotorTime, &d.MotorTime}, {&p.CollectTime, &d.CollectTime}, {&p.EatTime, &d.EatTime},
@@ -138,15 +151,15 @@ func (p RatParams) withDefaults() RatParams {
 	return p
 }
 
-// Rat is a virtual rat: a Subject that sees only what a rat sees (lights
+// Rat is a virtual rat: a sim.Subject that sees only what a rat sees (lights
 // and pellets) and acts by breaking beams, with every random draw from its
 // own seeded source. It makes no allocation per event.
 type Rat struct {
-	p     RatParams // this session's traits (after the day-to-day jitter)
+	p     Traits // this session's traits (after the day-to-day jitter)
 	holes int
 	src   rand.PCG
 	rng   *rand.Rand
-	sch   Scheduler
+	acts  sim.Actions
 	now   time.Duration
 
 	// Derived once per session.
@@ -174,28 +187,28 @@ type Rat struct {
 	primeAt              time.Duration
 
 	itiStart, ready time.Duration
-	hazAt           time.Duration // the impulsive poke of this wait, Forever for none
-	hazID           ActionID      // its scheduled entry, 0 while withdrawn
+	hazAt           time.Duration // the impulsive poke of this wait, hardware.Forever for none
+	hazID           sim.ActionID  // its scheduled entry, 0 while withdrawn
 	hazHole         int
 	stimHole        int
 	detAt, respAt   time.Duration // detection and response of this stimulus
-	respID          ActionID
+	respID          sim.ActionID
 	respHole        int
 	locView         time.Duration // a view shorter than this locates the wrong hole
 }
 
 // A plan is a scheduled poke the rat may still withdraw.
 type plan struct {
-	id        ActionID // the entry; its release is id+1
+	id        sim.ActionID // the entry; its release is id+1
 	at, until time.Duration
 	prev      time.Duration // the beam's busy time before it
 	in        hardware.Input
 }
 
-// NewRat returns a virtual rat with traits p in a chamber with holes holes;
+// New returns a virtual rat with traits p for a chamber with holes holes;
 // seed (the session's) decides every draw, including the day's jitter of
 // its traits.
-func NewRat(p RatParams, holes int, seed uint64) *Rat {
+func New(p Traits, holes int, seed uint64) *Rat {
 	r := &Rat{holes: max(holes, 2)}
 	r.src.Seed(seed, 0x5eed)
 	r.rng = rand.New(&r.src)
@@ -213,14 +226,15 @@ func NewRat(p RatParams, holes int, seed uint64) *Rat {
 	return r
 }
 
-// Params returns the traits the rat runs this session with.
-func (r *Rat) Params() RatParams { return r.p }
+// Traits returns the traits the rat runs this session with (after the
+// day-to-day jitter New draws).
+func (r *Rat) Traits() Traits { return r.p }
 
 // Begin is called at session time zero; the rat reacts to the lights that
 // come on next.
-func (r *Rat) Begin(s Scheduler) {
-	r.sch = s
-	r.hazAt, r.detAt, r.respAt = Forever, Forever, Forever
+func (r *Rat) Begin(a sim.Actions) {
+	r.acts = a
+	r.hazAt, r.detAt, r.respAt = hardware.Forever, hardware.Forever, hardware.Forever
 }
 
 // Observe reacts to a light going on or off, or a pellet.
@@ -261,3 +275,5 @@ func (r *Rat) Observe(t time.Duration, o hardware.Output, on bool) {
 		}
 	}
 }
+
+var _ sim.Subject = (*Rat)(nil)

@@ -1,21 +1,22 @@
-package sim
+package rat
 
 import (
 	"time"
 
 	"github.com/fivechoice/fivechoice/hardware"
+	"github.com/fivechoice/fivechoice/hardware/sim"
 )
 
 // poke schedules an entry into in at t (later if the beam is still held)
 // and its release, and remembers it so that it can be withdrawn. It returns
 // the entry's id and time.
-func (r *Rat) poke(t time.Duration, in hardware.Input) (ActionID, time.Duration) {
+func (r *Rat) poke(t time.Duration, in hardware.Input) (sim.ActionID, time.Duration) {
 	if t <= r.busy[in] {
 		t = r.busy[in] + time.Millisecond
 	}
 	hold := time.Duration(100+r.rng.IntN(300)) * time.Millisecond
-	id := r.sch.Schedule(t, in, true)
-	r.sch.Schedule(t+hold, in, false)
+	id := r.acts.Schedule(t, in, true)
+	r.acts.Schedule(t+hold, in, false)
 	r.remember(plan{id: id, at: t, until: t + hold, prev: r.busy[in], in: in})
 	r.busy[in] = t + hold
 	return id, t
@@ -42,7 +43,7 @@ func (r *Rat) remember(p plan) {
 // due at this very instant counts as happened: either it caused what the rat
 // is reacting to, or (after a timer at the same time) it will happen next,
 // as R19 orders it.
-func (r *Rat) unplan(id ActionID) {
+func (r *Rat) unplan(id sim.ActionID) {
 	if id == 0 {
 		return
 	}
@@ -52,8 +53,8 @@ func (r *Rat) unplan(id ActionID) {
 			continue
 		}
 		if p.at > r.now {
-			r.sch.Cancel(p.id)
-			r.sch.Cancel(p.id + 1)
+			r.acts.Cancel(p.id)
+			r.acts.Cancel(p.id + 1)
 			if r.busy[p.in] == p.until { // the latest use of the beam
 				r.busy[p.in] = p.prev
 			}
@@ -70,8 +71,8 @@ func (r *Rat) cancelAll() {
 	for i := r.nplan - 1; i >= 0; i-- {
 		p := r.plans[i]
 		if p.at > r.now {
-			r.sch.Cancel(p.id)
-			r.sch.Cancel(p.id + 1)
+			r.acts.Cancel(p.id)
+			r.acts.Cancel(p.id + 1)
 			if r.busy[p.in] == p.until {
 				r.busy[p.in] = p.prev
 			}

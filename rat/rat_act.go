@@ -1,4 +1,4 @@
-package sim
+package rat
 
 import (
 	"math"
@@ -22,7 +22,7 @@ func (r *Rat) startWaiting(t time.Duration) {
 	r.cancelAll()
 	r.waiting, r.houseOnly = true, false
 	r.itiStart, r.stimHole = t, 0
-	r.detAt, r.respAt, r.respID = Forever, Forever, 0
+	r.detAt, r.respAt, r.respID = hardware.Forever, hardware.Forever, 0
 	r.z = trialRho*r.z + trialNoise*r.p.Variability*r.rng.NormFloat64()
 	r.expZ = math.Exp(-r.z)
 	// Engaged with probability logistic(logit(Motivation) − Satiety·pellets/100 + z).
@@ -33,12 +33,12 @@ func (r *Rat) startWaiting(t time.Duration) {
 	}
 	r.pellet = false
 	r.ready = t + r.latency(back, spread030)
-	r.hazAt, r.hazID = Forever, 0
+	r.hazAt, r.hazID = hardware.Forever, 0
 	if !r.engaged {
 		return
 	}
 	r.hazAt = r.impulsivePoke(r.ready)
-	if r.hazAt != Forever {
+	if r.hazAt != hardware.Forever {
 		r.hazHole = 1 + r.rng.IntN(r.holes)
 		r.hazID, r.hazAt = r.poke(r.hazAt, hardware.Hole(r.hazHole))
 	}
@@ -49,7 +49,7 @@ func (r *Rat) startWaiting(t time.Duration) {
 // H(τ) = hazC·τ^β, so τ = (τ0^β + E/hazC)^(1/β) with E exponential.
 func (r *Rat) impulsivePoke(from time.Duration) time.Duration {
 	if r.hazC <= 0 {
-		return Forever
+		return hardware.Forever
 	}
 	tau0 := (from - r.itiStart).Seconds()
 	e := r.rng.ExpFloat64() / r.hazC
@@ -60,7 +60,7 @@ func (r *Rat) impulsivePoke(from time.Duration) time.Duration {
 		tau = math.Pow(math.Pow(tau0, b)+e, 1/b)
 	}
 	if tau > 600 {
-		return Forever
+		return hardware.Forever
 	}
 	return r.itiStart + time.Duration(tau*float64(time.Second))
 }
@@ -78,7 +78,7 @@ func (r *Rat) stimulusOn(t time.Duration, hole int) {
 		r.ready = t
 	}
 	r.stimHole = hole
-	r.detAt, r.respAt, r.respID = Forever, Forever, 0
+	r.detAt, r.respAt, r.respID = hardware.Forever, hardware.Forever, 0
 	if !r.engaged {
 		return
 	}
@@ -125,8 +125,8 @@ func (r *Rat) stimulusOff(t time.Duration) {
 		return
 	}
 	r.unplan(r.respID)
-	r.respID, r.respAt, r.detAt = 0, Forever, Forever
-	if r.hazID == 0 && r.hazAt != Forever && r.hazAt > t {
+	r.respID, r.respAt, r.detAt = 0, hardware.Forever, hardware.Forever
+	if r.hazID == 0 && r.hazAt != hardware.Forever && r.hazAt > t {
 		r.hazID, r.hazAt = r.poke(r.hazAt, hardware.Hole(r.hazHole))
 	}
 }
@@ -140,7 +140,7 @@ func (r *Rat) setLocation() {
 	u := r.rng.Float64() - r.p.LocationError
 	switch {
 	case u < 0:
-		r.locView = Forever // wrong however long the view
+		r.locView = hardware.Forever // wrong however long the view
 	case u >= r.p.GlimpseError:
 		r.locView = -1 // right even from a glimpse
 	default:
@@ -223,7 +223,7 @@ func (r *Rat) initiate(t time.Duration) {
 func (r *Rat) dark(t time.Duration) {
 	r.cancelAll()
 	r.waiting = false
-	r.hazAt, r.detAt = Forever, Forever
+	r.hazAt, r.detAt = hardware.Forever, hardware.Forever
 	n := r.poisson(r.toExp)
 	for i := 0; i < n; i++ {
 		at := t + time.Duration(r.rng.ExpFloat64()*1.5*float64(time.Second))

@@ -1,4 +1,4 @@
-package sim
+package rat
 
 import (
 	"fmt"
@@ -24,7 +24,7 @@ const (
 // from (Φ(0.8416) = 0.8).
 const selectZ = 0.8416212335729143
 
-// Individual differences: the spread (σ) of each trait around DefaultRat
+// Individual differences: the spread (σ) of each trait around Default
 // across rats, on the log scale for rates and times and on the log-odds
 // scale for probabilities. The correlations with impulsivity follow the
 // reported link of premature responding with time-out responses and, more
@@ -56,13 +56,13 @@ func CheckPhenotype(phenotype string) error {
 // mixed (unselected) cohort, or high- or low-impulsive rats. The same seed
 // gives the same rats. It panics on a phenotype CheckPhenotype refuses,
 // which is a caller's mistake, as with regexp.MustCompile.
-func Cohort(n int, phenotype string, seed uint64) []RatParams {
+func Cohort(n int, phenotype string, seed uint64) []Traits {
 	if err := CheckPhenotype(phenotype); err != nil {
-		panic("sim.Cohort: " + err.Error())
+		panic("rat.Cohort: " + err.Error())
 	}
 	phenotype = strings.ToLower(phenotype)
 	rng := rand.New(rand.NewPCG(seed, 0xc0407))
-	rats := make([]RatParams, n)
+	rats := make([]Traits, n)
 	for i := range rats {
 		rats[i] = drawRat(rng, phenotype)
 	}
@@ -71,13 +71,13 @@ func Cohort(n int, phenotype string, seed uint64) []RatParams {
 
 // drawRat draws one rat's traits; impulsivity is drawn first, truncated to
 // the phenotype's fifth by rejection.
-func drawRat(rng *rand.Rand, phenotype string) RatParams {
+func drawRat(rng *rand.Rand, phenotype string) Traits {
 	zi := rng.NormFloat64()
 	for (phenotype == PhenotypeHigh && zi < selectZ) || (phenotype == PhenotypeLow && zi > -selectZ) {
 		zi = rng.NormFloat64()
 	}
 	corr := func(rho float64) float64 { return rho*zi + math.Sqrt(1-rho*rho)*rng.NormFloat64() }
-	p := DefaultRat()
+	p := Default()
 	p.Impulsivity *= math.Exp(sdImpulsivity * zi)
 	p.TimeoutPokes *= math.Exp(sdTimeout * corr(rhoTimeout))
 	p.Perseveration *= math.Exp(sdPerseveration * corr(rhoPersev))

@@ -1,4 +1,4 @@
-package sim
+package rat
 
 import (
 	"fmt"
@@ -29,7 +29,7 @@ type Drug struct {
 	Name string
 	// Impulsivity scales the premature-response hazard. RateDependence
 	// makes the change larger in rats that start higher: the curve's Max
-	// is multiplied by (Impulsivity/DefaultRat's)^RateDependence, within
+	// is multiplied by (Impulsivity/Default's)^RateDependence, within
 	// [0.7, 1.3].
 	Impulsivity    Emax
 	RateDependence float64
@@ -78,7 +78,7 @@ var aliases = map[string]string{"atx": "atomoxetine", "mph": "methylphenidate"}
 // Dosed returns the traits of rat p given doseMgPerKg of drug (a name or
 // an alias: atx, mph). No drug, vehicle or dose 0 return p unchanged,
 // bit for bit, so vehicle sessions are baseline sessions.
-func Dosed(p RatParams, drug string, doseMgPerKg float64) (RatParams, error) {
+func Dosed(p Traits, drug string, doseMgPerKg float64) (Traits, error) {
 	name := strings.ToLower(strings.TrimSpace(drug))
 	for _, n := range noDrug {
 		if name == n {
@@ -103,7 +103,7 @@ func Dosed(p RatParams, drug string, doseMgPerKg float64) (RatParams, error) {
 		return p, nil
 	}
 	rate := 1.0
-	if ref := DefaultRat().Impulsivity; d.RateDependence != 0 && p.Impulsivity > 0 {
+	if ref := Default().Impulsivity; d.RateDependence != 0 && p.Impulsivity > 0 {
 		rate = min(max(math.Pow(p.Impulsivity/ref, d.RateDependence), 0.7), 1.3)
 	}
 	p.Impulsivity *= factor(rate * d.Impulsivity.At(doseMgPerKg))

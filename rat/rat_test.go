@@ -1,4 +1,4 @@
-package sim_test
+package rat_test
 
 import (
 	"context"
@@ -10,11 +10,12 @@ import (
 	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/rat"
 )
 
 // session runs one whole session of a rat through the real runner on
 // virtual time.
-func session(t *testing.T, rp sim.RatParams, p protocols.Params, log *[]sim.OutputChange) (controller.Result, []protocols.Attempt) {
+func session(t *testing.T, rp rat.Traits, p protocols.Params, log *[]sim.OutputChange) (controller.Result, []protocols.Attempt) {
 	t.Helper()
 	ps, err := protocols.NewSession(p)
 	if err != nil {
@@ -24,7 +25,7 @@ func session(t *testing.T, rp sim.RatParams, p protocols.Params, log *[]sim.Outp
 	if log != nil {
 		opts = append(opts, sim.WithOutputLog(log))
 	}
-	ch := sim.NewVirtual(sim.NewRat(rp, p.Holes, p.Seed), opts...)
+	ch := sim.NewVirtual(rat.New(rp, p.Holes, p.Seed), opts...)
 	res, err := controller.Run(context.Background(), controller.Session{Protocol: ps, Chamber: ch, Timeline: ch})
 	if err != nil || res.Err != nil {
 		t.Fatal(err, res.Err)
@@ -33,7 +34,7 @@ func session(t *testing.T, rp sim.RatParams, p protocols.Params, log *[]sim.Outp
 }
 
 // cohortMean runs n sessions (seeds 1..n) and averages their counters.
-func cohortMean(t *testing.T, rp sim.RatParams, p protocols.Params, n int) (c struct{ acc, om, prem, pers, to float64 }) {
+func cohortMean(t *testing.T, rp rat.Traits, p protocols.Params, n int) (c struct{ acc, om, prem, pers, to float64 }) {
 	t.Helper()
 	for i := 1; i <= n; i++ {
 		p.Seed = uint64(i)
@@ -61,31 +62,31 @@ func preset(t *testing.T, name string) protocols.Params {
 // TestRatTraits: each trait does what its documentation says, in sessions
 // run by the real runner.
 func TestRatTraits(t *testing.T) {
-	def := sim.DefaultRat()
+	def := rat.Default()
 	long := preset(t, "baseline")
 	long.StimulusDuration = protocols.Duration(30 * time.Second)
 	tests := []struct {
 		name  string
-		rat   func(*sim.RatParams)
+		set   func(*rat.Traits)
 		p     protocols.Params
 		check func(c struct{ acc, om, prem, pers, to float64 }) bool
 	}{
-		{"no impulsivity, no premature", func(r *sim.RatParams) { r.Impulsivity = 0 }, preset(t, "long_iti"),
+		{"no impulsivity, no premature", func(r *rat.Traits) { r.Impulsivity = 0 }, preset(t, "long_iti"),
 			func(c struct{ acc, om, prem, pers, to float64 }) bool { return c.prem == 0 }},
-		{"no motivation, only omissions", func(r *sim.RatParams) { r.Motivation = 0 }, preset(t, "baseline"),
+		{"no motivation, only omissions", func(r *rat.Traits) { r.Motivation = 0 }, preset(t, "baseline"),
 			func(c struct{ acc, om, prem, pers, to float64 }) bool { return c.om == 100 && c.prem == 0 }},
-		{"no perseveration or time-out pokes", func(r *sim.RatParams) { r.Perseveration, r.TimeoutPokes = 0, 0 }, preset(t, "baseline"),
+		{"no perseveration or time-out pokes", func(r *rat.Traits) { r.Perseveration, r.TimeoutPokes = 0, 0 }, preset(t, "baseline"),
 			func(c struct{ acc, om, prem, pers, to float64 }) bool { return c.pers == 0 && c.to == 0 }},
-		{"perfect eyes and a long light: every response correct", func(r *sim.RatParams) {
+		{"perfect eyes and a long light: every response correct", func(r *rat.Traits) {
 			r.Attention, r.LocationError, r.GlimpseError, r.Impulsivity = 1, 0, 0, 0
 		}, long, func(c struct{ acc, om, prem, pers, to float64 }) bool { return c.acc == 100 }},
-		{"time-out pokes counted", func(r *sim.RatParams) { r.TimeoutPokes = 2 }, preset(t, "short_sd"),
+		{"time-out pokes counted", func(r *rat.Traits) { r.TimeoutPokes = 2 }, preset(t, "short_sd"),
 			func(c struct{ acc, om, prem, pers, to float64 }) bool { return c.to > 10 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rp := def
-			tt.rat(&rp)
+			tt.set(&rp)
 			if c := cohortMean(t, rp, tt.p, 10); !tt.check(c) {
 				t.Errorf("got %+v", c)
 			}
@@ -97,7 +98,7 @@ func TestRatTraits(t *testing.T) {
 // task's own parameters (the literature's checks, on many rats, are in
 // package validate).
 func TestChallengesMoveTheRightMeasures(t *testing.T) {
-	def := sim.DefaultRat()
+	def := rat.Default()
 	base := cohortMean(t, def, preset(t, "baseline"), 40)
 	longITI := cohortMean(t, def, preset(t, "long_iti"), 40)
 	shortSD := cohortMean(t, def, preset(t, "short_sd"), 40)
@@ -138,7 +139,7 @@ func TestProtocolVariants(t *testing.T) {
 				p := protocols.Default()
 				tt.set(&p)
 				p.Seed = seed
-				res, _ := session(t, sim.DefaultRat(), p, nil)
+				res, _ := session(t, rat.Default(), p, nil)
 				if res.EndReason != protocols.EndMaxTrials {
 					t.Fatalf("seed %d: ended %s after %v with %+v", seed, res.EndReason, res.At, res.Summary.Counters)
 				}
@@ -155,13 +156,13 @@ func TestSameSeedSameSession(t *testing.T) {
 	p := preset(t, "variable_iti")
 	p.Seed = 77
 	var a, b []sim.OutputChange
-	_, aa := session(t, sim.DefaultRat(), p, &a)
-	_, ab := session(t, sim.DefaultRat(), p, &b)
+	_, aa := session(t, rat.Default(), p, &a)
+	_, ab := session(t, rat.Default(), p, &b)
 	if !reflect.DeepEqual(a, b) || !reflect.DeepEqual(aa, ab) {
 		t.Error("the same seed gave two different sessions")
 	}
 	p.Seed = 78
-	_, ac := session(t, sim.DefaultRat(), p, nil)
+	_, ac := session(t, rat.Default(), p, nil)
 	if reflect.DeepEqual(aa, ac) {
 		t.Error("two seeds gave the same session")
 	}
@@ -172,26 +173,26 @@ func TestSameSeedSameSession(t *testing.T) {
 func TestPartialParams(t *testing.T) {
 	p := preset(t, "baseline")
 	p.Seed = 3
-	res, _ := session(t, sim.RatParams{Attention: 0.9, Impulsivity: 0.04, Motivation: 0.95, Speed: 1, Perseveration: 0.05}, p, nil)
+	res, _ := session(t, rat.Traits{Attention: 0.9, Impulsivity: 0.04, Motivation: 0.95, Speed: 1, Perseveration: 0.05}, p, nil)
 	if res.EndReason != protocols.EndMaxTrials {
 		t.Errorf("ended %s: %+v", res.EndReason, res.Summary.Counters)
 	}
 }
 
-// nopScheduler accepts actions and allocates nothing.
-type nopScheduler struct{ id sim.ActionID }
+// nopActions accepts actions and allocates nothing.
+type nopActions struct{ id sim.ActionID }
 
-func (s *nopScheduler) Schedule(time.Duration, hardware.Input, bool) sim.ActionID {
+func (s *nopActions) Schedule(time.Duration, hardware.Input, bool) sim.ActionID {
 	s.id++
 	return s.id
 }
-func (*nopScheduler) Cancel(sim.ActionID) {}
+func (*nopActions) Cancel(sim.ActionID) {}
 
 // TestNoAllocationPerEvent: reacting to the chamber allocates nothing, so
 // simulated studies stay fast.
 func TestNoAllocationPerEvent(t *testing.T) {
-	r := sim.NewRat(sim.DefaultRat(), 5, 1)
-	r.Begin(&nopScheduler{})
+	r := rat.New(rat.Default(), 5, 1)
+	r.Begin(&nopActions{})
 	now := time.Duration(0)
 	allocs := testing.AllocsPerRun(200, func() {
 		for _, o := range []struct {

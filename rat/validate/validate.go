@@ -1,10 +1,11 @@
-// Package validate checks that the virtual rats of package sim behave as
+// Package validate checks that the virtual rats of package rat behave as
 // real ones do in the literature (shared/spec/pharmacology.md): baseline
 // magnitudes, the task challenges and the dose-response of atomoxetine and
 // of a stimulant. Every simulated session runs through the real runner
 // (controller.Run on protocols.NewSession and a virtual sim chamber), so
 // the checks test the whole chain the lab's studies use, not the model on
-// its own.
+// its own. That makes it an application of the controller, above it in the
+// import graph, while package rat itself sits below.
 //
 // Comparisons are within subjects wherever the literature's are: the same
 // rats, with the same session seeds (common random numbers), under each
@@ -22,6 +23,7 @@ import (
 	"github.com/fivechoice/fivechoice/controller"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/rat"
 )
 
 // DefaultRats is the cohort size (per phenotype) of a validation: enough
@@ -104,9 +106,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	start := time.Now()
-	cohorts := map[string][]sim.RatParams{}
-	for i, ph := range []string{sim.PhenotypeMixed, sim.PhenotypeHigh, sim.PhenotypeLow} {
-		cohorts[ph] = sim.Cohort(o.Rats, ph, mix(o.Seed, 1<<40+uint64(i)))
+	cohorts := map[string][]rat.Traits{}
+	for i, ph := range []string{rat.PhenotypeMixed, rat.PhenotypeHigh, rat.PhenotypeLow} {
+		cohorts[ph] = rat.Cohort(o.Rats, ph, mix(o.Seed, 1<<40+uint64(i)))
 	}
 	arms := allArms()
 	res, err := runArms(ctx, o, cohorts, arms)
@@ -131,7 +133,7 @@ func (r results) col(a arm, m int) []float64 {
 	return x
 }
 
-func runArms(ctx context.Context, o Options, cohorts map[string][]sim.RatParams, arms []arm) (results, error) {
+func runArms(ctx context.Context, o Options, cohorts map[string][]rat.Traits, arms []arm) (results, error) {
 	res := results{}
 	type job struct {
 		a   arm
@@ -182,9 +184,9 @@ feed:
 
 func cohortSalt(phenotype string) uint64 {
 	switch phenotype {
-	case sim.PhenotypeHigh:
+	case rat.PhenotypeHigh:
 		return 1
-	case sim.PhenotypeLow:
+	case rat.PhenotypeLow:
 		return 2
 	}
 	return 0
@@ -212,14 +214,14 @@ func Params(protocol string) (protocols.Params, error) {
 
 // runSession runs one whole session of a rat under an arm through the real
 // runner in virtual time, and takes its measures.
-func runSession(ctx context.Context, rp sim.RatParams, a arm, seed uint64) (measures, error) {
+func runSession(ctx context.Context, rp rat.Traits, a arm, seed uint64) (measures, error) {
 	var m measures
 	params, err := Params(a.protocol)
 	if err != nil {
 		return m, err
 	}
 	params.Seed = seed
-	rp, err = sim.Dosed(rp, a.drug, a.dose)
+	rp, err = rat.Dosed(rp, a.drug, a.dose)
 	if err != nil {
 		return m, err
 	}
@@ -227,7 +229,7 @@ func runSession(ctx context.Context, rp sim.RatParams, a arm, seed uint64) (meas
 	if err != nil {
 		return m, err
 	}
-	ch := sim.NewVirtual(sim.NewRat(rp, params.Holes, seed))
+	ch := sim.NewVirtual(rat.New(rp, params.Holes, seed))
 	res, err := controller.Run(ctx, controller.Session{Protocol: ps, Chamber: ch, Timeline: ch})
 	if err != nil {
 		return m, err

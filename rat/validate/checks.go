@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/fivechoice/fivechoice/hardware/sim"
+	"github.com/fivechoice/fivechoice/rat"
 )
 
 // minT is the |t| a directional check needs: far beyond chance (two-sided
@@ -18,7 +18,7 @@ const (
 )
 
 func mixed(protocol, drug string, dose float64) arm {
-	return arm{sim.PhenotypeMixed, protocol, drug, dose}
+	return arm{rat.PhenotypeMixed, protocol, drug, dose}
 }
 
 var (
@@ -30,10 +30,10 @@ var (
 	atxLong  = mixed("long_iti", atx, 1)
 	atxSD    = mixed("short_sd", atx, 1)
 	mph1     = mixed("baseline", mph, 1)
-	hiVeh    = arm{sim.PhenotypeHigh, "long_iti", "vehicle", 0}
-	hiATX    = arm{sim.PhenotypeHigh, "long_iti", atx, 1}
-	loVeh    = arm{sim.PhenotypeLow, "long_iti", "vehicle", 0}
-	loATX    = arm{sim.PhenotypeLow, "long_iti", atx, 1}
+	hiVeh    = arm{rat.PhenotypeHigh, "long_iti", "vehicle", 0}
+	hiATX    = arm{rat.PhenotypeHigh, "long_iti", atx, 1}
+	loVeh    = arm{rat.PhenotypeLow, "long_iti", "vehicle", 0}
+	loATX    = arm{rat.PhenotypeLow, "long_iti", atx, 1}
 )
 
 func atxBase(dose float64) arm { return mixed("baseline", atx, dose) }

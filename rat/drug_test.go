@@ -1,14 +1,14 @@
-package sim_test
+package rat_test
 
 import (
 	"math"
 	"testing"
 
-	"github.com/fivechoice/fivechoice/hardware/sim"
+	"github.com/fivechoice/fivechoice/rat"
 )
 
 func TestEmax(t *testing.T) {
-	e := sim.Emax{Max: -0.8, ED50: 0.5, Hill: 1.5}
+	e := rat.Emax{Max: -0.8, ED50: 0.5, Hill: 1.5}
 	tests := []struct {
 		dose, want float64
 	}{{0, 0}, {-1, 0}, {0.5, -0.4}, {1e9, -0.8}}
@@ -27,12 +27,12 @@ func TestEmax(t *testing.T) {
 // TestVehicleChangesNothing: vehicle, no drug and dose 0 leave the rat as
 // it is, bit for bit, so vehicle sessions are baseline sessions.
 func TestVehicleChangesNothing(t *testing.T) {
-	for _, rp := range sim.Cohort(20, sim.PhenotypeMixed, 4) {
+	for _, rp := range rat.Cohort(20, rat.PhenotypeMixed, 4) {
 		for _, c := range []struct {
 			drug string
 			dose float64
 		}{{"vehicle", 0}, {"none", 0}, {"", 0}, {"saline", 0}, {"Vehicle", 1}, {"atomoxetine", 0}, {"mph", 0}} {
-			got, err := sim.Dosed(rp, c.drug, c.dose)
+			got, err := rat.Dosed(rp, c.drug, c.dose)
 			if err != nil || got != rp {
 				t.Errorf("Dosed(%q, %g) = %+v, %v; want the rat unchanged", c.drug, c.dose, got, err)
 			}
@@ -46,7 +46,7 @@ func TestDosedRefuses(t *testing.T) {
 		dose float64
 	}{{"caffeine", 1}, {"blinded", 1}, {"atomoxetine", -1}, {"atx", math.NaN()}}
 	for _, tt := range tests {
-		if _, err := sim.Dosed(sim.DefaultRat(), tt.drug, tt.dose); err == nil {
+		if _, err := rat.Dosed(rat.Default(), tt.drug, tt.dose); err == nil {
 			t.Errorf("Dosed(%q, %g) accepted", tt.drug, tt.dose)
 		}
 	}
@@ -55,9 +55,9 @@ func TestDosedRefuses(t *testing.T) {
 // TestDoseDirections: the traits move as pharmacology.md says, and more
 // with dose.
 func TestDoseDirections(t *testing.T) {
-	def := sim.DefaultRat()
-	dose := func(drug string, d float64) sim.RatParams {
-		p, err := sim.Dosed(def, drug, d)
+	def := rat.Default()
+	dose := func(drug string, d float64) rat.Traits {
+		p, err := rat.Dosed(def, drug, d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,10 +86,10 @@ func TestDoseDirections(t *testing.T) {
 // TestRateDependence: atomoxetine lowers impulsivity by a larger fraction
 // in a high-impulsive rat.
 func TestRateDependence(t *testing.T) {
-	lo, hi := sim.DefaultRat(), sim.DefaultRat()
+	lo, hi := rat.Default(), rat.Default()
 	lo.Impulsivity, hi.Impulsivity = 0.02, 0.08
-	dl, _ := sim.Dosed(lo, "atx", 1)
-	dh, _ := sim.Dosed(hi, "atx", 1)
+	dl, _ := rat.Dosed(lo, "atx", 1)
+	dh, _ := rat.Dosed(hi, "atx", 1)
 	if dh.Impulsivity/hi.Impulsivity >= dl.Impulsivity/lo.Impulsivity {
 		t.Errorf("fraction left: high %.2f, low %.2f", dh.Impulsivity/hi.Impulsivity, dl.Impulsivity/lo.Impulsivity)
 	}

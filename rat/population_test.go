@@ -1,19 +1,19 @@
-package sim_test
+package rat_test
 
 import (
 	"math"
 	"reflect"
 	"testing"
 
-	"github.com/fivechoice/fivechoice/hardware/sim"
+	"github.com/fivechoice/fivechoice/rat"
 )
 
 func TestCohortIsSeeded(t *testing.T) {
-	a, b := sim.Cohort(16, sim.PhenotypeMixed, 9), sim.Cohort(16, "", 9)
+	a, b := rat.Cohort(16, rat.PhenotypeMixed, 9), rat.Cohort(16, "", 9)
 	if !reflect.DeepEqual(a, b) {
 		t.Error("the same seed gave two cohorts")
 	}
-	if reflect.DeepEqual(a, sim.Cohort(16, sim.PhenotypeMixed, 10)) {
+	if reflect.DeepEqual(a, rat.Cohort(16, rat.PhenotypeMixed, 10)) {
 		t.Error("two seeds gave the same cohort")
 	}
 	if a[0] == a[1] {
@@ -21,10 +21,10 @@ func TestCohortIsSeeded(t *testing.T) {
 	}
 }
 
-func meanLogImpulsivity(rs []sim.RatParams) float64 {
+func meanLogImpulsivity(rs []rat.Traits) float64 {
 	var s float64
 	for _, r := range rs {
-		s += math.Log(r.Impulsivity / sim.DefaultRat().Impulsivity)
+		s += math.Log(r.Impulsivity / rat.Default().Impulsivity)
 	}
 	return s / float64(len(rs))
 }
@@ -36,12 +36,12 @@ func TestPhenotypes(t *testing.T) {
 		phenotype string
 		lo, hi    float64 // bounds of the mean log-ratio to the default rat
 	}{
-		{sim.PhenotypeMixed, -0.15, 0.15},
-		{sim.PhenotypeHigh, 0.55, 0.85}, // E[z | z > 0.84] = 1.40, σ 0.5
-		{sim.PhenotypeLow, -0.85, -0.55},
+		{rat.PhenotypeMixed, -0.15, 0.15},
+		{rat.PhenotypeHigh, 0.55, 0.85}, // E[z | z > 0.84] = 1.40, σ 0.5
+		{rat.PhenotypeLow, -0.85, -0.55},
 	}
 	for _, tt := range tests {
-		rs := sim.Cohort(400, tt.phenotype, 1)
+		rs := rat.Cohort(400, tt.phenotype, 1)
 		if m := meanLogImpulsivity(rs); m < tt.lo || m > tt.hi {
 			t.Errorf("%s: mean log impulsivity ratio %.2f, want %g to %g", tt.phenotype, m, tt.lo, tt.hi)
 		}
@@ -54,7 +54,7 @@ func TestPhenotypes(t *testing.T) {
 }
 
 func TestUnknownPhenotype(t *testing.T) {
-	if err := sim.CheckPhenotype("medium"); err == nil {
+	if err := rat.CheckPhenotype("medium"); err == nil {
 		t.Error("CheckPhenotype accepted medium")
 	}
 	defer func() {
@@ -62,5 +62,5 @@ func TestUnknownPhenotype(t *testing.T) {
 			t.Error("Cohort accepted an unknown phenotype")
 		}
 	}()
-	sim.Cohort(2, "medium", 1)
+	rat.Cohort(2, "medium", 1)
 }
