@@ -6,8 +6,8 @@
 // same code run a chamber in real time, a simulated study in virtual time,
 // and a recomputation of a session from its stored event log.
 //
-// Rule numbers (R1 ... R26) refer to the project's normative task
-// description, shared/spec/5csrtt.md.
+// Rule numbers (R1 ... R26) refer to the task's rules as the project
+// states them, docs/rules.md.
 package protocols
 
 import (
@@ -23,7 +23,7 @@ import (
 )
 
 // Duration is a time.Duration that reads and writes Go duration strings
-// ("500ms", "5s"), as the spec's parameter table writes them.
+// ("500ms", "5s"), as docs/rules.md's parameter table writes them.
 type Duration time.Duration
 
 // MarshalText writes the duration as a Go duration string.
@@ -39,7 +39,7 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Option values of the enumerated parameters (section 2 of the spec).
+// Option values of the enumerated parameters (docs/rules.md section 2).
 const (
 	FromStimulusOffset = "stimulus_offset"
 	FromStimulusOnset  = "stimulus_onset"
@@ -54,7 +54,7 @@ const (
 )
 
 // Params is the full parameter set of one session. Every field has the
-// default of the spec's section 2 (see Default); a session records the whole
+// default of docs/rules.md section 2 (see Default); a session records the whole
 // set it ran with, so an analysis never depends on what the defaults were on
 // the day.
 type Params struct {
@@ -85,7 +85,7 @@ type Params struct {
 	SDSequence  []Duration `json:"sd_sequence,omitempty"`
 }
 
-// Default returns the parameter set of the spec's section 2.
+// Default returns the parameter set of docs/rules.md section 2.
 func Default() Params {
 	return Params{
 		Holes:             5,

@@ -8,7 +8,7 @@ import (
 )
 
 func TestDefaultsAreTheSpecs(t *testing.T) {
-	// Section 2 of the spec, parameter by parameter.
+	// Section 2 of docs/rules.md, parameter by parameter.
 	p := Default()
 	checks := []struct {
 		name string

@@ -8,7 +8,7 @@ import (
 )
 
 // A Preset is a built-in parameter set by name: the training stages and
-// test-day challenges of the spec's section 8.
+// test-day challenges of docs/rules.md section 8.
 type Preset struct {
 	Name        string
 	Description string

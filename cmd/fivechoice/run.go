@@ -89,7 +89,6 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// newSeed draws a seed that fits SQLite's signed 64-bit integers.
 // runSimulated runs one recorded session on a simulated chamber with a
 // virtual rat of traits rp (virtual time unless realtime), closes the writer so that all
 // is committed, and returns the stored measures.
@@ -113,6 +112,7 @@ func runSimulated(ctx context.Context, d *storage.DB, w *storage.Writer, plan co
 	return rec, sum, err
 }
 
+// newSeed draws a seed that fits SQLite's signed 64-bit integers.
 func newSeed() uint64 {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {

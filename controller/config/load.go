@@ -142,14 +142,6 @@ func (x *index) walk(path string, key, n *yaml.Node) {
 // has reports whether the document gives path.
 func (x *index) has(path string) bool { _, ok := x.byPath[path]; return ok }
 
-// node returns the value at path, or nil.
-func (x *index) node(path string) *yaml.Node {
-	if i, ok := x.byPath[path]; ok {
-		return x.entries[i].val
-	}
-	return nil
-}
-
 // line is the line of path's key, or of its nearest ancestor the document
 // gives (a missing key is reported where it should have been); 0 for the
 // file as a whole.
@@ -169,11 +161,6 @@ func parent(p string) string {
 		return ""
 	}
 	return p[:i]
-}
-
-// lastKey is a path's last key name.
-func lastKey(p string) string {
-	return p[strings.LastIndex(p, ".")+1:]
 }
 
 var (

@@ -59,19 +59,18 @@ var (
 type Metrics struct {
 	reg *prometheus.Registry
 
-	started       *prometheus.CounterVec   // chamber
-	attempts      *prometheus.CounterVec   // chamber, outcome
-	responses     *prometheus.CounterVec   // chamber, kind
-	responseLat   *prometheus.HistogramVec // chamber, outcome
-	rewardLat     *prometheus.HistogramVec // chamber
-	prematureLat  *prometheus.HistogramVec // chamber
-	lateness      *prometheus.HistogramVec // chamber, transition
-	lost          *prometheus.CounterVec   // chamber
-	hwErrors      *prometheus.CounterVec   // chamber
-	commit        prometheus.Histogram
-	commitWrites  prometheus.Counter
-	storageFailed prometheus.Gauge
-	rtPriority    prometheus.Gauge
+	started      *prometheus.CounterVec   // chamber
+	attempts     *prometheus.CounterVec   // chamber, outcome
+	responses    *prometheus.CounterVec   // chamber, kind
+	responseLat  *prometheus.HistogramVec // chamber, outcome
+	rewardLat    *prometheus.HistogramVec // chamber
+	prematureLat *prometheus.HistogramVec // chamber
+	lateness     *prometheus.HistogramVec // chamber, transition
+	lost         *prometheus.CounterVec   // chamber
+	hwErrors     *prometheus.CounterVec   // chamber
+	commit       prometheus.Histogram
+	commitWrites prometheus.Counter
+	rtPriority   prometheus.Gauge
 }
 
 // New returns the metrics of a daemon running the named chambers, with the

@@ -1,5 +1,5 @@
 // Package scenario runs scripted-subject scenario files (the format of
-// shared/spec/scenarios.md): one session of the real protocol on a
+// docs/scenarios.md): one session of the real protocol on a
 // simulated chamber in virtual time, reported as JSON and checked against
 // the file's expectations. It is how the protocol is checked against the
 // task's rules, by the project's tests and by labs validating a

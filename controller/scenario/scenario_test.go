@@ -49,7 +49,7 @@ func TestProjectScenarios(t *testing.T) {
 }
 
 // TestProjectScenariosCoverEveryRule checks that the scenario files name
-// every rule of the spec among them.
+// every rule of docs/rules.md among them.
 func TestProjectScenariosCoverEveryRule(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "scenarios", "*.json"))
 	covered := map[string]bool{}
@@ -83,8 +83,9 @@ func itoa(i int) string {
 	return string(rune('0'+i/10)) + string(rune('0'+i%10))
 }
 
-// TestSharedScenarios runs the examples that come with the spec, in the
-// shared folder beside the repository.
+// TestSharedScenarios runs the worked examples of the task description
+// the rules came from, where a shared folder beside the checkout holds them
+// (the project's own, testdata/scenarios, cover every rule without them).
 func TestSharedScenarios(t *testing.T) {
 	dir := filepath.Join("..", "..", "..", "shared", "scenarios")
 	if _, err := os.Stat(dir); err != nil {

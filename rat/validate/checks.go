@@ -51,7 +51,7 @@ func allArms() []arm {
 
 var measureNames = [nMeasures]string{"accuracy %", "omissions %", "premature", "perseverative", "correct latency ms", "reward latency ms", "trials completed in 10 min"}
 
-// checks judges the results against shared/spec/pharmacology.md.
+// checks judges the results against docs/pharmacology.md.
 func checks(r results) []Check {
 	var cs []Check
 	add := func(c Check) { cs = append(cs, c) }

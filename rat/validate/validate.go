@@ -1,5 +1,5 @@
 // Package validate checks that the virtual rats of package rat behave as
-// real ones do in the literature (shared/spec/pharmacology.md): baseline
+// real ones do in the literature (docs/pharmacology.md): baseline
 // magnitudes, the task challenges and the dose-response of atomoxetine and
 // of a stimulant. Every simulated session runs through the real runner
 // (controller.Run on protocols.NewSession and a virtual sim chamber), so
