@@ -11,26 +11,36 @@ import (
 	"github.com/fivechoice/fivechoice/storage"
 )
 
-// exportSession stores one small hand-made session with a fixed id and
-// start, so that every field of the export is known in advance: a correct
-// attempt, an omission and a punished premature one (R7, R9, R11, R12), the
-// events that go with them, NULLs where a time does not apply.
-func exportSession(t *testing.T, path string) {
+// openWriter opens the database file at path, with the given subjects,
+// and a writer on it; both are closed when the test ends.
+func openWriter(t *testing.T, path string, subjects ...string) (*storage.DB, *storage.Writer) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := storage.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if err := db.EnsureSubject(ctx, "R01"); err != nil {
-		t.Fatal(err)
+	t.Cleanup(func() { db.Close() })
+	for _, s := range subjects {
+		if err := db.EnsureSubject(ctx, s); err != nil {
+			t.Fatal(err)
+		}
 	}
 	w, err := db.NewWriter()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.Close()
+	t.Cleanup(func() { w.Close() })
+	return db, w
+}
+
+// exportSession stores one small hand-made session with a fixed id and
+// start, so that every field of the export is known in advance: a correct
+// attempt, an omission and a punished premature one (R7, R9, R11, R12), the
+// events that go with them, NULLs where a time does not apply.
+func exportSession(t *testing.T, path string) {
+	t.Helper()
+	_, w := openWriter(t, path, "R01")
 	p, err := protocols.Lookup("baseline")
 	if err != nil {
 		t.Fatal(err)
