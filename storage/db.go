@@ -68,9 +68,6 @@ func (d *DB) Close() error { return d.db.Close() }
 // Path is the database file's path.
 func (d *DB) Path() string { return d.path }
 
-// SQL exposes the database handle for read-only queries (reports, export).
-func (d *DB) SQL() *sql.DB { return d.db }
-
 // migrate applies every embedded migration not yet applied, each in its own
 // transaction, recording it in schema_migrations.
 func (d *DB) migrate(ctx context.Context) error {

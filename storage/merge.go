@@ -63,77 +63,100 @@ func (d *DB) Merge(ctx context.Context, src string) (MergeResult, error) {
 	if err := conflicts(ctx, tx, "sessions", "id", sessionCols, src); err != nil {
 		return res, err
 	}
-	add := func(counter *int, q string) error {
-		r, err := tx.ExecContext(ctx, q)
-		if err != nil {
-			return fmt.Errorf("merge %s: %w", src, err)
-		}
-		k, _ := r.RowsAffected()
-		*counter += int(k)
-		return nil
+	m := &merger{ctx: ctx, tx: tx, src: src}
+	if err := m.copyAll(&res); err != nil {
+		return res, err
 	}
-	// Column lists are the columns both databases have, so that a file
-	// from an older version merges too.
-	common := func(table string, skip ...string) (string, error) {
-		cols, err := commonColumns(ctx, tx, table, skip)
-		return strings.Join(cols, ", "), err
-	}
-	copyNew := func(counter *int, table, key string) error {
-		cols, err := common(table)
-		if err != nil {
+	return res, tx.Commit()
+}
+
+// A merger copies one attached source database inside a transaction.
+type merger struct {
+	ctx context.Context
+	tx  *sql.Tx
+	src string
+}
+
+// copyAll copies the reference tables, then the sessions, then their
+// attempts and events.
+func (m *merger) copyAll(res *MergeResult) error {
+	for _, t := range []struct {
+		counter    *int
+		table, key string
+	}{{&res.Subjects, "subjects", "id"}, {&res.Conditions, "conditions", "id"}, {&res.Studies, "studies", "name"}} {
+		if err := m.copyNew(t.counter, t.table, t.key); err != nil {
 			return err
 		}
-		return add(counter, fmt.Sprintf(`INSERT INTO main.%s (%s) SELECT %s FROM src.%s WHERE %s NOT IN (SELECT %s FROM main.%s)`,
-			table, cols, cols, table, key, key, table))
-	}
-	copyIgnore := func(table string) error {
-		cols, err := common(table)
-		if err != nil {
-			return err
-		}
-		return add(new(int), fmt.Sprintf(`INSERT OR IGNORE INTO main.%s (%s) SELECT %s FROM src.%s`, table, cols, cols, table))
-	}
-	if err := copyNew(&res.Subjects, "subjects", "id"); err != nil {
-		return res, err
-	}
-	if err := copyNew(&res.Conditions, "conditions", "id"); err != nil {
-		return res, err
-	}
-	if err := copyNew(&res.Studies, "studies", "name"); err != nil {
-		return res, err
 	}
 	for _, t := range []string{"study_conditions", "study_subjects", "study_plan", "blinding_keys"} {
-		if err := copyIgnore(t); err != nil {
-			return res, err
+		if err := m.copyIgnore(t); err != nil {
+			return err
 		}
 	}
 	// Sessions get new keys here; attempts and events follow their session
 	// by its id.
-	tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM src.sessions WHERE id IN (SELECT id FROM main.sessions)`).Scan(&res.Skipped)
-	cols, err := common("sessions", "key")
+	m.tx.QueryRowContext(m.ctx, `SELECT COUNT(*) FROM src.sessions WHERE id IN (SELECT id FROM main.sessions)`).Scan(&res.Skipped)
+	cols, err := m.common("sessions", "key")
 	if err != nil {
-		return res, err
+		return err
 	}
-	if err := add(&res.Sessions, `INSERT INTO main.sessions (`+cols+`) SELECT `+cols+` FROM src.sessions WHERE id NOT IN (SELECT id FROM main.sessions) ORDER BY started_at, id`); err != nil {
-		return res, err
+	if err := m.add(&res.Sessions, `INSERT INTO main.sessions (`+cols+`) SELECT `+cols+` FROM src.sessions WHERE id NOT IN (SELECT id FROM main.sessions) ORDER BY started_at, id`); err != nil {
+		return err
 	}
 	for _, t := range []struct {
 		table   string
 		counter *int
 	}{{"attempts", &res.Attempts}, {"events", &res.Events}} {
-		cols, err := commonColumns(ctx, tx, t.table, []string{"session"})
+		cols, err := commonColumns(m.ctx, m.tx, t.table, []string{"session"})
 		if err != nil {
-			return res, err
+			return err
 		}
 		q := fmt.Sprintf(`INSERT INTO main.%s (session, %s) SELECT m.key, x.%s FROM src.%s x
 			JOIN src.sessions s ON s.key = x.session JOIN main.sessions m ON m.id = s.id
 			WHERE NOT EXISTS (SELECT 1 FROM main.%s y WHERE y.session = m.key)`,
 			t.table, strings.Join(cols, ", "), strings.Join(cols, ", x."), t.table, t.table)
-		if err := add(t.counter, q); err != nil {
-			return res, err
+		if err := m.add(t.counter, q); err != nil {
+			return err
 		}
 	}
-	return res, tx.Commit()
+	return nil
+}
+
+// add runs an INSERT and counts the rows it added.
+func (m *merger) add(counter *int, q string) error {
+	r, err := m.tx.ExecContext(m.ctx, q)
+	if err != nil {
+		return fmt.Errorf("merge %s: %w", m.src, err)
+	}
+	k, _ := r.RowsAffected()
+	*counter += int(k)
+	return nil
+}
+
+// common lists the columns both databases have, so that a file from an
+// older version merges too.
+func (m *merger) common(table string, skip ...string) (string, error) {
+	cols, err := commonColumns(m.ctx, m.tx, table, skip)
+	return strings.Join(cols, ", "), err
+}
+
+// copyNew copies the rows whose key the target does not have.
+func (m *merger) copyNew(counter *int, table, key string) error {
+	cols, err := m.common(table)
+	if err != nil {
+		return err
+	}
+	return m.add(counter, fmt.Sprintf(`INSERT INTO main.%s (%s) SELECT %s FROM src.%s WHERE %s NOT IN (SELECT %s FROM main.%s)`,
+		table, cols, cols, table, key, key, table))
+}
+
+// copyIgnore copies the rows of a link table that the target lacks.
+func (m *merger) copyIgnore(table string) error {
+	cols, err := m.common(table)
+	if err != nil {
+		return err
+	}
+	return m.add(new(int), fmt.Sprintf(`INSERT OR IGNORE INTO main.%s (%s) SELECT %s FROM src.%s`, table, cols, cols, table))
 }
 
 // commonColumns lists the stored (not generated) columns of a table that

@@ -79,7 +79,7 @@ func TestMergeIsIdempotentAndRefusesConflicts(t *testing.T) {
 	}
 	// A host whose copy of a session differs is refused, and nothing of it
 	// is merged.
-	if _, err := src.SQL().Exec(`UPDATE sessions SET seed = seed + 1 WHERE rowid = 1`); err != nil {
+	if _, err := storage.SQLOf(src).Exec(`UPDATE sessions SET seed = seed + 1 WHERE rowid = 1`); err != nil {
 		t.Fatal(err)
 	}
 	hostDB(t, h1, "R03", 1, 300) // something new in the same file

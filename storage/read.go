@@ -187,29 +187,6 @@ func (d *DB) Events(ctx context.Context, session string) ([]Event, error) {
 	return out, rows.Err()
 }
 
-// Summary returns a session's counters and measures as the database's
-// session_measures view computes them (rules R24-R26).
-func (d *DB) Summary(ctx context.Context, session string) (protocols.Summary, error) {
-	var s protocols.Summary
-	c, m := &s.Counters, &s.Measures
-	err := d.db.QueryRowContext(ctx, `SELECT correct, incorrect, omissions, premature, perseverative, timeout_responses, magazine_entries, trials_scored, attempts,
-		accuracy_pct, omissions_pct, correct_pct, premature_pct,
-		correct_latency_mean_ms, correct_latency_median_ms, incorrect_latency_mean_ms, incorrect_latency_median_ms,
-		reward_latency_mean_ms, reward_latency_median_ms, premature_latency_mean_ms, premature_latency_median_ms
-		FROM session_measures WHERE session_id = ?`, session).Scan(
-		&c.Correct, &c.Incorrect, &c.Omissions, &c.Premature, &c.Perseverative, &c.TimeoutResponses, &c.MagazineEntries, &c.TrialsScored, &c.Attempts,
-		&m.AccuracyPct, &m.OmissionsPct, &m.CorrectPct, &m.PrematurePct,
-		&m.CorrectLatencyMeanMs, &m.CorrectLatencyMedianMs, &m.IncorrectLatencyMeanMs, &m.IncorrectLatencyMedianMs,
-		&m.RewardLatencyMeanMs, &m.RewardLatencyMedianMs, &m.PrematureLatencyMeanMs, &m.PrematureLatencyMedianMs)
-	if err == sql.ErrNoRows {
-		return s, fmt.Errorf("session %s: %w", session, ErrNotFound)
-	}
-	if err != nil {
-		return s, fmt.Errorf("measures of %s: %w", session, err)
-	}
-	return s, nil
-}
-
 // RecoverInterrupted marks sessions left running by a crash (kill -9, power
 // loss) as interrupted, and their attempts without an outcome as
 // unfinished. Everything they recorded up to the last commit stays. Only the
@@ -247,4 +224,25 @@ func (d *DB) RecoverInterrupted(ctx context.Context) ([]string, error) {
 		}
 	}
 	return ids, tx.Commit()
+}
+
+// CountEvents returns how many raw events the database holds.
+func (d *DB) CountEvents(ctx context.Context) (int64, error) {
+	var n int64
+	if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count events: %w", err)
+	}
+	return n, nil
+}
+
+// EventGaps returns the sessions whose event numbers have a gap: events
+// were lost between the runner and the disk (Seq numbers a session's
+// events from 1 with no gaps).
+func (d *DB) EventGaps(ctx context.Context) ([]string, error) {
+	ids, err := d.strings(ctx, `SELECT s.id FROM sessions s JOIN (SELECT session, MAX(seq) - COUNT(*) AS gap FROM events GROUP BY session) g
+		ON g.session = s.key WHERE g.gap <> 0 ORDER BY s.started_at, s.id`)
+	if err != nil {
+		return nil, fmt.Errorf("event gaps: %w", err)
+	}
+	return ids, nil
 }

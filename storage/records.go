@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/protocols"
 )
@@ -44,6 +46,10 @@ type Session struct {
 	// nil for virtual time and while running.
 	Timing json.RawMessage
 }
+
+// NewID returns a new globally unique session id (a UUIDv7: time-ordered,
+// so ids sort by start even across hosts).
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // An Event is one raw input or output event of a session, in the order the
 // runner processed it. Seq numbers a session's events from 1 with no gaps,

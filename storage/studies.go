@@ -112,13 +112,7 @@ func (d *DB) CreateStudy(ctx context.Context, s Study, plan []PlanDay, key []Key
 // Study returns one study.
 func (d *DB) Study(ctx context.Context, name string) (Study, error) {
 	ss, err := d.studies(ctx, `WHERE name = ?`, name)
-	if err != nil {
-		return Study{}, err
-	}
-	if len(ss) == 0 {
-		return Study{}, fmt.Errorf("study %s: %w", name, ErrNotFound)
-	}
-	return ss[0], nil
+	return only(ss, err, "study", name)
 }
 
 // Studies lists every study by name.

@@ -79,13 +79,7 @@ func (d *DB) EnsureSubject(ctx context.Context, id string) error {
 // Subject returns one subject.
 func (d *DB) Subject(ctx context.Context, id string) (Subject, error) {
 	rows, err := d.subjects(ctx, `WHERE id = ?`, id)
-	if err != nil {
-		return Subject{}, err
-	}
-	if len(rows) == 0 {
-		return Subject{}, fmt.Errorf("subject %s: %w", id, ErrNotFound)
-	}
-	return rows[0], nil
+	return only(rows, err, "subject", id)
 }
 
 // Subjects lists every subject by id.
@@ -132,11 +126,18 @@ func (d *DB) AddCondition(ctx context.Context, c Condition) error {
 // Condition returns one dose condition.
 func (d *DB) Condition(ctx context.Context, id string) (Condition, error) {
 	rows, err := d.conditions(ctx, `WHERE id = ?`, id)
+	return only(rows, err, "condition", id)
+}
+
+// only returns the row a lookup by key found, or ErrNotFound naming what
+// was looked up.
+func only[T any](rows []T, err error, what, key string) (T, error) {
+	var zero T
 	if err != nil {
-		return Condition{}, err
+		return zero, err
 	}
 	if len(rows) == 0 {
-		return Condition{}, fmt.Errorf("condition %s: %w", id, ErrNotFound)
+		return zero, fmt.Errorf("%s %s: %w", what, key, ErrNotFound)
 	}
 	return rows[0], nil
 }

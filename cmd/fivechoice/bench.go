@@ -42,10 +42,18 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "Whole %s sessions (max %d trials) with a virtual rat, virtual time; GOMAXPROCS=%d, %s\n",
 		*protocol, p.MaxTrials, runtime.GOMAXPROCS(0), runtime.Version())
 
-	// Without storage: protocol, simulated chamber and runner only.
+	if err := benchVirtual(ctx, p, *n, stdout); err != nil {
+		return err
+	}
+	return benchStored(ctx, p, *protocol, *n, *dbPath, stdout)
+}
+
+// benchVirtual runs n sessions without storage: protocol, simulated
+// chamber and runner only.
+func benchVirtual(ctx context.Context, p protocols.Params, n int, stdout io.Writer) error {
 	start := time.Now()
 	trials := 0
-	for i := 0; i < *n; i++ {
+	for i := 0; i < n; i++ {
 		p.Seed = uint64(i)
 		ps, _ := protocols.NewSession(p)
 		ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
@@ -57,10 +65,13 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	el := time.Since(start)
 	fmt.Fprintf(stdout, "  without storage: %d sessions in %v: %.0f sessions/s (%.1f µs each, %d scored trials)\n",
-		*n, el.Round(time.Millisecond), float64(*n)/el.Seconds(), float64(el.Microseconds())/float64(*n), trials)
+		n, el.Round(time.Millisecond), float64(n)/el.Seconds(), float64(el.Microseconds())/float64(n), trials)
+	return nil
+}
 
-	// With storage: every event and attempt into an SQLite file.
-	path := *dbPath
+// benchStored runs n sessions storing every event and attempt into an
+// SQLite file (path, or a temporary one), and counts until all is committed.
+func benchStored(ctx context.Context, p protocols.Params, protocol string, n int, path string, stdout io.Writer) error {
 	if path == "" {
 		dir, err := os.MkdirTemp("", "fivechoice-bench")
 		if err != nil {
@@ -81,33 +92,33 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	start = time.Now()
-	for i := 0; i < *n; i++ {
+	start := time.Now()
+	for i := 0; i < n; i++ {
 		p.Seed = uint64(i)
 		ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
 		rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: "BENCH", Condition: "baseline", Chamber: "bench", Backend: controller.BackendSim,
-			Protocol: *protocol, Params: p, Version: version, Batch: true}, controller.Session{Chamber: ch, Timeline: ch})
+			Protocol: protocol, Params: p, Version: version, Batch: true}, controller.Session{Chamber: ch, Timeline: ch})
+		if err == nil {
+			err = rec.Result.Err
+		}
 		if err != nil {
 			w.Close()
 			return err
-		}
-		if rec.Result.Err != nil {
-			w.Close()
-			return rec.Result.Err
 		}
 	}
 	if err := w.Close(); err != nil { // everything committed
 		return err
 	}
-	el = time.Since(start)
-	var events int64
-	db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&events)
-	fi, _ := os.Stat(path)
-	size := int64(0)
-	if fi != nil {
+	el := time.Since(start)
+	events, err := db.CountEvents(ctx)
+	if err != nil {
+		return err
+	}
+	var size int64
+	if fi, err := os.Stat(path); err == nil {
 		size = fi.Size()
 	}
 	fmt.Fprintf(stdout, "  with storage:    %d sessions in %v: %.0f sessions/s (%d events, %.0f events/s, %.1f MB file, committed)\n",
-		*n, el.Round(time.Millisecond), float64(*n)/el.Seconds(), events, float64(events)/el.Seconds(), float64(size)/1e6)
+		n, el.Round(time.Millisecond), float64(n)/el.Seconds(), events, float64(events)/el.Seconds(), float64(size)/1e6)
 	return nil
 }

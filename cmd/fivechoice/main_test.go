@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
@@ -156,16 +157,53 @@ func TestRescoreAndTamper(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "1 sessions rescored from their event logs, 0 differ") {
 		t.Fatalf("rescore: exit %d\n%s", code, out)
 	}
-	db, err := storage.Open(context.Background(), filepath.Join(dir, "r.db"))
+	tampered := storeTampered(t, filepath.Join(dir, "r.db"))
+	out, _, code = fivechoice(t, dir, "rescore", "--db", "r.db")
+	if code != 1 || !strings.Contains(out, "DIFFERS "+tampered+": attempt ") || !strings.Contains(out, "2 sessions rescored from their event logs, 1 differ") {
+		t.Errorf("rescore after tampering: exit %d\n%s", code, out)
+	}
+}
+
+// storeTampered stores a copy of the database's one session whose first
+// omission is recorded as correct, as a recorder that lost track would,
+// and returns the copy's id.
+func storeTampered(t *testing.T, path string) string {
+	t.Helper()
+	ctx := context.Background()
+	db, w := openWriter(t, path)
+	ss, err := db.Sessions(ctx, storage.Filter{})
+	if err != nil || len(ss) != 1 {
+		t.Fatalf("sessions: %v, %v", ss, err)
+	}
+	s := ss[0]
+	events, err := db.Events(ctx, s.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SQL().Exec(`UPDATE attempts SET outcome = 'correct' WHERE n = (SELECT MIN(n) FROM attempts WHERE outcome = 'omission')`); err != nil {
+	attempts, err := db.Attempts(ctx, s.ID)
+	if err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	out, _, code = fivechoice(t, dir, "rescore", "--db", "r.db")
-	if code != 1 || !strings.Contains(out, "DIFFERS") {
-		t.Errorf("rescore after tampering: exit %d\n%s", code, out)
+	s.ID = ""
+	log, err := w.BeginSession(s)
+	if err != nil {
+		t.Fatal(err)
 	}
+	for _, e := range events {
+		log.Event(e)
+	}
+	tampered := false
+	for _, a := range attempts {
+		if a.Outcome == protocols.Omission && !tampered {
+			a.Outcome, tampered = protocols.Correct, true
+		}
+		log.Attempt(a)
+	}
+	if !tampered {
+		t.Fatal("the session has no omission to tamper with")
+	}
+	if err := log.End(s.Ended, s.EndReason, s.EndedAt, nil); err != nil {
+		t.Fatal(err)
+	}
+	return log.ID()
 }

@@ -4,15 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"reflect"
 
-	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
-// cmdRescore recomputes stored sessions from their raw event logs and
-// compares the result with the stored attempts and measures: the check that
-// what a session scored is exactly what its events imply.
+// cmdRescore rescores stored sessions from their raw event logs (see
+// storage.DB.Rescore) and lists those whose stored attempts or measures
+// differ.
 func cmdRescore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("rescore", "rescore --db FILE [--session ID] [--study NAME]", stderr)
 	db := fs.String("db", "fivechoice.db", "database `file`")
@@ -38,7 +36,7 @@ func cmdRescore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	bad := 0
 	for _, s := range sessions {
-		problem, err := rescore(ctx, d, s)
+		problem, err := d.Rescore(ctx, s.ID)
 		if err != nil {
 			return err
 		}
@@ -52,43 +50,4 @@ func cmdRescore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return &exitError{code: 1}
 	}
 	return nil
-}
-
-func rescore(ctx context.Context, d *storage.DB, s storage.Session) (string, error) {
-	if s.Status == storage.StatusRunning {
-		return "", nil // still being written
-	}
-	events, err := d.Events(ctx, s.ID)
-	if err != nil {
-		return "", err
-	}
-	stored, err := d.Attempts(ctx, s.ID)
-	if err != nil {
-		return "", err
-	}
-	var log []protocols.LogEntry
-	for _, e := range events {
-		log = append(log, storage.LogEntry(e))
-	}
-	again, err := protocols.Replay(s.Params, log, s.Ended, s.EndReason)
-	if err != nil {
-		return fmt.Sprintf("replay failed: %v", err), nil
-	}
-	got := again.Attempts()
-	if len(got) != len(stored) {
-		return fmt.Sprintf("%d attempts stored, %d from the events", len(stored), len(got)), nil
-	}
-	for i := range got {
-		if !reflect.DeepEqual(got[i], stored[i]) {
-			return fmt.Sprintf("attempt %d: stored %+v, from the events %+v", i+1, stored[i], got[i]), nil
-		}
-	}
-	sum, err := d.Summary(ctx, s.ID)
-	if err != nil {
-		return "", err
-	}
-	if want := protocols.Score(got, again.MagazineEntries()); !reflect.DeepEqual(sum, want) {
-		return "the stored measures differ from the rescored ones", nil
-	}
-	return "", nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/fivechoice/fivechoice/rat"
 	"github.com/fivechoice/fivechoice/storage"
 	"github.com/fivechoice/fivechoice/study"
+	"github.com/fivechoice/fivechoice/study/report"
 )
 
 // simNamespace is the UUID namespace of simulated sessions' ids.
@@ -149,7 +150,7 @@ func cmdSimulateStudy(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	fmt.Fprintf(stderr, "simulated study %s: %d virtual rats (%s), %d sessions in %v, stored in %s\n",
 		*name, *n, *phenotype, sessions, time.Since(began).Round(time.Millisecond), *db)
-	r, err := buildReport(ctx, d, *name)
+	r, err := report.Load(ctx, d, *name)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fivechoice/fivechoice/storage"
+)
+
+// TestBenchSessions runs the throughput bench on a few sessions into a
+// named file: it reports both rates, and the event count it prints is what
+// the file holds.
+func TestBenchSessions(t *testing.T) {
+	dir := t.TempDir()
+	out, errOut, code := fivechoice(t, dir, "bench", "sessions", "--n", "3", "--db", "b.db")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	db, err := storage.Open(context.Background(), filepath.Join(dir, "b.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	events, err := db.CountEvents(context.Background())
+	if err != nil || events == 0 {
+		t.Fatalf("%d events stored, %v", events, err)
+	}
+	for _, want := range []string{"without storage: 3 sessions in ", "with storage:    3 sessions in ", fmt.Sprintf("(%d events, ", events), "MB file, committed)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, errOut, code := fivechoice(t, dir, "bench", "sessions", "--n", "0"); code == 0 || !strings.Contains(errOut, "--n must be at least 1") {
+		t.Errorf("--n 0: exit %d, %s", code, errOut)
+	}
+}

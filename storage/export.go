@@ -1,0 +1,104 @@
+package storage
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// ExportTables are the tables ExportCSV writes.
+var ExportTables = []string{"sessions", "trials", "events"}
+
+// exportQueries are the tidy tables ExportCSV writes: one row per session,
+// per attempt or per event, with the subject and condition on every row so
+// that R or pandas need no joins. A blind study's sessions carry their code
+// until the study is unblinded. ?1 is the study, or ” for every session.
+var exportQueries = map[string]string{
+	"sessions": `SELECT s.id AS session_id, s.subject_id AS subject, c.condition_id AS condition, COALESCE(s.study, '') AS study, s.study_day,
+		s.chamber, s.backend, s.protocol, s.seed, s.started_at, s.ended_at, s.injected_at, s.status, s.end_reason, ` + measuresOf("m") + `
+		FROM sessions s JOIN session_condition c ON c.session = s.key JOIN session_measures m ON m.session = s.key
+		WHERE (?1 = '' OR s.study = ?1) ORDER BY s.started_at, s.id`,
+	"trials": `SELECT s.id AS session_id, s.subject_id AS subject, c.condition_id AS condition, COALESCE(s.study, '') AS study, s.study_day,
+		a.n AS attempt, a.outcome, a.target, a.iti_ns / 1e6 AS iti_ms, a.sd_ns / 1e6 AS sd_ms, a.iti_start_ns / 1e6 AS iti_start_ms,
+		a.onset_ns / 1e6 AS onset_ms, a.response_hole, a.response_ns / 1e6 AS response_ms, a.response_latency_ns / 1e6 AS response_latency_ms,
+		a.reward_latency_ns / 1e6 AS reward_latency_ms, a.premature_latency_ns / 1e6 AS premature_latency_ms,
+		a.premature AS premature_responses, a.perseverative, a.timeout_responses
+		FROM attempts a JOIN sessions s ON s.key = a.session JOIN session_condition c ON c.session = s.key
+		WHERE (?1 = '' OR s.study = ?1) ORDER BY s.started_at, s.id, a.n`,
+	"events": `SELECT s.id AS session_id, s.subject_id AS subject, c.condition_id AS condition, e.seq, e.t_ns / 1e6 AS t_ms, e.kind, e.channel,
+		e.value, e.hw_seq, e.class, e.attempt, e.due_ns / 1e6 AS due_ms
+		FROM events e JOIN sessions s ON s.key = e.session JOIN session_condition c ON c.session = s.key
+		WHERE (?1 = '' OR s.study = ?1) ORDER BY s.started_at, s.id, e.seq`,
+}
+
+// ExportCSV writes one of ExportTables as CSV with a header, of one study's
+// sessions or, with study empty, of all. NULL is an empty field; numbers
+// are written in full precision. An unknown study is ErrNotFound.
+func (d *DB) ExportCSV(ctx context.Context, w io.Writer, table, study string) error {
+	q, ok := exportQueries[table]
+	if !ok {
+		return fmt.Errorf("export %q: want one of %s", table, strings.Join(ExportTables, ", "))
+	}
+	if study != "" {
+		if _, err := d.Study(ctx, study); err != nil {
+			return err
+		}
+	}
+	rows, err := d.db.QueryContext(ctx, q, study)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(cols); err != nil {
+		return err
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	rec := make([]string, len(cols))
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		for i, v := range vals {
+			rec[i] = field(v)
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// field writes one value of a row.
+func field(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case []byte:
+		return string(x)
+	case string:
+		return x
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return fmt.Sprint(v)
+}
