@@ -49,7 +49,8 @@ func withHost(h host) Option { return func(c *Chamber) { c.h = h } }
 // hardware.Chamber. One Chamber serves one session: Open, Begin, the
 // session, Close.
 type Chamber struct {
-	w       Wiring
+	w       Wiring // as given, with named lines' offsets found
+	dev     string // the chip's device, gpiochipN
 	h       host
 	log     *slog.Logger
 	bufSize int
@@ -100,13 +101,15 @@ const (
 // line (outputs off) and returns the chamber. A line held by another
 // chamber or program is refused (ErrLineBusy).
 func Open(w Wiring, opts ...Option) (*Chamber, error) {
-	c := &Chamber{w: w, h: system(), log: slog.Default(), bufSize: DefaultEventBuffer}
+	c := &Chamber{h: system(), log: slog.Default(), bufSize: DefaultEventBuffer}
 	for _, o := range opts {
 		o(c)
 	}
-	if err := check(c.h, []Wiring{w}); err != nil {
+	ps, err := check(c.h, []Wiring{w})
+	if err != nil {
 		return nil, err
 	}
+	c.w, c.dev = ps[0].w, ps[0].dev
 	c.inputs = map[int]hardware.Input{}
 	c.outs = map[hardware.Output]outputLine{}
 	c.events = make(chan hardware.Event, c.bufSize)
@@ -114,16 +117,15 @@ func Open(w Wiring, opts ...Option) (*Chamber, error) {
 	c.stop = make(chan struct{})
 	c.reported = make(chan struct{})
 	c.mono0.Store(int64(c.h.monotonic())) // times before Begin count from Open
-	chip := w.chipName()
 	var specs []lineSpec
-	for _, l := range w.lines() {
+	for _, l := range c.w.lines() {
 		spec := lineSpec{offset: l.line.Offset, activeLow: l.line.ActiveLow, bias: l.line.Bias}
 		if l.input != 0 {
 			c.inputs[spec.offset] = l.input
 			specs = append(specs, spec)
 			continue
 		}
-		out, err := c.h.gpio.requestOutput(chip, spec)
+		out, err := c.h.gpio.requestOutput(c.dev, spec)
 		if err != nil {
 			c.release()
 			return nil, fmt.Errorf("%s: %w", l.field, err)
@@ -131,7 +133,7 @@ func Open(w Wiring, opts ...Option) (*Chamber, error) {
 		c.outs[l.output] = out
 		c.order = append(c.order, l.output)
 	}
-	req, err := c.h.gpio.requestInputs(chip, specs, w.Debounce, c.handle)
+	req, err := c.h.gpio.requestInputs(c.dev, specs, c.w.Debounce, c.handle)
 	if err != nil {
 		c.release()
 		return nil, fmt.Errorf("inputs: %w", err)
