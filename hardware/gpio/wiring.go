@@ -74,9 +74,9 @@ func (l Line) String() string {
 type Wiring struct {
 	Chip           string        `yaml:"chip"`                 // pinctrl-bcm2711, 0, gpiochip0 or /dev/gpiochip0
 	ChipLabel      string        `yaml:"chip_label,omitempty"` // required when Chip is a number or path
-	Holes          []Line        `yaml:"holes"`           // hole beams 1..n (3 to 9, R1)
-	MagazineBeam   Line          `yaml:"magazine_beam"`   // the magazine's entry beam
-	StimulusLights []Line        `yaml:"stimulus_lights"` // one per hole, in hole order
+	Holes          []Line        `yaml:"holes"`                // hole beams 1..n (3 to 9, R1)
+	MagazineBeam   Line          `yaml:"magazine_beam"`        // the magazine's entry beam
+	StimulusLights []Line        `yaml:"stimulus_lights"`      // one per hole, in hole order
 	HouseLight     Line          `yaml:"house_light"`
 	MagazineLight  Line          `yaml:"magazine_light"`
 	Pellet         Line          `yaml:"pellet"`       // the dispenser: one pulse, one pellet
