@@ -99,6 +99,9 @@ func newLogger(c config.Log, stderr io.Writer) *slog.Logger {
 func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 	log := newLogger(cfg.Log, stderr)
 	log.Info("starting fivechoice", "version", version, "config", cfg)
+	if err := outputsOffAtStart(cfg, log); err != nil {
+		return err
+	}
 
 	// Listen first: a port already taken should fail before anything else
 	// is touched.

@@ -24,13 +24,21 @@ type Off struct {
 func OutputsOff(w Wiring) (Off, error) { return outputsOff(system(), w) }
 
 func outputsOff(h host, w Wiring) (Off, error) {
-	ps, err := check(h, []Wiring{w})
-	if err != nil {
+	if err := w.Validate(); err != nil {
 		return Off{}, err
 	}
-	p := ps[0]
+	rel, err := h.kernelRelease()
+	if err != nil {
+		return Off{}, fmt.Errorf("gpio: %w", err)
+	}
+	if err := checkKernel(rel); err != nil {
+		return Off{}, err
+	}
+	p, errs := newFinder(h).place(w)
+	if len(errs) > 0 {
+		return Off{}, errors.Join(errs...)
+	}
 	off := Off{Chip: p.dev, Label: p.label}
-	var errs []error
 	for _, l := range p.w.lines() {
 		if l.output == 0 {
 			continue
