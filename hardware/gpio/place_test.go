@@ -2,6 +2,7 @@ package gpio
 
 import (
 	"errors"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -152,5 +153,25 @@ func TestAccessHint(t *testing.T) {
 				t.Errorf("group %s: %q lacks %q", group, got, w)
 			}
 		}
+	}
+}
+
+// TestShippedUdevRule: the rule the error message gives is the one shipped
+// in deploy/udev, and the systemd unit switches the outputs off whenever the
+// daemon stops.
+func TestShippedUdevRule(t *testing.T) {
+	rule, err := os.ReadFile("../../deploy/udev/60-fivechoice-gpio.rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(rule), "\n"+UdevRule+"\n") {
+		t.Errorf("deploy/udev/60-fivechoice-gpio.rules lacks the line %s", UdevRule)
+	}
+	unit, err := os.ReadFile("../../deploy/systemd/fivechoice.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(unit), "\nExecStopPost=/usr/local/bin/fivechoice outputs-off --config /etc/fivechoice/fivechoice.yaml\n") {
+		t.Error("the systemd unit does not run outputs-off when the daemon stops")
 	}
 }
