@@ -32,24 +32,33 @@ func (g *GPIO) UnmarshalYAML(n *yaml.Node) error {
 
 // gpioLine is one line of a wiring with its path in the file.
 type gpioLine struct {
-	path string // e.g. holes[2]
-	line string // its name (GPIO17) or its offset (17)
+	path string    // e.g. holes[2]
+	line gpio.Line // by name (GPIO17) or by offset (17)
+}
+
+// key tells lines apart as given: a name and an offset never compare
+// equal here (the hardware check finds a name and an offset of one line).
+func (l gpioLine) key() string {
+	if l.line.Name != "" {
+		return "name " + l.line.Name
+	}
+	return "offset " + l.line.String()
 }
 
 // gpioLines lists every line of a wiring.
 func gpioLines(w gpio.Wiring) []gpioLine {
 	var ls []gpioLine
 	for i, l := range w.Holes {
-		ls = append(ls, gpioLine{fmt.Sprintf("holes[%d]", i), l.String()})
+		ls = append(ls, gpioLine{fmt.Sprintf("holes[%d]", i), l})
 	}
-	ls = append(ls, gpioLine{"magazine_beam", w.MagazineBeam.String()})
+	ls = append(ls, gpioLine{"magazine_beam", w.MagazineBeam})
 	for i, l := range w.StimulusLights {
-		ls = append(ls, gpioLine{fmt.Sprintf("stimulus_lights[%d]", i), l.String()})
+		ls = append(ls, gpioLine{fmt.Sprintf("stimulus_lights[%d]", i), l})
 	}
 	return append(ls,
-		gpioLine{"house_light", w.HouseLight.String()},
-		gpioLine{"magazine_light", w.MagazineLight.String()},
-		gpioLine{"pellet", w.Pellet.String()},
+		gpioLine{"house_light", w.HouseLight},
+		gpioLine{"magazine_light", w.MagazineLight},
+		gpioLine{"pellet", w.Pellet},
 	)
 }
 

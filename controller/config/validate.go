@@ -237,7 +237,7 @@ func (k *checker) gpio(p string, g *GPIO, used map[[2]string]string) {
 	}
 	chip := gpioChip(g.Wiring)
 	for _, l := range gpioLines(g.Wiring) {
-		at := [2]string{chip, l.line}
+		at := [2]string{chip, l.key()}
 		if other, dup := used[at]; dup {
 			k.bad(p+"."+l.path, "%s line %s is also %s (line %d)", chip, l.line, other, k.idx.line(other))
 			continue

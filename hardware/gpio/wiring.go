@@ -177,18 +177,19 @@ func (w Wiring) Validate() error {
 	if len(w.StimulusLights) != len(w.Holes) {
 		bad("stimulus_lights", "one per hole: %d holes but %d lights", len(w.Holes), len(w.StimulusLights))
 	}
-	seen := map[string]string{} // the line as given → its field
+	seen := map[string]string{} // the line as given ("offset 17", "name GPIO17") → its field
 	for _, l := range w.lines() {
 		key := l.field + "." + l.line.key()
+		given := l.line.key() + " " + l.line.String()
 		switch {
 		case l.line.Name != "" && l.line.Offset != 0:
 			bad(key, "give the line's offset or its name, not both")
 		case l.line.Offset < 0:
 			bad(key, "must not be negative, got %d", l.line.Offset)
-		case seen[l.line.String()] != "":
-			bad(key, "line %s is also %s", l.line, seen[l.line.String()])
+		case seen[given] != "":
+			bad(key, "line %s is also %s", l.line, seen[given])
 		default:
-			seen[l.line.String()] = l.field
+			seen[given] = l.field
 		}
 		if !l.line.Bias.valid() {
 			bad(l.field+".bias", "unknown bias %q (as_is, disabled, pull_up, pull_down)", l.line.Bias)
