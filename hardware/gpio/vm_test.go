@@ -29,7 +29,9 @@ func TestKernelVM(t *testing.T) {
 	}
 	cannot := t.Skip
 	if inCI() {
-		cannot = func(args ...any) { t.Fatal(append([]any{"CI=true, and the GPIO kernel tests cannot run:"}, args...)...) }
+		cannot = func(args ...any) {
+			t.Fatal(append([]any{"CI=true, and the GPIO kernel tests cannot run:"}, args...)...)
+		}
 	}
 	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
 		cannot("qemu-system-x86_64 not installed (apt-get install qemu-system-x86 busybox-static)")
