@@ -50,11 +50,12 @@ func cmdOutputsOff(_ context.Context, args []string, stdout, stderr io.Writer) e
 	return nil
 }
 
-// outputsOffAtStart switches every GPIO output off before the daemon does
-// anything else: after kill -9 or a power dip a line keeps its level. A
-// chamber whose outputs cannot be switched off stops the daemon: running
-// other chambers beside a dispenser that may be stuck on is worse.
-func outputsOffAtStart(cfg *config.Config, log *slog.Logger) error {
+// startHardware switches every GPIO output off, before the daemon does
+// anything else (after kill -9 or a power dip a line keeps its level), and
+// then checks every chamber's hardware (config.CheckHardware). A chamber
+// whose outputs cannot be switched off stops the daemon: running other
+// chambers beside a dispenser that may be stuck on is worse.
+func startHardware(cfg *config.Config, log *slog.Logger) error {
 	var errs []error
 	for _, o := range config.GPIOOutputsOff(cfg) {
 		if o.Err != nil {
@@ -63,5 +64,11 @@ func outputsOffAtStart(cfg *config.Config, log *slog.Logger) error {
 		}
 		log.Info("outputs off", "component", "hardware", "chamber", o.Chamber, "done", o.Done)
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if err := config.CheckHardware(cfg); err != nil {
+		return fmt.Errorf("hardware: %w", err)
+	}
+	return nil
 }
