@@ -37,6 +37,7 @@ func commands() []command {
 		{"export", "write sessions, trials or events as tidy CSV", cmdExport},
 		{"rescore", "recompute stored sessions from their raw event logs and compare", cmdRescore},
 		{"merge", "merge databases from several chamber PCs into one", cmdMerge},
+		{"outputs-off", "switch every configured output off (systemd runs it when the daemon stops)", cmdOutputsOff},
 		{"board-emulator", "run a simulated serial I/O board on a pseudo-terminal", cmdBoardEmulator},
 		{"version", "print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {
 			_, err := fmt.Fprintln(out, "fivechoice", version)

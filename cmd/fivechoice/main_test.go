@@ -19,6 +19,12 @@ import (
 var fivechoiceBin string
 
 func TestMain(m *testing.M) {
+	// The GPIO test VM has no Go toolchain: scripts/gpio-vm-test.sh builds
+	// the command and names it here.
+	if bin := os.Getenv("FIVECHOICE_BIN"); bin != "" {
+		fivechoiceBin = bin
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "fivechoice-e2e")
 	if err != nil {
 		panic(err)

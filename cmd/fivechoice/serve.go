@@ -99,9 +99,12 @@ func newLogger(c config.Log, stderr io.Writer) *slog.Logger {
 func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 	log := newLogger(cfg.Log, stderr)
 	log.Info("starting fivechoice", "version", version, "config", cfg)
-
-	// Listen first: a port already taken should fail before anything else
-	// is touched.
+	// Every GPIO output off before anything else, then the chambers'
+	// hardware checked; then a port already taken fails before the
+	// database is touched.
+	if err := startHardware(cfg, log); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -109,9 +112,6 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 	defer ln.Close()
 	if ip, ok := ln.Addr().(*net.TCPAddr); ok && !ip.IP.IsLoopback() {
 		log.Warn("the API listens beyond this machine: reads need no token and nothing is encrypted; put a TLS proxy in front", "addr", ln.Addr().String())
-	}
-	if err := config.CheckHardware(cfg); err != nil {
-		return fmt.Errorf("hardware: %w", err)
 	}
 
 	db, err := openStore(ctx, cfg.Database, log.With("component", "storage"))

@@ -121,9 +121,9 @@ func TestRefused(t *testing.T) {
 		{"gpio key missing", head + "chambers:\n" + strings.Replace(gpioChamber("a", "gpiochip0", 0), "      pellet: 13\n", "", 1),
 			[]string{":5: chambers[0].gpio.pellet: missing"}},
 		{"gpio unknown key", head + "chambers:\n" + strings.Replace(gpioChamber("a", "gpiochip0", 0), "      pellet: 13\n", "      pellet: 13\n      buzzer: 14\n", 1),
-			[]string{":13: chambers[0].gpio: unknown key \"buzzer\""}},
+			[]string{":14: chambers[0].gpio: unknown key \"buzzer\""}},
 		{"gpio bad debounce", head + "chambers:\n" + strings.Replace(gpioChamber("a", "gpiochip0", 0), "debounce: 0s", "debounce: 1 ms", 1),
-			[]string{":13: chambers[0].gpio.debounce: want a duration such as 100ms, 5s or 2m, got 1 ms"}},
+			[]string{":14: chambers[0].gpio.debounce: want a duration such as 100ms, 5s or 2m, got 1 ms"}},
 		{"duration without unit", head + "commit_interval: 100\nchambers: [{name: a, backend: sim}]\n",
 			[]string{":2: commit_interval: want a duration such as 100ms, 5s or 2m, got 100"}},
 		{"duration misspelt", head + "commit_interval: 5 parsecs\nchambers: [{name: a, backend: sim}]\n",
@@ -209,6 +209,7 @@ func gpioChamber(name, chip string, base int) string {
 	}
 	return "  - name: " + name + "\n    backend: gpio\n    gpio:\n" +
 		"      chip: " + chip + "\n" +
+		"      chip_label: test-chip\n" +
 		"      holes: " + lines(base, 5) + "\n" +
 		"      magazine_beam: " + strconv.Itoa(base+5) + "\n" +
 		"      stimulus_lights: " + lines(base+6, 5) + "\n" +

@@ -32,30 +32,47 @@ func (g *GPIO) UnmarshalYAML(n *yaml.Node) error {
 
 // gpioLine is one line of a wiring with its path in the file.
 type gpioLine struct {
-	path   string // e.g. holes[2]
-	offset int
+	path string    // e.g. holes[2]
+	line gpio.Line // by name (GPIO17) or by offset (17)
+}
+
+// key tells lines apart as given: a name and an offset never compare
+// equal here (the hardware check finds a name and an offset of one line).
+func (l gpioLine) key() string {
+	if l.line.Name != "" {
+		return "name " + l.line.Name
+	}
+	return "offset " + l.line.String()
 }
 
 // gpioLines lists every line of a wiring.
 func gpioLines(w gpio.Wiring) []gpioLine {
 	var ls []gpioLine
 	for i, l := range w.Holes {
-		ls = append(ls, gpioLine{fmt.Sprintf("holes[%d]", i), l.Offset})
+		ls = append(ls, gpioLine{fmt.Sprintf("holes[%d]", i), l})
 	}
-	ls = append(ls, gpioLine{"magazine_beam", w.MagazineBeam.Offset})
+	ls = append(ls, gpioLine{"magazine_beam", w.MagazineBeam})
 	for i, l := range w.StimulusLights {
-		ls = append(ls, gpioLine{fmt.Sprintf("stimulus_lights[%d]", i), l.Offset})
+		ls = append(ls, gpioLine{fmt.Sprintf("stimulus_lights[%d]", i), l})
 	}
 	return append(ls,
-		gpioLine{"house_light", w.HouseLight.Offset},
-		gpioLine{"magazine_light", w.MagazineLight.Offset},
-		gpioLine{"pellet", w.Pellet.Offset},
+		gpioLine{"house_light", w.HouseLight},
+		gpioLine{"magazine_light", w.MagazineLight},
+		gpioLine{"pellet", w.Pellet},
 	)
 }
 
-// gpioChip is a chip's name as the kernel knows it: gpiochip0 and
-// /dev/gpiochip0 are the same chip.
-func gpioChip(w gpio.Wiring) string { return strings.TrimPrefix(w.Chip, "/dev/") }
+// gpioChip is a chip as the file names it, so that spellings of one chip
+// compare equal where that is certain without the hardware: 0, gpiochip0
+// and /dev/gpiochip0 are the same chip. A label and a number naming the
+// same chip are told apart only by the hardware check (gpio.Check).
+func gpioChip(w gpio.Wiring) string {
+	c := strings.TrimSpace(w.Chip)
+	if strings.Trim(c, "0123456789") == "" {
+		return "gpiochip" + c
+	}
+	return strings.TrimPrefix(c, "/dev/")
+}
 
 var (
 	reGPIOLine   = regexp.MustCompile(`line (\d+): `)

@@ -44,6 +44,19 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data)
 }
 
+// LoadChambers reads and checks the configuration file at path for its
+// chambers alone: the API token is neither needed nor read. The
+// outputs-off command, which systemd runs after the daemon has stopped,
+// must switch the chambers' outputs off even where the daemon's token
+// credential is no longer there.
+func LoadChambers(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return parseWith(path, data, false)
+}
+
 // Parse reads and checks a configuration; file names it in messages and
 // anchors its relative paths. Every problem found is returned, joined
 // (errors.Join), each an *Error.
@@ -53,7 +66,10 @@ func Load(path string) (*Config, error) {
 // a misspelt key is refused rather than silently left at its default. The
 // decoder's messages carry only a line; the node tree turns that line back
 // into the key's path.
-func Parse(file string, data []byte) (*Config, error) {
+func Parse(file string, data []byte) (*Config, error) { return parseWith(file, data, true) }
+
+// parseWith is Parse, checking the token or not.
+func parseWith(file string, data []byte, token bool) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, syntaxError(file, err)
@@ -83,7 +99,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		}
 	}
 	c.File = file
-	if errs := c.check(idx); len(errs) > 0 {
+	if errs := c.check(idx, token); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil

@@ -43,8 +43,9 @@ func (k *checker) bad(path, format string, a ...any) {
 }
 
 // check fills in defaults and refuses what cannot run. idx places each
-// problem in the file.
-func (c *Config) check(idx *index) []error {
+// problem in the file. Without token, the API token is not checked (nor
+// read from its file).
+func (c *Config) check(idx *index, token bool) []error {
 	k := &checker{c: c, idx: idx}
 	dir := filepath.Dir(c.File)
 	if c.Database == "" {
@@ -81,7 +82,9 @@ func (c *Config) check(idx *index) []error {
 	case c.RealtimePriority < 0 || c.RealtimePriority > 99:
 		k.bad("realtime_priority", "want 0 (normal priority) or a SCHED_FIFO priority 1 to 99, got %d", c.RealtimePriority)
 	}
-	k.token(dir)
+	if token {
+		k.token(dir)
+	}
 	k.chambers()
 	return k.errs
 }
@@ -120,7 +123,7 @@ func (k *checker) chambers() {
 	}
 	names := map[string]string{}    // name → path
 	ports := map[string]string{}    // serial port → path
-	lines := map[[2]string]string{} // chip, offset → path
+	lines := map[[2]string]string{} // chip, line (offset or name) → path
 	for i := range c.Chambers {
 		ch := &c.Chambers[i]
 		p := fmt.Sprintf("chambers[%d]", i)
@@ -234,9 +237,9 @@ func (k *checker) gpio(p string, g *GPIO, used map[[2]string]string) {
 	}
 	chip := gpioChip(g.Wiring)
 	for _, l := range gpioLines(g.Wiring) {
-		at := [2]string{chip, strconv.Itoa(l.offset)}
+		at := [2]string{chip, l.key()}
 		if other, dup := used[at]; dup {
-			k.bad(p+"."+l.path, "%s line %d is also %s (line %d)", chip, l.offset, other, k.idx.line(other))
+			k.bad(p+"."+l.path, "%s line %s is also %s (line %d)", chip, l.line, other, k.idx.line(other))
 			continue
 		}
 		used[at] = p + "." + l.path

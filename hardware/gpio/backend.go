@@ -14,8 +14,11 @@ import (
 // cdev.go implements it on go-gpiocdev (uAPI v2); the tests implement it
 // with a fake.
 type lines interface {
-	// chipInfo describes a chip; an error if it does not exist.
-	chipInfo(chip string) (chipInfo, error)
+	// chips lists the GPIO chips of the machine by device name (gpiochipN).
+	chips() ([]string, error)
+	// chipInfo describes the chip at a device path (a symlink is followed);
+	// an error if it does not exist or cannot be opened.
+	chipInfo(path string) (chipInfo, error)
 	// requestInputs requests lines as inputs with edge detection on both
 	// edges, all in one request (one sequence of event numbers), and calls
 	// handler for every edge, serially, from a goroutine of its own.
@@ -25,9 +28,10 @@ type lines interface {
 }
 
 type chipInfo struct {
-	name  string // gpiochipN
-	label string
-	lines int
+	name      string // gpiochipN: the device the path leads to
+	label     string
+	lines     int
+	lineNames []string // by offset; "" for a line without a name
 }
 
 type lineSpec struct {

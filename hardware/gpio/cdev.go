@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -19,19 +20,51 @@ const consumer = "fivechoice"
 // cdev is the kernel's GPIO character device, uAPI v2.
 type cdev struct{}
 
-func (cdev) chipInfo(chip string) (chipInfo, error) {
-	c, err := gpiocdev.NewChip(chip, gpiocdev.WithConsumer(consumer))
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, gpiocdev.ErrNotCharacterDevice) {
-			return chipInfo{}, fmt.Errorf("%w: %s: %v", ErrNoChip, chip, err)
+func (cdev) chips() ([]string, error) {
+	var out []string
+	for _, n := range gpiocdev.Chips() { // also udev symlinks named gpiochip*
+		if reChipName.MatchString(n) {
+			out = append(out, n)
 		}
-		return chipInfo{}, fmt.Errorf("open %s: %w", chip, err)
+	}
+	return out, nil
+}
+
+func (cdev) chipInfo(path string) (chipInfo, error) {
+	// go-gpiocdev refuses a symlink (it checks the path with lstat), so a
+	// udev symlink such as /dev/gpiochip-box1 is followed here.
+	dev, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return chipInfo{}, chipError(path, err)
+	}
+	c, err := gpiocdev.NewChip(dev, gpiocdev.WithConsumer(consumer))
+	if err != nil {
+		return chipInfo{}, chipError(path, err)
 	}
 	defer c.Close()
 	if v := c.UapiAbiVersion(); v != 2 {
-		return chipInfo{}, fmt.Errorf("%s: kernel offers GPIO uAPI v%d, v2 is needed", chip, v)
+		return chipInfo{}, fmt.Errorf("%s: kernel offers GPIO uAPI v%d, v2 is needed", path, v)
 	}
-	return chipInfo{name: c.Name, label: c.Label, lines: c.Lines()}, nil
+	info := chipInfo{name: c.Name, label: c.Label, lines: c.Lines(), lineNames: make([]string, c.Lines())}
+	for off := range info.lineNames {
+		li, err := c.LineInfo(off)
+		if err != nil {
+			return chipInfo{}, fmt.Errorf("%s line %d: %w", path, off, err)
+		}
+		info.lineNames[off] = li.Name
+	}
+	return info, nil
+}
+
+// chipError says why a chip could not be opened, in the package's terms.
+func chipError(path string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, gpiocdev.ErrNotCharacterDevice):
+		return fmt.Errorf("%w: %s: %v", ErrNoChip, path, err)
+	case errors.Is(err, fs.ErrPermission):
+		return noAccess(path, err)
+	}
+	return fmt.Errorf("open %s: %w", path, err)
 }
 
 func lineOptions(l lineSpec) []gpiocdev.SubsetLineConfigOption {
@@ -119,8 +152,8 @@ func requestError(chip string, offsets []int, err error) error {
 		return fmt.Errorf("%w: %s lines %v: held by another chamber or program (see gpioinfo)", ErrLineBusy, chip, offsets)
 	case errors.Is(err, gpiocdev.ErrInvalidOffset):
 		return fmt.Errorf("%w: %s lines %v", ErrNoLine, chip, offsets)
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, gpiocdev.ErrNotCharacterDevice):
-		return fmt.Errorf("%w: %s: %v", ErrNoChip, chip, err)
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, gpiocdev.ErrNotCharacterDevice), errors.Is(err, fs.ErrPermission):
+		return chipError("/dev/"+chip, err)
 	}
 	return fmt.Errorf("request %s lines %v: %w", chip, offsets, err)
 }

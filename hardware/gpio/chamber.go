@@ -49,7 +49,8 @@ func withHost(h host) Option { return func(c *Chamber) { c.h = h } }
 // hardware.Chamber. One Chamber serves one session: Open, Begin, the
 // session, Close.
 type Chamber struct {
-	w       Wiring
+	w       Wiring // as given, with named lines' offsets found
+	dev     string // the chip's device, gpiochipN
 	h       host
 	log     *slog.Logger
 	bufSize int
@@ -81,32 +82,19 @@ type Chamber struct {
 	pellet pelletState
 }
 
-// pelletState is the dispenser's pulse in progress and those waiting.
-type pelletState struct {
-	phase  int // pelletIdle, pelletHigh, pelletGap
-	queued int
-	gen    uint64 // bumped by Halt: a timer of an older generation does nothing
-	timer  *time.Timer
-	freeAt time.Duration // session time the dispenser can start the next pulse
-}
-
-const (
-	pelletIdle = iota
-	pelletHigh
-	pelletGap
-)
-
 // Open checks the wiring against this machine as Check does, requests every
 // line (outputs off) and returns the chamber. A line held by another
 // chamber or program is refused (ErrLineBusy).
 func Open(w Wiring, opts ...Option) (*Chamber, error) {
-	c := &Chamber{w: w, h: system(), log: slog.Default(), bufSize: DefaultEventBuffer}
+	c := &Chamber{h: system(), log: slog.Default(), bufSize: DefaultEventBuffer}
 	for _, o := range opts {
 		o(c)
 	}
-	if err := check(c.h, []Wiring{w}); err != nil {
+	ps, err := check(c.h, []Wiring{w})
+	if err != nil {
 		return nil, err
 	}
+	c.w, c.dev = ps[0].w, ps[0].dev
 	c.inputs = map[int]hardware.Input{}
 	c.outs = map[hardware.Output]outputLine{}
 	c.events = make(chan hardware.Event, c.bufSize)
@@ -114,16 +102,15 @@ func Open(w Wiring, opts ...Option) (*Chamber, error) {
 	c.stop = make(chan struct{})
 	c.reported = make(chan struct{})
 	c.mono0.Store(int64(c.h.monotonic())) // times before Begin count from Open
-	chip := w.chipName()
 	var specs []lineSpec
-	for _, l := range w.lines() {
+	for _, l := range c.w.lines() {
 		spec := lineSpec{offset: l.line.Offset, activeLow: l.line.ActiveLow, bias: l.line.Bias}
 		if l.input != 0 {
 			c.inputs[spec.offset] = l.input
 			specs = append(specs, spec)
 			continue
 		}
-		out, err := c.h.gpio.requestOutput(chip, spec)
+		out, err := c.h.gpio.requestOutput(c.dev, spec)
 		if err != nil {
 			c.release()
 			return nil, fmt.Errorf("%s: %w", l.field, err)
@@ -131,7 +118,7 @@ func Open(w Wiring, opts ...Option) (*Chamber, error) {
 		c.outs[l.output] = out
 		c.order = append(c.order, l.output)
 	}
-	req, err := c.h.gpio.requestInputs(chip, specs, w.Debounce, c.handle)
+	req, err := c.h.gpio.requestInputs(c.dev, specs, c.w.Debounce, c.handle)
 	if err != nil {
 		c.release()
 		return nil, fmt.Errorf("inputs: %w", err)
@@ -281,75 +268,6 @@ func (c *Chamber) drive(l outputLine, on bool) (time.Duration, error) {
 		return 0, err
 	}
 	return t0 + (t1-t0)/2 - time.Duration(c.mono0.Load()), nil
-}
-
-// Pulse delivers one pellet: the dispenser line goes on now and off after
-// the wiring's pellet pulse, on a timer, so Pulse does not wait. A pulse
-// asked for while one is under way follows it after a gap as long as the
-// pulse; Pulse then returns the session time it is due.
-func (c *Chamber) Pulse(o hardware.Output) (time.Duration, error) {
-	if o != hardware.Pellet {
-		return 0, fmt.Errorf("gpio: cannot pulse %v", o)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.err != nil {
-		return 0, c.err
-	}
-	p := &c.pellet
-	if p.phase != pelletIdle {
-		p.queued++
-		return p.freeAt + time.Duration(p.queued-1)*2*c.w.PelletPulse, nil
-	}
-	return c.startPulse()
-}
-
-// startPulse switches the dispenser on and arms its end. c.mu is held.
-func (c *Chamber) startPulse() (time.Duration, error) {
-	at, err := c.drive(c.outs[hardware.Pellet], true)
-	if err != nil {
-		c.pellet.phase, c.pellet.queued = pelletIdle, 0
-		return 0, fmt.Errorf("gpio: pellet on: %w", err)
-	}
-	p := &c.pellet
-	p.phase = pelletHigh
-	p.freeAt = at + 2*c.w.PelletPulse
-	gen := p.gen
-	p.timer = time.AfterFunc(c.w.PelletPulse, func() { c.endPulse(gen) })
-	return at, nil
-}
-
-func (c *Chamber) endPulse(gen uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	p := &c.pellet
-	if p.gen != gen || p.phase != pelletHigh || c.closed {
-		return
-	}
-	if _, err := c.drive(c.outs[hardware.Pellet], false); err != nil {
-		p.phase, p.queued = pelletIdle, 0
-		c.fail(fmt.Errorf("gpio: pellet off: %w", err))
-		return
-	}
-	if p.queued == 0 {
-		p.phase = pelletIdle
-		return
-	}
-	p.phase = pelletGap
-	p.timer = time.AfterFunc(c.w.PelletPulse, func() { c.nextPulse(gen) })
-}
-
-func (c *Chamber) nextPulse(gen uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	p := &c.pellet
-	if p.gen != gen || p.phase != pelletGap || c.closed || c.err != nil {
-		return
-	}
-	p.queued--
-	if _, err := c.startPulse(); err != nil {
-		c.fail(err)
-	}
 }
 
 // fail records a hardware fault that no caller is there to be told of and

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,8 +19,12 @@ import (
 // outputs that remember their values and inputs whose edges a test makes.
 type fakeGPIO struct {
 	mu      sync.Mutex
-	chips   map[string]int // name → number of lines
-	held    map[int]bool   // offsets requested (on any chip: tests use one)
+	nlines  map[string]int      // chip name (gpiochipN) → number of lines
+	labels  map[string]string   // chip name → label
+	names   map[string][]string // chip name → line names, by offset
+	links   map[string]string   // symlink path → the path it leads to
+	denied  map[string]bool     // chips that cannot be opened
+	held    map[int]bool        // offsets requested (on any chip: tests use one)
 	outs    map[int]*fakeOut
 	in      *fakeInputs
 	failReq map[int]error // requests of these offsets fail
@@ -26,21 +32,57 @@ type fakeGPIO struct {
 
 func newFakeGPIO() *fakeGPIO {
 	return &fakeGPIO{
-		chips:   map[string]int{"gpiochip0": 32},
+		nlines:  map[string]int{"gpiochip0": 32},
+		labels:  map[string]string{"gpiochip0": "fake-chip"},
+		names:   map[string][]string{},
+		links:   map[string]string{},
+		denied:  map[string]bool{},
 		held:    map[int]bool{},
 		outs:    map[int]*fakeOut{},
 		failReq: map[int]error{},
 	}
 }
 
-func (g *fakeGPIO) chipInfo(chip string) (chipInfo, error) {
+// addChip adds a chip with a label and, optionally, line names.
+func (g *fakeGPIO) addChip(name, label string, lines int, names ...string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	n, ok := g.chips[chip]
-	if !ok {
-		return chipInfo{}, fmt.Errorf("%w: %s", ErrNoChip, chip)
+	g.nlines[name], g.labels[name] = lines, label
+	if len(names) > 0 {
+		g.names[name] = append(names, make([]string, lines-len(names))...)
 	}
-	return chipInfo{name: chip, label: "fake", lines: n}, nil
+}
+
+func (g *fakeGPIO) chips() ([]string, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []string
+	for n := range g.nlines {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (g *fakeGPIO) chipInfo(path string) (chipInfo, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if to, ok := g.links[path]; ok {
+		path = to
+	}
+	chip := strings.TrimPrefix(path, "/dev/")
+	n, ok := g.nlines[chip]
+	switch {
+	case !ok:
+		return chipInfo{}, fmt.Errorf("%w: %s", ErrNoChip, path)
+	case g.denied[chip]:
+		return chipInfo{}, fmt.Errorf("%w: %s: permission denied", ErrNoAccess, path)
+	}
+	names := g.names[chip]
+	if names == nil {
+		names = make([]string, n)
+	}
+	return chipInfo{name: chip, label: g.labels[chip], lines: n, lineNames: names}, nil
 }
 
 func (g *fakeGPIO) claim(chip string, offsets ...int) error {
@@ -48,7 +90,7 @@ func (g *fakeGPIO) claim(chip string, offsets ...int) error {
 		if err := g.failReq[o]; err != nil {
 			return err
 		}
-		if o >= g.chips[chip] {
+		if o >= g.nlines[chip] {
 			return fmt.Errorf("%w: %s line %d", ErrNoLine, chip, o)
 		}
 		if g.held[o] {
@@ -208,6 +250,7 @@ func fakeHost(g *fakeGPIO, clock func() time.Duration) host {
 func testWiring() Wiring {
 	w := Wiring{
 		Chip:          "gpiochip0",
+		ChipLabel:     "fake-chip",
 		MagazineBeam:  Line{Offset: 5},
 		HouseLight:    Line{Offset: 11},
 		MagazineLight: Line{Offset: 12},

@@ -3,6 +3,8 @@ package gpio
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,24 +30,53 @@ func (b Bias) valid() bool {
 	return false
 }
 
-// A Line is one GPIO line of the chamber's chip.
+// A Line is one GPIO line of the chamber's chip, given by its offset on the
+// chip or by its name (GPIO17 on a Raspberry Pi), as gpioinfo lists them.
+// A named line has offset 0 until Check or Open finds it on the chip.
 //
 // "Active" is the beam broken for an input and the device on for an
 // output: ActiveLow says that the line's electrical level is low then.
 type Line struct {
-	Offset    int  `yaml:"offset"`
-	ActiveLow bool `yaml:"active_low,omitempty"`
-	Bias      Bias `yaml:"bias,omitempty"`
+	Offset    int    `yaml:"offset"`
+	Name      string `yaml:"name,omitempty"`
+	ActiveLow bool   `yaml:"active_low,omitempty"`
+	Bias      Bias   `yaml:"bias,omitempty"`
+}
+
+// key is how the line is given, for messages: "name" or "offset".
+func (l Line) key() string {
+	if l.Name != "" {
+		return "name"
+	}
+	return "offset"
+}
+
+// String is the line as the wiring gives it: its name, or its offset.
+func (l Line) String() string {
+	if l.Name != "" {
+		return l.Name
+	}
+	return strconv.Itoa(l.Offset)
 }
 
 // Wiring is how one chamber is connected to a GPIO chip. All its lines are
 // on one chip. In YAML every line is required: a line may be written as its
-// offset alone (house_light: 17) or in full ({offset: 17, active_low: true}).
+// offset or name alone (house_light: 17, house_light: GPIO17) or in full
+// ({offset: 17, active_low: true}, {name: GPIO17, active_low: true}).
+//
+// Chip names the chip by its label (pinctrl-bcm2711 on a Raspberry Pi 4,
+// pinctrl-rp1 on a Pi 5), which does not change between boots, or by its
+// number (0), device name (gpiochip0) or path (/dev/gpiochip0, or a udev
+// symlink such as /dev/gpiochip-box1). Chip numbers differ between Pi
+// models and kernels, so a chip named by number or path must also state
+// its label in ChipLabel: a wrong number is then refused instead of driving
+// another chip's lines.
 type Wiring struct {
-	Chip           string        `yaml:"chip"`            // gpiochip0, or /dev/gpiochip0
-	Holes          []Line        `yaml:"holes"`           // hole beams 1..n (3 to 9, R1)
-	MagazineBeam   Line          `yaml:"magazine_beam"`   // the magazine's entry beam
-	StimulusLights []Line        `yaml:"stimulus_lights"` // one per hole, in hole order
+	Chip           string        `yaml:"chip"`                 // pinctrl-bcm2711, 0, gpiochip0 or /dev/gpiochip0
+	ChipLabel      string        `yaml:"chip_label,omitempty"` // required when Chip is a number or path
+	Holes          []Line        `yaml:"holes"`                // hole beams 1..n (3 to 9, R1)
+	MagazineBeam   Line          `yaml:"magazine_beam"`        // the magazine's entry beam
+	StimulusLights []Line        `yaml:"stimulus_lights"`      // one per hole, in hole order
 	HouseLight     Line          `yaml:"house_light"`
 	MagazineLight  Line          `yaml:"magazine_light"`
 	Pellet         Line          `yaml:"pellet"`       // the dispenser: one pulse, one pellet
@@ -67,6 +98,25 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string { return fmt.Sprintf("gpio wiring: %s: %s", e.Field, e.Msg) }
+
+var reChipName = regexp.MustCompile(`^gpiochip[0-9]+$`)
+
+// chipPath is the device path of a chip named by number, device name or
+// path, and "" for a chip named by its label.
+func (w Wiring) chipPath() string {
+	c := strings.TrimSpace(w.Chip)
+	switch {
+	case c == "":
+		return ""
+	case strings.Trim(c, "0123456789") == "":
+		return "/dev/gpiochip" + c
+	case reChipName.MatchString(c):
+		return "/dev/" + c
+	case strings.Contains(c, "/"):
+		return c
+	}
+	return ""
+}
 
 // A wiredLine is one line of a wiring with what it is for.
 type wiredLine struct {
@@ -94,6 +144,25 @@ func (w Wiring) lines() []wiredLine {
 	return ls
 }
 
+// withLines is w with each line replaced by f's answer, in the order of
+// lines(); w itself is not changed.
+func (w Wiring) withLines(f func(field string, l Line) Line) Wiring {
+	out := w
+	out.Holes = make([]Line, len(w.Holes))
+	out.StimulusLights = make([]Line, len(w.StimulusLights))
+	for i, l := range w.Holes {
+		out.Holes[i] = f(fmt.Sprintf("holes[%d]", i), l)
+	}
+	out.MagazineBeam = f("magazine_beam", w.MagazineBeam)
+	for i, l := range w.StimulusLights {
+		out.StimulusLights[i] = f(fmt.Sprintf("stimulus_lights[%d]", i), l)
+	}
+	out.HouseLight = f("house_light", w.HouseLight)
+	out.MagazineLight = f("magazine_light", w.MagazineLight)
+	out.Pellet = f("pellet", w.Pellet)
+	return out
+}
+
 // Validate refuses a wiring that cannot be right whatever the machine,
 // naming the field. It does not look at the hardware: Check does.
 func (w Wiring) Validate() error {
@@ -101,23 +170,26 @@ func (w Wiring) Validate() error {
 	bad := func(field, format string, a ...any) {
 		errs = append(errs, &FieldError{field, fmt.Sprintf(format, a...)})
 	}
-	if strings.TrimPrefix(w.Chip, "/dev/") == "" {
-		bad("chip", "required (e.g. gpiochip0)")
-	}
+	w.validateChip(bad)
 	if n := len(w.Holes); n < 3 || n > hardware.MaxHoles {
 		bad("holes", "a chamber has 3 to %d holes (R1), got %d", hardware.MaxHoles, n)
 	}
 	if len(w.StimulusLights) != len(w.Holes) {
 		bad("stimulus_lights", "one per hole: %d holes but %d lights", len(w.Holes), len(w.StimulusLights))
 	}
-	seen := map[int]string{}
+	seen := map[string]string{} // the line as given ("offset 17", "name GPIO17") → its field
 	for _, l := range w.lines() {
-		if l.line.Offset < 0 {
-			bad(l.field+".offset", "must not be negative, got %d", l.line.Offset)
-		} else if other, dup := seen[l.line.Offset]; dup {
-			bad(l.field+".offset", "line %d is also %s", l.line.Offset, other)
-		} else {
-			seen[l.line.Offset] = l.field
+		key := l.field + "." + l.line.key()
+		given := l.line.key() + " " + l.line.String()
+		switch {
+		case l.line.Name != "" && l.line.Offset != 0:
+			bad(key, "give the line's offset or its name, not both")
+		case l.line.Offset < 0:
+			bad(key, "must not be negative, got %d", l.line.Offset)
+		case seen[given] != "":
+			bad(key, "line %s is also %s", l.line, seen[given])
+		default:
+			seen[given] = l.field
 		}
 		if !l.line.Bias.valid() {
 			bad(l.field+".bias", "unknown bias %q (as_is, disabled, pull_up, pull_down)", l.line.Bias)
@@ -132,5 +204,16 @@ func (w Wiring) Validate() error {
 	return errors.Join(errs...)
 }
 
-// chipName is the chip's device name without /dev/.
-func (w Wiring) chipName() string { return strings.TrimPrefix(w.Chip, "/dev/") }
+// validateChip refuses a chip not named, and a chip named by number or
+// path without the label that makes sure it is the chip meant.
+func (w Wiring) validateChip(bad func(field, format string, a ...any)) {
+	c := strings.TrimSpace(w.Chip)
+	switch {
+	case c == "" || c == "/dev/" || c == "/dev":
+		bad("chip", "required: the chip's label as gpiodetect lists it (e.g. pinctrl-bcm2711), or its number or path with chip_label")
+	case w.chipPath() == "" && w.ChipLabel != "":
+		bad("chip_label", "chip %q names the chip by its label already; chip_label goes with a chip given by number or path", w.Chip)
+	case w.chipPath() != "" && strings.TrimSpace(w.ChipLabel) == "":
+		bad("chip_label", "required with chip %q: the label gpiodetect shows for that chip (e.g. pinctrl-bcm2711 on a Raspberry Pi 4, pinctrl-rp1 on a Pi 5), so that a chip numbered differently is refused instead of driven; or give the label itself as chip", w.Chip)
+	}
+}

@@ -2,6 +2,7 @@ package gpio
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,7 @@ func TestValidateNamesTheField(t *testing.T) {
 
 const exampleYAML = `
 chip: gpiochip0
+chip_label: fake-chip
 holes:
   - {offset: 0, active_low: true, bias: pull_up}
   - {offset: 1, active_low: true, bias: pull_up}
@@ -95,7 +97,7 @@ func TestYAMLRefuses(t *testing.T) {
 		{"missing pulse", "pellet_pulse: 50ms\n", "pellet_pulse: missing"},
 		{"unknown key", "house_light: 11\n|houselight: 11\n", `unknown key "houselight"`},
 		{"line key", "pellet: {offset: 13}\n|pellet: {ofset: 13}\n", `unknown key "ofset"`},
-		{"line offset", "pellet: {offset: 13}\n|pellet: {active_low: true}\n", "offset missing"},
+		{"line offset", "pellet: {offset: 13}\n|pellet: {active_low: true}\n", "offset or name missing"},
 		{"duration", "debounce: 2ms\n|debounce: 2\n", "debounce"},
 		{"twice", "house_light: 11\n|house_light: 11\nhouse_light: 14\n", "given twice"},
 	}
@@ -126,7 +128,7 @@ func indent(s, pre string) string {
 
 func TestCheck(t *testing.T) {
 	g := newFakeGPIO()
-	g.chips["gpiochip1"] = 8
+	g.addChip("gpiochip1", "small-chip", 8)
 	h := fakeHost(g, (&fakeClock{}).now)
 	second := testWiring()
 	for i := range second.Holes {
@@ -137,7 +139,7 @@ func TestCheck(t *testing.T) {
 	second.HouseLight.Offset += 16
 	second.MagazineLight.Offset += 16
 	second.Pellet.Offset += 16
-	if err := check(h, []Wiring{testWiring(), second}); err != nil {
+	if _, err := check(h, []Wiring{testWiring(), second}); err != nil {
 		t.Fatalf("good wirings refused: %v", err)
 	}
 
@@ -153,7 +155,11 @@ func TestCheck(t *testing.T) {
 		{"unreadable release", "banana", func() []Wiring { return []Wiring{testWiring()} }, nil, "cannot read kernel release"},
 		{"no chip", "", func() []Wiring { w := testWiring(); w.Chip = "gpiochip7"; return []Wiring{w} }, ErrNoChip, "chamber 1: chip"},
 		{"no line", "", func() []Wiring { w := testWiring(); w.Pellet.Offset = 32; return []Wiring{w} }, ErrNoLine, "pellet.offset"},
-		{"small chip", "", func() []Wiring { w := second; w.Chip = "gpiochip1"; return []Wiring{testWiring(), w} }, ErrNoLine, "chamber 2: holes[0].offset"},
+		{"small chip", "", func() []Wiring {
+			w := second
+			w.Chip, w.ChipLabel = "gpiochip1", "small-chip"
+			return []Wiring{testWiring(), w}
+		}, ErrNoLine, "chamber 2: holes[0].offset"},
 		{"across chambers", "", func() []Wiring {
 			w := second
 			w.StimulusLights = append([]Line(nil), w.StimulusLights...)
@@ -168,7 +174,7 @@ func TestCheck(t *testing.T) {
 		if tc.release != "" {
 			h.kernelRelease = func() (string, error) { return tc.release, nil }
 		}
-		err := check(h, tc.ws())
+		_, err := check(h, tc.ws())
 		if err == nil || !strings.Contains(err.Error(), tc.want) || (tc.is != nil && !errors.Is(err, tc.is)) {
 			t.Errorf("%s: got %v, want %v with %q", tc.name, err, tc.is, tc.want)
 		}
@@ -183,5 +189,49 @@ func TestParseRelease(t *testing.T) {
 	}
 	if err := checkKernel("5.10.0"); err != nil {
 		t.Errorf("5.10 refused: %v", err)
+	}
+}
+
+func TestYAMLNamesAndChips(t *testing.T) {
+	doc := `
+chip: pinctrl-bcm2711
+holes: [GPIO5, GPIO6, {name: GPIO13, active_low: true, bias: pull_up}]
+magazine_beam: {name: GPIO21, active_low: true}
+stimulus_lights: [17, GPIO27, "22"]
+house_light: GPIO25
+magazine_light: {offset: 12}
+pellet: GPIO16
+pellet_pulse: 50ms
+`
+	var w Wiring
+	if err := yaml.Unmarshal([]byte(doc), &w); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	want := []Line{{Name: "GPIO5"}, {Name: "GPIO6"}, {Name: "GPIO13", ActiveLow: true, Bias: BiasPullUp}}
+	if w.Chip != "pinctrl-bcm2711" || !slices.Equal(w.Holes, want) || w.MagazineBeam != (Line{Name: "GPIO21", ActiveLow: true}) ||
+		!slices.Equal(w.StimulusLights, []Line{{Offset: 17}, {Name: "GPIO27"}, {Name: "22"}}) || w.Pellet != (Line{Name: "GPIO16"}) {
+		t.Errorf("decoded %+v", w)
+	}
+	for _, spelling := range []string{"0", "gpiochip0", "/dev/gpiochip0"} {
+		var w Wiring
+		d := strings.Replace(doc, "chip: pinctrl-bcm2711", "chip: "+spelling+"\nchip_label: pinctrl-bcm2711", 1)
+		if err := yaml.Unmarshal([]byte(d), &w); err != nil || w.Validate() != nil || w.chipPath() != "/dev/gpiochip0" {
+			t.Errorf("chip: %s: %v, %v, path %q", spelling, err, w.Validate(), w.chipPath())
+		}
+	}
+	for edit, want := range map[string]string{
+		"pellet: GPIO16|pellet: {offset: 16, name: GPIO16}": "offset or its name, not both",
+		"pellet: GPIO16|pellet: {name: ''}":                 "empty line name",
+		"pellet: GPIO16|pellet: ''":                         "empty line name",
+		"pellet: GPIO16|pellet: 1.5":                        "want a line offset (17), a line name (GPIO17)",
+	} {
+		old, repl, _ := strings.Cut(edit, "|")
+		var w Wiring
+		if err := yaml.Unmarshal([]byte(strings.Replace(doc, old, repl, 1)), &w); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want %q", repl, err, want)
+		}
 	}
 }

@@ -18,6 +18,7 @@ func (w *Wiring) UnmarshalYAML(n *yaml.Node) error {
 	var out Wiring
 	fields := map[string]any{
 		"chip":            &out.Chip,
+		"chip_label":      &out.ChipLabel,
 		"holes":           &out.Holes,
 		"magazine_beam":   &out.MagazineBeam,
 		"stimulus_lights": &out.StimulusLights,
@@ -58,35 +59,56 @@ func (w *Wiring) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// UnmarshalYAML reads a line as its offset alone or as a mapping.
+// UnmarshalYAML reads a line as its offset or name alone (17, GPIO17) or as
+// a mapping with exactly one of offset and name. A scalar's YAML type tells
+// them apart: 17 is an offset, GPIO17 (or "17", quoted) a name.
 func (l *Line) UnmarshalYAML(n *yaml.Node) error {
+	const want = "want a line offset (17), a line name (GPIO17) or {offset: ...} / {name: ...}"
 	if n.Kind == yaml.ScalarNode {
-		var off int
-		if err := n.Decode(&off); err != nil {
-			return fmt.Errorf("line %d: want a line offset or {offset: ...}", n.Line)
+		switch n.ShortTag() {
+		case "!!int":
+			var off int
+			if err := n.Decode(&off); err != nil {
+				return fmt.Errorf("line %d: %s", n.Line, want)
+			}
+			*l = Line{Offset: off}
+		case "!!str":
+			if n.Value == "" {
+				return fmt.Errorf("line %d: empty line name", n.Line)
+			}
+			*l = Line{Name: n.Value}
+		default:
+			return fmt.Errorf("line %d: %s, got %s", n.Line, want, n.Value)
 		}
-		*l = Line{Offset: off}
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d: want a line offset or {offset: ...}", n.Line)
+		return fmt.Errorf("line %d: %s", n.Line, want)
 	}
-	known := []string{"offset", "active_low", "bias"}
-	hasOffset := false
+	known := []string{"offset", "name", "active_low", "bias"}
+	var given []string
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i].Value
 		if !slices.Contains(known, k) {
-			return fmt.Errorf("line %d: unknown key %q (offset, active_low, bias)", n.Content[i].Line, k)
+			return fmt.Errorf("line %d: unknown key %q (offset or name, active_low, bias)", n.Content[i].Line, k)
 		}
-		hasOffset = hasOffset || k == "offset"
+		if k == "offset" || k == "name" {
+			given = append(given, k)
+		}
 	}
-	if !hasOffset {
-		return fmt.Errorf("line %d: offset missing", n.Line)
+	switch len(given) {
+	case 0:
+		return fmt.Errorf("line %d: offset or name missing", n.Line)
+	case 2:
+		return fmt.Errorf("line %d: give the line's offset or its name, not both", n.Line)
 	}
 	type plain Line // no UnmarshalYAML: no recursion
 	var p plain
 	if err := n.Decode(&p); err != nil {
 		return err
+	}
+	if given[0] == "name" && p.Name == "" {
+		return fmt.Errorf("line %d: empty line name", n.Line)
 	}
 	*l = Line(p)
 	return nil
