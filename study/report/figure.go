@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -21,7 +22,7 @@ import (
 )
 
 // Figure text is kept to Windows-1252 characters (± but no √ or ε):
-// gonum's PDF backend encodes text in it.
+// gonum's PDF backend declares its fonts in that encoding (WinAnsi).
 
 // stars marks a Holm-adjusted p: *** below .001, ** below .01, * below
 // .05, "" otherwise.
@@ -74,9 +75,9 @@ func addStars(p *plot.Plot, r Report, m MeasureReport, g group, xs []float64, to
 }
 
 // setYRange starts every axis at zero (counts, percentages and latencies
-// are ratio scales, and a truncated axis exaggerates effects), ends
-// percentages at 100 unless the stars need room above, and leaves room
-// for the stars.
+// are ratio scales, and a truncated axis exaggerates effects) and ends it
+// a little above the data and the stars; a percentage axis labels nothing
+// above 100.
 func setYRange(p *plot.Plot, m MeasureReport, top, starTop float64) {
 	lo := 0.0 // every measure of the report is ≥ 0
 	hi := top * 1.08
@@ -87,7 +88,6 @@ func setYRange(p *plot.Plot, m MeasureReport, top, starTop float64) {
 		hi = lo + 1
 	}
 	if m.Kind == Percent {
-		hi = math.Max(hi, 100)
 		p.Y.Tick.Marker = plot.TickerFunc(func(min, max float64) []plot.Tick {
 			var out []plot.Tick
 			for _, t := range (plainTicks{}).Ticks(min, math.Min(max, 100)) {
@@ -148,7 +148,7 @@ func (errThumb) Thumbnail(c *draw.Canvas) {
 	c.StrokeLine2(sty, x, y-vg.Points(4), x, y+vg.Points(4))
 	c.StrokeLine2(sty, x-vg.Points(2.5), y-vg.Points(4), x+vg.Points(2.5), y-vg.Points(4))
 	c.StrokeLine2(sty, x-vg.Points(2.5), y+vg.Points(4), x+vg.Points(2.5), y+vg.Points(4))
-	c.DrawGlyph(draw.GlyphStyle{Color: color.Black, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}, vg.Point{X: x, Y: y})
+	c.DrawGlyph(draw.GlyphStyle{Color: color.Black, Radius: vg.Points(2.6), Shape: draw.CircleGlyph{}}, vg.Point{X: x, Y: y})
 }
 
 // newFigure adds the header and the key that explains the figure: what
@@ -280,7 +280,7 @@ func (f figure) save(base string, opt FigureOptions) ([]string, error) {
 		case "svg":
 			c = vgsvg.New(w, h)
 		case "pdf":
-			c = vgpdf.New(w, h)
+			c = winAnsiPDF{vgpdf.New(w, h)}
 		}
 		f.draw(draw.New(c))
 		var buf bytes.Buffer
@@ -321,4 +321,31 @@ func pngWithDPI(png []byte, dpi int) []byte {
 	out = append(out, png[:ihdrEnd]...)
 	out = append(out, chunk...)
 	return append(out, png[ihdrEnd:]...)
+}
+
+// winAnsiPDF is gonum's PDF canvas with text converted from UTF-8 to
+// Windows-1252, the encoding its fonts declare: gonum passes the UTF-8
+// bytes through, so "±" would print as "Â±".
+type winAnsiPDF struct{ *vgpdf.Canvas }
+
+func (c winAnsiPDF) FillString(f font.Face, pt vg.Point, s string) {
+	c.Canvas.FillString(f, pt, winAnsi(s))
+}
+
+// winAnsi is s in Windows-1252; a character it lacks becomes "?".
+func winAnsi(s string) string {
+	special := map[rune]byte{'€': 0x80, '‚': 0x82, '„': 0x84, '…': 0x85, '‘': 0x91, '’': 0x92, '“': 0x93, '”': 0x94,
+		'•': 0x95, '–': 0x96, '—': 0x97, '™': 0x99}
+	out := make([]byte, 0, len(s))
+	for _, r := range s {
+		switch b, ok := special[r]; {
+		case r < 0x80 || (r >= 0xA0 && r <= 0xFF):
+			out = append(out, byte(r))
+		case ok:
+			out = append(out, b)
+		default:
+			out = append(out, '?')
+		}
+	}
+	return string(out)
 }

@@ -42,7 +42,7 @@ func (r Report) panel(m MeasureReport, g group, index int, opt FigureOptions) (*
 	p := plot.New()
 	styleAxes(p)
 	p.Y.Label.Text = m.Name
-	xs, ticks, xlabel := r.positions(g, opt, m)
+	xs, ticks, xlabel, isLog := r.positions(g, opt, m)
 	p.X.Label.Text = xlabel
 	var colour color.Color = vehicleColour
 	if g.drug != "" {
@@ -62,7 +62,7 @@ func (r Report) panel(m MeasureReport, g group, index int, opt FigureOptions) (*
 	setYRange(p, m, top, starTop)
 	lo, hi := xs[0], xs[len(xs)-1]
 	pad := 0.5
-	if opt.DoseAxis == LogDoses && g.drug != "" {
+	if isLog {
 		pad = 0.35 * math.Max(hi-lo, 1) / float64(len(xs))
 		p.Add(breakMark{x: (xs[0] + xs[1]) / 2})
 	}
@@ -96,7 +96,7 @@ func (plainTicks) Ticks(min, max float64) []plot.Tick {
 	if !(max > min) {
 		return []plot.Tick{{Value: min, Label: strconv.FormatFloat(min, 'g', -1, 64)}}
 	}
-	raw := (max - min) / 5
+	raw := (max - min) / 6
 	mag := math.Pow(10, math.Floor(math.Log10(raw)))
 	step := 10 * mag
 	for _, m := range []float64{1, 2, 2.5, 5} {
@@ -120,8 +120,8 @@ func (plainTicks) Ticks(min, max float64) []plot.Tick {
 }
 
 // positions are the x coordinates of the group's conditions, their tick
-// labels (with n) and the axis label.
-func (r Report) positions(g group, opt FigureOptions, m MeasureReport) ([]float64, []plot.Tick, string) {
+// labels (with n), the axis label, and whether the axis is logarithmic.
+func (r Report) positions(g group, opt FigureOptions, m MeasureReport) ([]float64, []plot.Tick, string, bool) {
 	xs := make([]float64, len(g.cols))
 	ticks := make([]plot.Tick, len(g.cols))
 	xlabel := "condition"
@@ -132,6 +132,11 @@ func (r Report) positions(g group, opt FigureOptions, m MeasureReport) ([]float6
 		xlabel = g.drug + " (mg/kg)"
 	}
 	logAxis := opt.DoseAxis == LogDoses && g.drug != ""
+	for _, j := range g.cols[1:] {
+		if d := r.Conditions[j].Dose; d == nil || *d <= 0 {
+			logAxis = false // a dose of 0 has no logarithm: fall back to categories
+		}
+	}
 	if logAxis {
 		// Vehicle one step (at least half a decade) left of the lowest dose.
 		lo := math.Log10(*r.Conditions[g.cols[1]].Dose)
@@ -154,7 +159,7 @@ func (r Report) positions(g group, opt FigureOptions, m MeasureReport) ([]float6
 		}
 		ticks[k] = plot.Tick{Value: xs[k], Label: fmt.Sprintf("%s\nn=%d", name, m.All[j].N)}
 	}
-	return xs, ticks, xlabel
+	return xs, ticks, xlabel, logAxis
 }
 
 // addRats draws each rat's values as small grey points joined by light
@@ -260,7 +265,7 @@ func addMeans(p *plot.Plot, m MeasureReport, g group, xs []float64, colour color
 		if err != nil {
 			return err
 		}
-		s.GlyphStyle = draw.GlyphStyle{Color: fills[k], Radius: vg.Points(3.2), Shape: draw.CircleGlyph{}}
+		s.GlyphStyle = draw.GlyphStyle{Color: fills[k], Radius: vg.Points(2.6), Shape: draw.CircleGlyph{}}
 		p.Add(flat{s})
 	}
 	return nil
