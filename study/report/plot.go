@@ -40,6 +40,10 @@ type FigureOptions struct {
 	DoseAxis  DoseAxis  // default CategoricalDoses
 	DPI       int       // PNG resolution; at least 300 (the default)
 	Formats   []string  // of png, svg, pdf; default all three
+	// Measures are the keys of the measures that get a figure of their
+	// own; nil means every measure. The multi-panel figure is always
+	// written.
+	Measures []string
 }
 
 // SummaryMeasures are the panels of the multi-panel figure, the four
@@ -86,6 +90,11 @@ func (o *FigureOptions) check() error {
 			return fmt.Errorf("figure format %q: want png, svg or pdf", f)
 		}
 	}
+	for _, key := range o.Measures {
+		if _, ok := measureByKey(key); !ok {
+			return fmt.Errorf("figure of %q: no such measure", key)
+		}
+	}
 	return nil
 }
 
@@ -103,6 +112,9 @@ func (r Report) Figures(dir string, opt FigureOptions) ([]string, error) {
 	}
 	var files []string
 	for _, m := range r.Measures {
+		if opt.Measures != nil && !slices.Contains(opt.Measures, m.Key) {
+			continue
+		}
 		fig, err := r.measureFigure(m, opt)
 		if err != nil {
 			return files, fmt.Errorf("figure of %s: %w", m.Key, err)

@@ -21,15 +21,26 @@ func figuresDir(t *testing.T, name string) string {
 
 // TestFigures draws a realistic 12-rat atomoxetine study in every format
 // and checks what a journal checks: PNG at 300 dpi recorded in the file
-// (pHYs) with the pixels to match, and SVG and PDF written.
+// (pHYs) with the pixels to match, and SVG and PDF written. Every
+// measure's figure is drawn with FIVECHOICE_FIGURES_DIR set (to look at
+// them all); otherwise one, because rasterising is slow under -race.
 func TestFigures(t *testing.T) {
+	t.Parallel()
 	r := Compute(realisticStudy(11, atxConditions(), 12, nil), Options{Transforms: ConventionalTransforms()})
 	dir := figuresDir(t, "final")
-	files, err := r.Figures(dir, FigureOptions{})
+	opt := FigureOptions{Measures: []string{"premature"}}
+	if os.Getenv("FIVECHOICE_FIGURES_DIR") != "" {
+		opt.Measures = nil
+	}
+	files, err := r.Figures(dir, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 3 * (len(Measures) + 1); len(files) != want {
+	n := len(opt.Measures)
+	if opt.Measures == nil {
+		n = len(Measures)
+	}
+	if want := 3 * (n + 1); len(files) != want {
 		t.Errorf("%d files, want %d", len(files), want)
 	}
 	for _, f := range files {
@@ -77,8 +88,11 @@ func checkPNG(t *testing.T, name string, b []byte, dpi int) {
 }
 
 // TestFiguresVariants: an interim study with two drugs on a log dose axis
-// and 95 % CI bars, and a blinded one, draw without error.
+// with 95 % CI bars, a PNG at 450 dpi, and a blinded study whose figures
+// must not name a drug. Vector formats where the pixels add nothing, to
+// keep the test quick under -race.
 func TestFiguresVariants(t *testing.T) {
+	t.Parallel()
 	conds := append(atxConditions(),
 		Condition{ID: "mph-1", Drug: "methylphenidate", Dose: dose(1), Label: "mph-1"},
 		Condition{ID: "mph-3", Drug: "methylphenidate", Dose: dose(3), Label: "mph-3"})
@@ -90,20 +104,43 @@ func TestFiguresVariants(t *testing.T) {
 	if gs := r.groups(); len(gs) != 2 || gs[0].drug != "atomoxetine" || len(gs[0].cols) != 4 || gs[1].drug != "methylphenidate" || gs[1].cols[0] != 0 {
 		t.Errorf("groups %+v", gs)
 	}
-	files, err := r.Figures(figuresDir(t, "interim-two-drugs-log"), FigureOptions{DoseAxis: LogDoses, ErrorBars: CI95Bars, Formats: []string{"png", "pdf"}, DPI: 600})
-	if err != nil || len(files) != 2*(len(Measures)+1) {
+	opt := FigureOptions{DoseAxis: LogDoses, ErrorBars: CI95Bars, Formats: []string{"pdf", "svg"}, Measures: []string{"premature"}}
+	dir := figuresDir(t, "interim-two-drugs-log")
+	files, err := r.Figures(dir, opt)
+	if err != nil || len(files) != 4 {
 		t.Fatalf("%d files: %v", len(files), err)
 	}
+	svg, _ := os.ReadFile(filepath.Join(dir, "ATX1-summary.svg"))
+	for _, want := range []string{"INTERIM", "95% confidence interval", "methylphenidate (mg/kg), log scale"} {
+		if !bytes.Contains(svg, []byte(want)) {
+			t.Errorf("the two-drug summary figure lacks %q", want)
+		}
+	}
+	opt.Formats, opt.DPI = []string{"png"}, 450
+	fig, err := r.measureFigure(measure(r, "premature"), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err = fig.save(filepath.Join(dir, "ATX1-premature-450dpi"), opt)
+	if err != nil || len(files) != 1 {
+		t.Fatalf("%v: %v", files, err)
+	}
 	b, _ := os.ReadFile(files[0])
-	checkPNG(t, files[0], b, 600)
+	checkPNG(t, files[0], b, 450)
+
 	blind := atxConditions()
 	for i := range blind {
 		blind[i] = Condition{ID: blind[i].ID, Label: "ATX1/" + string(rune('A'+i))}
 	}
 	in := realisticStudy(13, blind, 8, nil)
 	in.Blinded = true
-	if _, err := Compute(in, Options{}).Figures(figuresDir(t, "blinded"), FigureOptions{Formats: []string{"png"}}); err != nil {
+	dir = figuresDir(t, "blinded")
+	if _, err := Compute(in, Options{}).Figures(dir, FigureOptions{Formats: []string{"svg"}, Measures: []string{"premature"}}); err != nil {
 		t.Fatal(err)
+	}
+	svg, _ = os.ReadFile(filepath.Join(dir, "ATX1-summary.svg"))
+	if bytes.Contains(svg, []byte("vehicle")) || bytes.Contains(svg, []byte("atomoxetine")) || !bytes.Contains(svg, []byte("blind code")) {
+		t.Error("the blinded summary figure names a condition or lacks the blind codes")
 	}
 }
 
@@ -118,5 +155,8 @@ func TestFigureOptions(t *testing.T) {
 	}
 	if _, err := ParseFigureOptions("", "", "", 150); err == nil {
 		t.Error("150 dpi accepted")
+	}
+	if err := (&FigureOptions{Measures: []string{"speed"}}).check(); err == nil {
+		t.Error("an unknown measure accepted")
 	}
 }

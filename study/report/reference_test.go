@@ -207,6 +207,7 @@ func runReference(t *testing.T, py string, data []refDataset) []refResult {
 }
 
 func TestAgainstStatsmodels(t *testing.T) {
+	t.Parallel()
 	py := python(t)
 	var data []refDataset
 	for _, seed := range []uint64{1, 2, 3, 4, 5} {
