@@ -6,7 +6,6 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // An ANOVA is a one-way repeated-measures analysis of variance with
@@ -24,6 +23,8 @@ type ANOVA struct {
 	PGG          float64 // p with both df multiplied by EpsilonGG
 	EpsilonHF    float64 // Huynh-Feldt ε, in [EpsilonGG, 1]
 	PHF          float64 // p with both df multiplied by EpsilonHF
+	Status       Status  // Computed, or why F is not a number
+	Reason       string  // for people, when Status is not Computed
 }
 
 // RepeatedMeasures runs the ANOVA on data[subject][condition]. Every row
@@ -36,9 +37,10 @@ type ANOVA struct {
 // report PGG unless there is reason to do otherwise.
 //
 // When there is no residual variance (every subject has the same profile
-// up to a constant) F is +Inf and P is 0, or both are NaN if the
-// conditions do not differ either; the epsilons are then NaN and PGG and
-// PHF equal P.
+// up to a constant) F is +Inf and P is 0 (Status Infinite), or both are
+// NaN if the conditions do not differ either (Status Undefined); the
+// epsilons are then NaN and PGG and PHF equal P. Reason says which, in
+// words a report can print.
 func RepeatedMeasures(data [][]float64) (ANOVA, error) {
 	n, k, err := checkMatrix(data)
 	if err != nil {
@@ -74,20 +76,33 @@ func RepeatedMeasures(data [][]float64) (ANOVA, error) {
 	// Residuals computed as above are exact zeros only in exact
 	// arithmetic; treat anything at rounding level as none.
 	if a.SSError <= 1e-12*total {
-		a.F, a.P = math.Inf(1), 0
-		if a.SSConditions <= 1e-12*total {
-			a.F, a.P = math.NaN(), math.NaN()
-		}
-		a.EpsilonGG, a.PGG, a.EpsilonHF, a.PHF = math.NaN(), a.P, math.NaN(), a.P
+		a.degenerate(total)
 		return a, nil
 	}
 	a.F = (a.SSConditions / a.DF1) / (a.SSError / a.DF2)
-	a.P = fSurvival(a.F, a.DF1, a.DF2)
+	a.P = FSurvival(a.F, a.DF1, a.DF2)
 	a.EpsilonGG = greenhouseGeisser(x)
-	a.PGG = fSurvival(a.F, a.DF1*a.EpsilonGG, a.DF2*a.EpsilonGG)
+	a.PGG = FSurvival(a.F, a.DF1*a.EpsilonGG, a.DF2*a.EpsilonGG)
 	a.EpsilonHF = huynhFeldt(a.EpsilonGG, n, k)
-	a.PHF = fSurvival(a.F, a.DF1*a.EpsilonHF, a.DF2*a.EpsilonHF)
+	a.PHF = FSurvival(a.F, a.DF1*a.EpsilonHF, a.DF2*a.EpsilonHF)
 	return a, nil
+}
+
+// degenerate fills in an ANOVA without residual variance: F is infinite
+// when the conditions differ, undefined when they do not.
+func (a *ANOVA) degenerate(total float64) {
+	switch {
+	case total == 0:
+		a.F, a.P, a.Status = math.NaN(), math.NaN(), Undefined
+		a.Reason = "every value is the same, so there is no variation to test"
+	case a.SSConditions <= 1e-12*total:
+		a.F, a.P, a.Status = math.NaN(), math.NaN(), Undefined
+		a.Reason = "each subject has the same value under every condition (subjects differ only from one another), so there is neither an effect nor an error term: F is 0/0"
+	default:
+		a.F, a.P, a.Status = math.Inf(1), 0, Infinite
+		a.Reason = "every subject's values differ between conditions by exactly the same amounts, so the error term is 0 and F is infinite (p = 0)"
+	}
+	a.EpsilonGG, a.PGG, a.EpsilonHF, a.PHF = math.NaN(), a.P, math.NaN(), a.P
 }
 
 // checkMatrix returns the dimensions of a complete-case matrix, or why it
@@ -170,13 +185,4 @@ func huynhFeldt(gg float64, n, k int) float64 {
 		return gg
 	}
 	return math.Max(gg, math.Min(1, (nf*d*gg-2)/den))
-}
-
-// fSurvival is P(F ≥ f) for an F distribution with d1 and d2 degrees of
-// freedom (non-integer after a sphericity correction).
-func fSurvival(f, d1, d2 float64) float64 {
-	if math.IsNaN(f) {
-		return math.NaN()
-	}
-	return distuv.F{D1: d1, D2: d2}.Survival(f)
 }

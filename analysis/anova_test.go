@@ -140,6 +140,16 @@ func TestRepeatedMeasuresDegenerate(t *testing.T) {
 		near(t, tt.name+": p", a.P, tt.p, 0)
 		near(t, tt.name+": GG p", a.PGG, tt.p, 0)
 		near(t, tt.name+": GG epsilon", a.EpsilonGG, nan, 0)
+		want := Undefined
+		if math.IsInf(tt.f, 1) {
+			want = Infinite
+		}
+		if a.Status != want || a.Reason == "" {
+			t.Errorf("%s: status %v, reason %q; want %v with a reason", tt.name, a.Status, a.Reason, want)
+		}
+	}
+	if a, _ := RepeatedMeasures(bushtucker); a.Status != Computed || a.Reason != "" {
+		t.Errorf("bushtucker: status %v, reason %q", a.Status, a.Reason)
 	}
 }
 

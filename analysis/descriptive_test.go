@@ -46,3 +46,16 @@ func TestDescriptivesEdgeCases(t *testing.T) {
 		near(t, tt.name+": SEM", SEM(tt.x), tt.sem, 1e-12)
 	}
 }
+
+// TestSDAndCI95: SD from JASP's Bushtucker table (see above); the t
+// quantiles are the printed table values t(0.975, 1) = 12.7062 and
+// t(0.975, 7) = 2.3646 (e.g. Zar 2010, Appendix Table B.3), also R's
+// qt(0.975, 1) = 12.7062047361747 and qt(0.975, 7) = 2.36462425159278.
+func TestSDAndCI95(t *testing.T) {
+	x := column(bushtucker, 0)
+	near(t, "stick insect SD", SD(x), 2.232071, 5e-7)
+	near(t, "stick insect CI95", CI95(x), 2.36462425159278*SEM(x), 1e-12)
+	near(t, "two values CI95", CI95([]float64{1, 3}), 12.7062047361747, 1e-12)
+	near(t, "one value SD", SD([]float64{3}), math.NaN(), 0)
+	near(t, "one value CI95", CI95([]float64{3}), math.NaN(), 0)
+}

@@ -13,6 +13,14 @@
 // controls the family-wise error rate like Bonferroni but is uniformly more
 // powerful.
 //
+// Tail probabilities (FSurvival, TTwoSided) are computed directly from the
+// regularised incomplete beta, never as 1 − CDF, so a p of 1e-30 prints as
+// 1e-30 and not as 0 or 1.1e-16.
+//
+// Count and percentage measures can be transformed before the tests
+// (Transform: √(x + ½) for counts, arcsin √p for percentages), as many
+// labs do; the transforms are documented with their references.
+//
 // Everything here is a pure function over plain slices, so it can be
 // checked against published worked examples (see the tests).
 //
@@ -30,8 +38,10 @@
 //     ErrShape and too little data with ErrTooFew, each wrapped with
 //     context (test with errors.Is). A report should say "not tested"
 //     rather than print a p-value computed from a NaN.
-//   - Where the data are valid but a statistic is undefined (no variance at
-//     all), the statistic is NaN or ±Inf as documented on each function.
+//   - Where the data are valid but a statistic is not a number, the test's
+//     Status says whether it is Infinite (no error variance but an effect:
+//     ±Inf, p = 0) or Undefined (neither: NaN), and Reason says why in
+//     words a report can print.
 package analysis
 
 import "errors"

@@ -3,9 +3,9 @@ package analysis
 import (
 	"fmt"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // A TTest is a paired t-test of b against a: is the mean of the
@@ -17,6 +17,8 @@ type TTest struct {
 	T, DF, P float64 // t = MeanDiff/SE with N−1 df; two-sided p
 	DZ       float64 // Cohen's d_z: MeanDiff over SD(b − a)
 	PHolm    float64 // Holm-adjusted p within Compare's family; P on its own
+	Status   Status  // Computed, or why T is not a number
+	Reason   string  // for people, when Status is not Computed
 }
 
 // PairedT tests whether the paired differences b−a have mean zero, the
@@ -26,8 +28,9 @@ type TTest struct {
 // it is not comparable with a between-groups d.
 //
 // a and b must have the same length, at least 2, and finite values. When
-// every difference is the same, SD is 0: T and DZ are ±Inf with P 0, or
-// NaN when the differences are all zero.
+// every difference is the same, SD is 0: T and DZ are ±Inf with P 0
+// (Status Infinite), or NaN when the differences are all zero (Status
+// Undefined); Reason says which in words.
 func PairedT(a, b []float64) (TTest, error) {
 	if len(a) != len(b) {
 		return TTest{}, fmt.Errorf("paired t-test: %d and %d values: %w", len(a), len(b), ErrShape)
@@ -44,16 +47,31 @@ func PairedT(a, b []float64) (TTest, error) {
 		}
 	}
 	mean, sd := stat.MeanStdDev(d, nil)
+	// Differences equal in exact arithmetic can come out a few ulps apart
+	// (0.3 − 0.1 and 0.5 − 0.3); an SD at rounding level is none.
+	var scale float64
+	for i := range a {
+		scale = math.Max(scale, math.Max(math.Abs(a[i]), math.Abs(b[i])))
+	}
+	if sd <= 1e-13*scale {
+		sd = 0
+		if math.Abs(mean) <= 1e-13*scale {
+			mean = 0
+		}
+	}
 	t := TTest{N: n, MeanDiff: mean, DF: float64(n - 1), SE: sd / math.Sqrt(float64(n))}
 	switch {
 	case sd == 0 && mean == 0:
-		t.T, t.P, t.DZ = math.NaN(), math.NaN(), math.NaN()
+		t.T, t.P, t.DZ, t.Status = math.NaN(), math.NaN(), math.NaN(), Undefined
+		t.Reason = "every subject has the same value under both conditions (all differences are 0): nothing to test"
 	case sd == 0:
-		t.T, t.P, t.DZ = math.Copysign(math.Inf(1), mean), 0, math.Copysign(math.Inf(1), mean)
+		t.T, t.P, t.DZ, t.Status = math.Copysign(math.Inf(1), mean), 0, math.Copysign(math.Inf(1), mean), Infinite
+		t.Reason = fmt.Sprintf("every subject's difference is the same (%s), so the SD of the differences is 0 and t is infinite (p = 0)",
+			strconv.FormatFloat(mean, 'g', 4, 64))
 	default:
 		t.T = mean / t.SE
 		t.DZ = mean / sd
-		t.P = 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: t.DF}.Survival(math.Abs(t.T))
+		t.P = TTwoSided(t.T, t.DF)
 	}
 	t.PHolm = t.P
 	return t, nil

@@ -125,6 +125,7 @@ func TestPairedTEdgeCases(t *testing.T) {
 		{"constant positive difference", []float64{1, 2, 3}, []float64{2, 3, 4}, nil, inf, 0, inf},
 		{"constant negative difference", []float64{2, 3, 4}, []float64{1, 2, 3}, nil, -inf, 0, -inf},
 		{"no difference", []float64{1, 2, 3}, []float64{1, 2, 3}, nil, nan, nan, nan},
+		{"equal differences up to rounding", []float64{0.1, 0.3, 0.7}, []float64{0.3, 0.5, 0.9}, nil, inf, 0, inf},
 	}
 	for _, tt := range tests {
 		r, err := PairedT(tt.a, tt.b)
@@ -138,5 +139,15 @@ func TestPairedTEdgeCases(t *testing.T) {
 		near(t, tt.name+": t", r.T, tt.t, 0)
 		near(t, tt.name+": p", r.P, tt.p, 0)
 		near(t, tt.name+": d_z", r.DZ, tt.d, 0)
+		want := Computed
+		switch {
+		case math.IsNaN(tt.t):
+			want = Undefined
+		case math.IsInf(tt.t, 0):
+			want = Infinite
+		}
+		if r.Status != want || (want != Computed) != (r.Reason != "") {
+			t.Errorf("%s: status %v, reason %q; want %v with a reason", tt.name, r.Status, r.Reason, want)
+		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 )
 
 // ErrDesign is wrapped by the errors of Assign and Schedule: the request
@@ -99,20 +100,29 @@ func Assign(subjects, conditions []string, seed uint64) (map[string][]string, er
 	if err := distinct("subject", subjects); err != nil {
 		return nil, err
 	}
+	seqs := sequences(conditions, seed)
+	out := make(map[string][]string, len(subjects))
+	for i, s := range subjects {
+		out[s] = slices.Clone(seqs[i%len(seqs)])
+	}
+	return out, nil
+}
+
+// sequences are the Williams design's rows for conditions in the order
+// subjects take them, shuffled and relabelled by seed as Assign describes.
+func sequences(conditions []string, seed uint64) [][]string {
 	rng := rand.New(rand.NewPCG(seed, 0x57d1))
 	rows := Williams(len(conditions))
 	rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
 	symbol := rng.Perm(len(conditions)) // symbol s stands for conditions[symbol[s]]
-	out := make(map[string][]string, len(subjects))
-	for i, s := range subjects {
-		row := rows[i%len(rows)]
-		order := make([]string, len(row))
+	out := make([][]string, len(rows))
+	for i, row := range rows {
+		out[i] = make([]string, len(row))
 		for j, sym := range row {
-			order[j] = conditions[symbol[sym]]
+			out[i][j] = conditions[symbol[sym]]
 		}
-		out[s] = order
 	}
-	return out, nil
+	return out
 }
 
 // distinct reports an empty or repeated name in list.

@@ -3,114 +3,255 @@ package report
 import (
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
-	"strconv"
+	"slices"
+	"sort"
 	"strings"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
-// Plots draws one dose-response figure per measure into dir, as PNG and
-// SVG: each condition's mean with SEM bars, in the study's order (vehicle
-// first, then by dose), and returns the files written.
-func (r Report) Plots(dir string) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// ErrorBars chooses what a figure's error bars show; the legend names it.
+type ErrorBars string
+
+// Error bars.
+const (
+	SEMBars  ErrorBars = "sem"  // mean ± SEM, the convention of the field
+	CI95Bars ErrorBars = "ci95" // mean ± the 95 % confidence interval's half-width
+)
+
+// DoseAxis chooses how doses are spaced.
+type DoseAxis string
+
+// Dose axes.
+const (
+	// CategoricalDoses spaces vehicle and the doses evenly.
+	CategoricalDoses DoseAxis = "categorical"
+	// LogDoses places doses at log10(dose) and vehicle, which has no
+	// logarithm, to the left of an axis break.
+	LogDoses DoseAxis = "log"
+)
+
+// FigureOptions choose how figures look and which files are written.
+type FigureOptions struct {
+	ErrorBars ErrorBars // default SEMBars
+	DoseAxis  DoseAxis  // default CategoricalDoses
+	DPI       int       // PNG resolution; at least 300 (the default)
+	Formats   []string  // of png, svg, pdf; default all three
+	// Measures are the keys of the measures that get a figure of their
+	// own; nil means every measure. The multi-panel figure is always
+	// written.
+	Measures []string
+}
+
+// SummaryMeasures are the panels of the multi-panel figure, the four
+// measures a 5-CSRTT paper shows first.
+var SummaryMeasures = []string{"accuracy_pct", "omissions_pct", "premature", "correct_latency_mean_ms"}
+
+// ParseFigureOptions checks options read from flags: error bars sem or
+// ci95, dose axis categorical or log, formats png, svg and pdf, DPI 0
+// (300) or at least 300.
+func ParseFigureOptions(bars, axis, formats string, dpi int) (FigureOptions, error) {
+	o := FigureOptions{ErrorBars: ErrorBars(bars), DoseAxis: DoseAxis(axis), DPI: dpi}
+	if formats != "" {
+		o.Formats = strings.Split(formats, ",")
+	}
+	return o, o.check()
+}
+
+func (o *FigureOptions) check() error {
+	switch o.ErrorBars {
+	case "":
+		o.ErrorBars = SEMBars
+	case SEMBars, CI95Bars:
+	default:
+		return fmt.Errorf("error bars %q: want sem or ci95", o.ErrorBars)
+	}
+	switch o.DoseAxis {
+	case "":
+		o.DoseAxis = CategoricalDoses
+	case CategoricalDoses, LogDoses:
+	default:
+		return fmt.Errorf("dose axis %q: want categorical or log", o.DoseAxis)
+	}
+	switch {
+	case o.DPI == 0:
+		o.DPI = 300
+	case o.DPI < 300:
+		return fmt.Errorf("%d dpi: journals ask for at least 300", o.DPI)
+	}
+	if len(o.Formats) == 0 {
+		o.Formats = []string{"png", "svg", "pdf"}
+	}
+	for _, f := range o.Formats {
+		if f != "png" && f != "svg" && f != "pdf" {
+			return fmt.Errorf("figure format %q: want png, svg or pdf", f)
+		}
+	}
+	for _, key := range o.Measures {
+		if _, ok := measureByKey(key); !ok {
+			return fmt.Errorf("figure of %q: no such measure", key)
+		}
+	}
+	return nil
+}
+
+// Figures writes one figure per measure (STUDY-MEASURE.png ...) and the
+// multi-panel figure of SummaryMeasures (STUDY-summary.png ...) into dir,
+// in every format asked for, and returns the files written. Each panel
+// shows every rat's values as grey points joined by light lines, the mean
+// with error bars, n under each condition, and stars for the comparisons
+// with vehicle that are significant after Holm's adjustment. A study with
+// several drugs gets one panel per drug, each starting from the shared
+// vehicle; two drugs are never joined by a line.
+func (r Report) Figures(dir string, opt FigureOptions) ([]string, error) {
+	if err := opt.check(); err != nil {
 		return nil, err
 	}
 	var files []string
 	for _, m := range r.Measures {
-		p, err := r.plot(m)
+		if opt.Measures != nil && !slices.Contains(opt.Measures, m.Key) {
+			continue
+		}
+		fig, err := r.measureFigure(m, opt)
+		if err != nil {
+			return files, fmt.Errorf("figure of %s: %w", m.Key, err)
+		}
+		written, err := fig.save(filepath.Join(dir, safe(r.Study)+"-"+m.Key), opt)
+		files = append(files, written...)
+		if err != nil {
+			return files, fmt.Errorf("figure of %s: %w", m.Key, err)
+		}
+	}
+	fig, err := r.summaryFigure(opt)
+	if err != nil {
+		return files, fmt.Errorf("summary figure: %w", err)
+	}
+	written, err := fig.save(filepath.Join(dir, safe(r.Study)+"-summary"), opt)
+	return append(files, written...), err
+}
+
+// Plots writes one figure per measure as PNG and SVG, what the command
+// line asked for before Figures; new callers use Figures.
+func (r Report) Plots(dir string) ([]string, error) {
+	opt := FigureOptions{Formats: []string{"png", "svg"}}
+	if err := opt.check(); err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, m := range r.Measures {
+		fig, err := r.measureFigure(m, opt)
 		if err != nil {
 			return files, fmt.Errorf("plot %s: %w", m.Key, err)
 		}
-		for _, ext := range []string{"png", "svg"} {
-			name := filepath.Join(dir, fmt.Sprintf("%s-%s.%s", safe(r.Study), m.Key, ext))
-			if err := p.Save(12*vg.Centimeter, 9*vg.Centimeter, name); err != nil {
-				return files, fmt.Errorf("plot %s: %w", m.Key, err)
-			}
-			files = append(files, name)
+		written, err := fig.save(filepath.Join(dir, safe(r.Study)+"-"+m.Key), opt)
+		files = append(files, written...)
+		if err != nil {
+			return files, fmt.Errorf("plot %s: %w", m.Key, err)
 		}
 	}
 	return files, nil
 }
 
-func (r Report) plot(m MeasureReport) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = m.Name
-	xLabel, tickLabel := r.axis()
-	p.X.Label.Text = xLabel
-	p.Y.Label.Text = m.Name
-	var pts plotter.XYs
-	var errs plotter.YErrors
-	var ticks []plot.Tick
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for i, c := range m.Cells {
-		x := float64(i)
-		ticks = append(ticks, plot.Tick{Value: x, Label: tickLabel(i)})
-		if math.IsNaN(c.Mean) {
-			continue
-		}
-		sem := c.SEM
-		if math.IsNaN(sem) {
-			sem = 0
-		}
-		pts = append(pts, plotter.XY{X: x, Y: c.Mean})
-		errs = append(errs, struct{ Low, High float64 }{sem, sem})
-		lo, hi = math.Min(lo, c.Mean-sem), math.Max(hi, c.Mean+sem)
-	}
-	if len(pts) > 0 {
-		line, points, err := plotter.NewLinePoints(pts)
-		if err != nil {
-			return nil, err
-		}
-		points.Radius = vg.Points(3)
-		bars, err := plotter.NewYErrorBars(struct {
-			plotter.XYer
-			plotter.YErrorer
-		}{pts, errs})
-		if err != nil {
-			return nil, err
-		}
-		bars.CapWidth = vg.Points(6)
-		p.Add(line, points, bars)
-		pad := (hi - lo) * 0.15
-		if pad == 0 {
-			pad = math.Max(1, math.Abs(hi)*0.1)
-		}
-		p.Y.Min, p.Y.Max = math.Max(0, lo-pad), hi+pad
-		if lo-pad < 0 && lo < 0 {
-			p.Y.Min = lo - pad
-		}
-	}
-	p.X.Min, p.X.Max = -0.5, float64(len(m.Cells))-0.5
-	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	p.Add(plotter.NewGrid())
-	return p, nil
+// A group is the conditions of one panel: the reference and one drug's
+// doses in ascending order, or (drug "") every condition when they are
+// not doses of drugs (blinded codes, or conditions without doses).
+type group struct {
+	drug string
+	cols []int // indices into Report.Conditions, reference first
 }
 
-// axis names the x axis and its ticks: doses of one drug, vehicle first,
-// when the study compares doses of one drug with its vehicle; the
-// conditions' labels otherwise (and always while blinded).
-func (r Report) axis() (string, func(int) string) {
-	byLabel := func(i int) string { return r.Conditions[i].Label }
+// groups splits the conditions into one group per drug.
+func (r Report) groups() []group {
+	all := group{cols: make([]int, len(r.Conditions))}
+	for i := range all.cols {
+		all.cols[i] = i
+	}
 	if r.Blinded || len(r.Conditions) < 2 {
-		return "condition", byLabel
+		return []group{all}
 	}
-	drug := ""
-	for _, c := range r.Conditions[1:] {
-		if c.Dose == nil || (drug != "" && c.Drug != drug) {
-			return "condition", byLabel
+	var drugs []string
+	byDrug := map[string][]int{}
+	for j, c := range r.Conditions[1:] {
+		if c.Dose == nil || c.Drug == "" || c.Drug == r.Conditions[0].Drug {
+			return []group{all}
 		}
-		drug = c.Drug
+		if _, ok := byDrug[c.Drug]; !ok {
+			drugs = append(drugs, c.Drug)
+		}
+		byDrug[c.Drug] = append(byDrug[c.Drug], j+1)
 	}
-	return drug + " (mg/kg)", func(i int) string {
-		if i == 0 {
-			return r.Conditions[0].Label
+	var out []group
+	for _, d := range drugs {
+		cols := byDrug[d]
+		sort.SliceStable(cols, func(a, b int) bool { return *r.Conditions[cols[a]].Dose < *r.Conditions[cols[b]].Dose })
+		out = append(out, group{drug: d, cols: append([]int{0}, cols...)})
+	}
+	return out
+}
+
+// measureFigure is one measure, one panel per drug side by side.
+func (r Report) measureFigure(m MeasureReport, opt FigureOptions) (figure, error) {
+	gs := r.groups()
+	row := make([]*plot.Plot, len(gs))
+	for i, g := range gs {
+		p, err := r.panel(m, g, i, opt)
+		if err != nil {
+			return figure{}, err
 		}
-		return strconv.FormatFloat(*r.Conditions[i].Dose, 'g', -1, 64)
+		if len(gs) > 1 {
+			p.Title.Text = fmt.Sprintf("%s: %s", m.Name, g.drug)
+		}
+		row[i] = p
+	}
+	shareY(row)
+	w := 85*vg.Millimeter + vg.Length(len(gs)-1)*65*vg.Millimeter
+	return r.newFigure([][]*plot.Plot{row}, w, 70*vg.Millimeter, []MeasureReport{m}, opt), nil
+}
+
+// summaryFigure is SummaryMeasures as a grid: 2 × 2 for one drug, one row
+// per measure and one column per drug otherwise.
+func (r Report) summaryFigure(opt FigureOptions) (figure, error) {
+	var ms []MeasureReport
+	for _, key := range SummaryMeasures {
+		if i := slices.IndexFunc(r.Measures, func(m MeasureReport) bool { return m.Key == key }); i >= 0 {
+			ms = append(ms, r.Measures[i])
+		}
+	}
+	gs := r.groups()
+	var plots [][]*plot.Plot
+	for _, m := range ms {
+		var row []*plot.Plot
+		for i, g := range gs {
+			p, err := r.panel(m, g, i, opt)
+			if err != nil {
+				return figure{}, fmt.Errorf("%s: %w", m.Key, err)
+			}
+			if len(gs) > 1 {
+				p.Title.Text = fmt.Sprintf("%s: %s", m.Name, g.drug)
+			}
+			row = append(row, p)
+		}
+		shareY(row)
+		plots = append(plots, row)
+	}
+	if len(gs) == 1 && len(plots) == 4 {
+		plots = [][]*plot.Plot{{plots[0][0], plots[1][0]}, {plots[2][0], plots[3][0]}}
+	}
+	return r.newFigure(plots, 180*vg.Millimeter, vg.Length(len(plots))*65*vg.Millimeter, ms, opt), nil
+}
+
+// shareY gives the panels of one measure (one per drug) the same y
+// range, so that effects of different drugs compare by eye.
+func shareY(row []*plot.Plot) {
+	hi := math.Inf(-1)
+	for _, p := range row {
+		hi = math.Max(hi, p.Y.Max)
+	}
+	for _, p := range row {
+		p.Y.Max = hi
 	}
 }
 
@@ -121,4 +262,26 @@ func safe(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// drawGrid aligns the panels and draws them, with a panel letter (A, B
+// ...) at each one's top left when there is more than one.
+func drawGrid(c draw.Canvas, plots [][]*plot.Plot) {
+	rows, cols := len(plots), len(plots[0])
+	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: 4 * vg.Millimeter, PadY: 4 * vg.Millimeter,
+		PadTop: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 2 * vg.Millimeter}
+	canvases := plot.Align(plots, tiles, c)
+	letter := 0
+	for i := range plots {
+		for j, p := range plots[i] {
+			p.Draw(canvases[i][j])
+			if rows*cols > 1 {
+				at := canvases[i][j]
+				sty := textStyle(11)
+				sty.YAlign = draw.YTop
+				at.FillText(sty, vg.Point{X: at.Min.X, Y: at.Max.Y}, string(rune('A'+letter)))
+			}
+			letter++
+		}
+	}
 }

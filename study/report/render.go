@@ -1,148 +1,178 @@
 package report
 
 import (
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
+	"strings"
+
+	"github.com/fivechoice/fivechoice/analysis"
 )
 
-// Markdown writes the report as Markdown tables.
+// Markdown writes the report for people: an interim warning and the
+// pending test days first when the study is unfinished, then per measure
+// the descriptives (all sessions and complete cases side by side), the
+// ANOVA and the comparisons with the reference, each naming its rats.
 func (r Report) Markdown(w io.Writer) error {
-	fmt.Fprintf(w, "# Study %s\n\n", r.Study)
-	fmt.Fprintf(w, "%d subjects; conditions: ", len(r.Subjects))
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Study %s\n\n", r.Study)
+	if r.Interim() {
+		p := r.Progress
+		fmt.Fprintf(&b, "**Interim report: the study is not finished.** %d of %d test days have a completed session. Every test below is interim: it uses the rats so far and will change.\n\n",
+			p.Done, p.Planned)
+		b.WriteString("Pending test days (these rats are left out of the tests that need the missing condition):\n")
+		for _, d := range p.Pending {
+			fmt.Fprintf(&b, "- %s\n", d)
+		}
+		b.WriteString("\n")
+	}
+	labels := make([]string, len(r.Conditions))
 	for i, c := range r.Conditions {
-		if i > 0 {
-			fmt.Fprint(w, ", ")
-		}
-		fmt.Fprint(w, c.Label)
+		labels[i] = c.Label
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(&b, "%d subjects; conditions: %s\n", len(r.Subjects), strings.Join(labels, ", "))
 	for _, n := range r.Notes {
-		fmt.Fprintf(w, "\n> %s\n", n)
-	}
-	if len(r.Missing) > 0 {
-		fmt.Fprintln(w, "\nMissing (these subjects are left out of the tests of every measure they lack):")
-		for _, m := range r.Missing {
-			fmt.Fprintf(w, "- %s\n", m)
-		}
+		fmt.Fprintf(&b, "\n> %s\n", n)
 	}
 	for _, m := range r.Measures {
-		fmt.Fprintf(w, "\n## %s\n\n| condition | n | mean | SEM |\n|---|---|---|---|\n", m.Name)
-		for _, c := range m.Cells {
-			fmt.Fprintf(w, "| %s | %d | %s | %s |\n", c.Condition, c.N, num(c.Mean, 4), num(c.SEM, 3))
+		r.markdownMeasure(&b, m)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (r Report) markdownMeasure(b *strings.Builder, m MeasureReport) {
+	fmt.Fprintf(b, "\n## %s\n\n", m.Name)
+	nc := len(m.CompleteSubjects)
+	b.WriteString("| condition | n | mean | SD | SEM | 95% CI | n complete | mean complete | SEM complete |\n|---|---|---|---|---|---|---|---|---|\n")
+	for j, c := range m.All {
+		cc := m.Complete[j]
+		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s | %d | %s | %s |\n", c.Condition, c.N, num4(c.Mean), num3(c.SD), num3(c.SEM),
+			ci(c), cc.N, num4(cc.Mean), num3(cc.SEM))
+	}
+	fmt.Fprintf(b, "\nn, mean, SD, SEM and 95%% CI: every rat with a value under the condition. Complete: the %d rats with a value under every condition (%s), which the ANOVA uses.\n",
+		nc, listOr(m.CompleteSubjects, "none"))
+	if m.Transform != analysis.NoTransform {
+		fmt.Fprintf(b, "\nThe tests use %s-transformed values (%s); means and SDs above are untransformed.\n", m.Transform.Formula(), m.Transform.Reference())
+	}
+	b.WriteString("\n" + anovaSentence(m.ANOVA) + "\n")
+	if len(m.Comparisons) > 0 {
+		fmt.Fprintf(b, "\n| vs %s | n | left out | mean difference | t | df | p | p (Holm) | d_z |\n|---|---|---|---|---|---|---|---|---|\n", m.Comparisons[0].Reference)
+		for _, c := range m.Comparisons {
+			t := c.Test
+			if !c.Ran {
+				fmt.Fprintf(b, "| %s | %d | %s | not computed: %s | | | | | |\n", c.Condition, len(c.Subjects), droppedNames(c.Dropped), c.Reason)
+				continue
+			}
+			fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", c.Condition, t.N, droppedNames(c.Dropped), num4(t.MeanDiff), stat(t.T, 4),
+				num3(t.DF), pFull(t.P), pFull(t.PHolm), stat(t.DZ, 3))
 		}
-		if a := m.ANOVA; a != nil {
-			fmt.Fprintf(w, "\nRepeated-measures ANOVA (%d complete subjects): F(%s, %s) = %s, p %s; Greenhouse-Geisser ε = %s, p %s\n",
-				m.Complete, num(a.DF1, 3), num(a.DF2, 3), num(a.F, 4), pvalIs(a.P), num(a.EpsilonGG, 3), pvalIs(a.PGG))
-		} else if m.Note != "" {
-			fmt.Fprintf(w, "\n%s\n", m.Note)
+		b.WriteString("\nPaired t-tests, each on every rat with both conditions; p (Holm) is adjusted over the comparisons with the reference (Holm 1979).")
+		if m.Transform != analysis.NoTransform {
+			fmt.Fprintf(b, " Mean differences are on the %s scale.", m.Transform.Formula())
 		}
-		if len(m.Comparisons) > 0 {
-			fmt.Fprintf(w, "\n| vs %s | mean difference | t | df | p | p (Holm) | d_z |\n|---|---|---|---|---|---|---|\n", r.Conditions[0].Label)
-			for _, c := range m.Comparisons {
-				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", c.Condition, num(c.MeanDiff, 4), num(c.T, 4), num(c.DF, 3), pval(c.P), pval(c.PHolm), num(c.DZ, 3))
+		if m.Comparisons[0].Interim {
+			b.WriteString(" Interim.")
+		}
+		b.WriteString("\n")
+		for _, c := range m.Comparisons {
+			if c.Ran && c.Reason != "" {
+				fmt.Fprintf(b, "- %s: %s\n", c.Condition, c.Reason)
 			}
 		}
-		if len(m.Excluded) > 0 {
-			fmt.Fprintf(w, "\nLeft out of the tests: %s\n", joinComma(append([]string(nil), m.Excluded...)))
-		}
-	}
-	return nil
-}
-
-// CSV writes one row per measure and condition, with the measure's tests
-// repeated on its rows, for spreadsheets and R.
-func (r Report) CSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"study", "measure", "condition", "n", "mean", "sem", "anova_f", "anova_df1", "anova_df2", "anova_p", "gg_epsilon", "gg_p",
-		"vs_reference_mean_diff", "vs_reference_t", "vs_reference_df", "vs_reference_p", "vs_reference_p_holm"})
-	for _, m := range r.Measures {
-		for _, c := range m.Cells {
-			rec := []string{r.Study, m.Key, c.Condition, strconv.Itoa(c.N), f(c.Mean), f(c.SEM)}
-			if a := m.ANOVA; a != nil {
-				rec = append(rec, f(a.F), f(a.DF1), f(a.DF2), f(a.P), f(a.EpsilonGG), f(a.PGG))
-			} else {
-				rec = append(rec, "", "", "", "", "", "")
+		for _, c := range m.Comparisons {
+			for _, d := range c.Dropped {
+				fmt.Fprintf(b, "- %s left out of %s: %s\n", d.Subject, c.Condition, d.Reason)
 			}
-			cmp := []string{"", "", "", "", ""}
-			for _, t := range m.Comparisons {
-				if t.Condition == c.Condition {
-					cmp = []string{f(t.MeanDiff), f(t.T), f(t.DF), f(t.P), f(t.PHolm)}
-				}
+		}
+	}
+}
+
+// anovaSentence reports the ANOVA in a sentence that names its rats.
+func anovaSentence(a ANOVAResult) string {
+	var b strings.Builder
+	b.WriteString("Repeated-measures ANOVA")
+	if a.Interim {
+		b.WriteString(" (interim)")
+	}
+	t := a.Test
+	switch {
+	case !a.Ran || a.Status == analysis.Undefined:
+		fmt.Fprintf(&b, ": not computed: %s.", a.Reason)
+	case a.Status == analysis.Infinite:
+		fmt.Fprintf(&b, ", %d rats: F(%s, %s) is infinite, p = 0: %s.", t.N, num3(t.DF1), num3(t.DF2), a.Reason)
+	default:
+		fmt.Fprintf(&b, ", %d rats: F(%s, %s) = %s, p %s; Greenhouse-Geisser ε = %s, F(%s, %s), p %s.", t.N, num3(t.DF1), num3(t.DF2), num4(t.F),
+			pIs(t.P), num3(t.EpsilonGG), num3(t.DF1*t.EpsilonGG), num3(t.DF2*t.EpsilonGG), pIs(t.PGG))
+	}
+	if len(a.Dropped) > 0 {
+		b.WriteString(" Left out:")
+		for i, d := range a.Dropped {
+			sep := ";"
+			if i == len(a.Dropped)-1 {
+				sep = "."
 			}
-			cw.Write(append(rec, cmp...))
+			fmt.Fprintf(&b, " %s (%s)%s", d.Subject, d.Reason, sep)
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return b.String()
 }
 
-// JSON writes the report as JSON; undefined numbers are null.
-func (r Report) JSON(w io.Writer) error {
-	var measures []any
-	for _, m := range r.Measures {
-		var cells, cmps []any
-		for _, c := range m.Cells {
-			cells = append(cells, map[string]any{"condition": c.Condition, "n": c.N, "mean": jf(c.Mean), "sem": jf(c.SEM)})
-		}
-		for _, t := range m.Comparisons {
-			cmps = append(cmps, map[string]any{"condition": t.Condition, "n": t.N, "mean_diff": jf(t.MeanDiff), "t": jf(t.T), "df": jf(t.DF),
-				"p": jf(t.P), "p_holm": jf(t.PHolm), "dz": jf(t.DZ)})
-		}
-		mm := map[string]any{"key": m.Key, "name": m.Name, "conditions": cells, "vs_reference": cmps,
-			"complete_subjects": m.Complete, "excluded": m.Excluded, "note": m.Note}
-		if a := m.ANOVA; a != nil {
-			mm["anova"] = map[string]any{"n": a.N, "k": a.K, "f": jf(a.F), "df1": jf(a.DF1), "df2": jf(a.DF2), "p": jf(a.P),
-				"ss_conditions": jf(a.SSConditions), "ss_subjects": jf(a.SSSubjects), "ss_error": jf(a.SSError),
-				"gg_epsilon": jf(a.EpsilonGG), "gg_p": jf(a.PGG), "hf_epsilon": jf(a.EpsilonHF), "hf_p": jf(a.PHF)}
-		}
-		measures = append(measures, mm)
+func ci(c Cell) string {
+	if math.IsNaN(c.CI95) {
+		return "n < 2"
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(map[string]any{"study": r.Study, "blinded": r.Blinded, "conditions": r.Conditions, "subjects": r.Subjects,
-		"missing": r.Missing, "notes": r.Notes, "measures": measures})
+	return num3(c.Mean-c.CI95) + " to " + num3(c.Mean+c.CI95)
 }
 
-// jf is a number for JSON: null where undefined.
-func jf(x float64) any {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
+func droppedNames(d []Dropped) string {
+	if len(d) == 0 {
+		return "none"
 	}
-	return x
-}
-
-func f(x float64) string {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return ""
+	names := make([]string, len(d))
+	for i, x := range d {
+		names[i] = x.Subject
 	}
-	return strconv.FormatFloat(x, 'g', -1, 64)
+	return strings.Join(names, ", ")
 }
 
-func num(x float64, sig int) string {
-	if math.IsNaN(x) {
-		return "n/a"
+func listOr(s []string, none string) string {
+	if len(s) == 0 {
+		return none
+	}
+	return strings.Join(s, ", ")
+}
+
+func num3(x float64) string { return stat(x, 3) }
+func num4(x float64) string { return stat(x, 4) }
+
+// stat is a number for a table: sig significant figures, "∞" when
+// infinite, "–" when there is none.
+func stat(x float64, sig int) string {
+	switch {
+	case math.IsNaN(x):
+		return "–"
+	case math.IsInf(x, 1):
+		return "∞"
+	case math.IsInf(x, -1):
+		return "−∞"
 	}
 	return strconv.FormatFloat(x, 'g', sig, 64)
 }
 
-// pvalIs is a p-value for a sentence: "= 0.031" or "< .001".
-func pvalIs(p float64) string {
-	if v := pval(p); v[0] == '<' || v == "n/a" {
-		return v
-	}
-	return "= " + pval(p)
-}
-
-func pval(p float64) string {
+// pFull is a p-value to 3 significant figures, tiny ones included
+// (5.04e-26, not "< .001"): the exact value lets a reader recompute.
+func pFull(p float64) string {
 	switch {
 	case math.IsNaN(p):
-		return "n/a"
-	case p < 0.001:
-		return "< .001"
+		return "–"
+	case p == 0:
+		return "0"
+	case p < 1e-4:
+		return strconv.FormatFloat(p, 'e', 2, 64)
 	}
-	return strconv.FormatFloat(p, 'f', 3, 64)
+	return strconv.FormatFloat(p, 'g', 3, 64)
 }
+
+func pIs(p float64) string { return "= " + pFull(p) }

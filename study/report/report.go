@@ -1,34 +1,55 @@
-// Package report turns a study's completed sessions into its per-condition
-// results: descriptives, a repeated-measures ANOVA per measure, each dose
-// against vehicle, and dose-response figures, as Markdown, CSV or JSON.
+// Package report turns a study's sessions into its per-condition results:
+// descriptives, a repeated-measures ANOVA per measure, each dose against
+// vehicle, and figures, as Markdown, CSV (tidy, long and wide) or JSON.
+//
+// Every table and test names the rats it uses. Descriptives come twice:
+// over every rat with a value under a condition ("all sessions") and over
+// the complete cases, the rats with a value under every condition, which
+// are the rats of the ANOVA. A comparison of a dose with vehicle uses every
+// rat that has both, not only the complete cases. A study that is not
+// finished (test days not run, a session running) is reported as interim,
+// and every test in it says so. See docs/report.md for the JSON and CSV
+// layouts.
 package report
 
 import (
-	"fmt"
-	"math"
-	"sort"
-
 	"github.com/fivechoice/fivechoice/analysis"
+)
+
+// A Kind is what a measure counts, which decides its conventional
+// transform and whether its axis starts at zero.
+type Kind string
+
+// Kinds of measures.
+const (
+	Percent Kind = "percent" // 0-100; arcsine-square-root transform
+	Count   Kind = "count"   // events per session; square-root transform
+	Latency Kind = "latency" // milliseconds; not transformed
 )
 
 // A Measure is one dependent variable of the report.
 type Measure struct {
 	Key  string `json:"key"`  // the column of session_measures
 	Name string `json:"name"` // for people
+	Kind Kind   `json:"kind"`
+	// Conventional is the transform ConventionalTransforms picks for it.
+	Conventional analysis.Transform `json:"-"`
 }
 
 // Measures are the report's dependent variables, in the order labs report
 // them.
 var Measures = []Measure{
-	{"accuracy_pct", "Accuracy (%)"},
-	{"omissions_pct", "Omissions (%)"},
-	{"correct_pct", "Correct (%)"},
-	{"premature", "Premature responses"},
-	{"perseverative", "Perseverative responses"},
-	{"timeout_responses", "Time-out responses"},
-	{"trials_scored", "Trials completed"},
-	{"correct_latency_mean_ms", "Correct latency (ms)"},
-	{"reward_latency_mean_ms", "Reward latency (ms)"},
+	{"accuracy_pct", "Accuracy (%)", Percent, analysis.ArcsineSqrtPercent},
+	{"omissions_pct", "Omissions (%)", Percent, analysis.ArcsineSqrtPercent},
+	{"correct_pct", "Correct (%)", Percent, analysis.ArcsineSqrtPercent},
+	{"premature", "Premature responses", Count, analysis.SqrtCount},
+	{"perseverative", "Perseverative responses", Count, analysis.SqrtCount},
+	{"timeout_responses", "Time-out responses", Count, analysis.SqrtCount},
+	// Trials completed is a count capped by the session's trial limit,
+	// not a Poisson count: it is left untransformed.
+	{"trials_scored", "Trials completed", Count, analysis.NoTransform},
+	{"correct_latency_mean_ms", "Correct latency (ms)", Latency, analysis.NoTransform},
+	{"reward_latency_mean_ms", "Reward latency (ms)", Latency, analysis.NoTransform},
 }
 
 // A Condition is a column of the report.
@@ -39,144 +60,89 @@ type Condition struct {
 	Label string   `json:"label"`                    // for tables and plots
 }
 
-// A Row is one subject's completed session under one condition, with its
-// measures (NaN where a measure is undefined).
-type Row struct {
-	Subject   string
-	Condition string
-	Values    map[string]float64
+// A Report is a study's per-condition results.
+type Report struct {
+	Study      string
+	Blinded    bool // conditions are still codes: no comparison with the reference
+	Conditions []Condition
+	Subjects   []string
+	Progress   Progress
+	Notes      []string
+	Measures   []MeasureReport
 }
 
-// A Cell is one condition's descriptives for one measure.
-type Cell struct {
-	Condition string  `json:"condition"`
-	N         int     `json:"n"`
-	Mean      float64 `json:"mean"`
-	SEM       float64 `json:"sem"`
-}
-
-// A Comparison is one condition against the reference.
-type Comparison struct {
-	Condition string `json:"condition"`
-	analysis.TTest
-}
+// Interim is whether the study is unfinished, so that every test is an
+// interim result.
+func (r Report) Interim() bool { return r.Progress.Interim }
 
 // A MeasureReport is everything the report says about one measure.
 type MeasureReport struct {
 	Measure
-	Cells       []Cell          `json:"conditions"`
-	ANOVA       *analysis.ANOVA `json:"anova,omitempty"`
-	Comparisons []Comparison    `json:"vs_reference,omitempty"`
-	Complete    int             `json:"complete_subjects"`
-	Excluded    []string        `json:"excluded,omitempty"` // subjects left out of the ANOVA, and why
-	Note        string          `json:"note,omitempty"`
+	// Transform is applied to the values before the ANOVA and the
+	// comparisons; descriptives are in the measure's own units.
+	Transform analysis.Transform
+	// All: each condition over every rat with a value under it.
+	All []Cell
+	// Complete: each condition over the complete cases (CompleteSubjects),
+	// the rats of the ANOVA.
+	Complete         []Cell
+	CompleteSubjects []string
+	ANOVA            ANOVAResult
+	// Comparisons are each condition after the first against the first
+	// (vehicle), Holm-adjusted together; none while blinded.
+	Comparisons []Comparison
+	// Data[i][j] is subject Subjects[i]'s value under condition j in the
+	// measure's units, NaN where there is none: the points of the figures
+	// and the rows of the long and wide CSV files.
+	Data [][]float64
 }
 
-// A Report is a study's per-condition results.
-type Report struct {
-	Study      string          `json:"study"`
-	Blinded    bool            `json:"blinded"` // conditions are still codes: no comparison with the reference
-	Conditions []Condition     `json:"conditions"`
-	Subjects   []string        `json:"subjects"`
-	Missing    []string        `json:"missing,omitempty"` // subject × condition without a completed session
-	Notes      []string        `json:"notes,omitempty"`
-	Measures   []MeasureReport `json:"measures"`
+// A Cell is one condition's descriptives for one measure.
+type Cell struct {
+	Condition string // label
+	N         int
+	Mean, SD  float64
+	SEM, CI95 float64 // CI95 is the half-width: mean ± CI95
+	// Lacking are the study's rats without a value here, with the reason.
+	Lacking []Dropped
 }
 
-// Build computes the report from the completed sessions. conds are the
-// study's conditions in order, the reference first (unless blinded).
-func Build(name string, conds []Condition, subjects []string, rows []Row, blinded bool) Report {
-	r := Report{Study: name, Blinded: blinded, Conditions: conds, Subjects: subjects}
-	cell := map[[2]string]Row{}
-	for _, row := range rows {
-		k := [2]string{row.Subject, row.Condition}
-		if _, dup := cell[k]; dup {
-			r.Notes = append(r.Notes, fmt.Sprintf("%s has more than one completed session under %s; the first is used", row.Subject, label(conds, row.Condition)))
-			continue
-		}
-		cell[k] = row
-	}
-	for _, s := range subjects {
-		for _, c := range conds {
-			if _, ok := cell[[2]string{s, c.ID}]; !ok {
-				r.Missing = append(r.Missing, fmt.Sprintf("%s: no completed session under %s", s, c.Label))
-			}
-		}
-	}
-	for _, m := range Measures {
-		mr := MeasureReport{Measure: m}
-		var complete [][]float64
-		for _, s := range subjects {
-			var vals []float64
-			var lacks []string
-			for _, c := range conds {
-				v := math.NaN()
-				if row, ok := cell[[2]string{s, c.ID}]; ok {
-					if x, ok := row.Values[m.Key]; ok {
-						v = x
-					}
-				}
-				if math.IsNaN(v) {
-					lacks = append(lacks, c.Label)
-				}
-				vals = append(vals, v)
-			}
-			if len(lacks) > 0 {
-				mr.Excluded = append(mr.Excluded, fmt.Sprintf("%s (no value under %s)", s, joinComma(lacks)))
-				continue
-			}
-			complete = append(complete, vals)
-		}
-		mr.Complete = len(complete)
-		for j, c := range conds {
-			var xs []float64
-			for _, s := range subjects {
-				if row, ok := cell[[2]string{s, c.ID}]; ok {
-					if x, ok := row.Values[m.Key]; ok && !math.IsNaN(x) {
-						xs = append(xs, x)
-					}
-				}
-			}
-			_ = j
-			mr.Cells = append(mr.Cells, Cell{Condition: c.Label, N: len(xs), Mean: analysis.Mean(xs), SEM: analysis.SEM(xs)})
-		}
-		if a, err := analysis.RepeatedMeasures(complete); err == nil {
-			mr.ANOVA = &a
-		} else {
-			mr.Note = fmt.Sprintf("no ANOVA: %v", err)
-		}
-		if !blinded && len(complete) >= 2 {
-			if ts, err := analysis.Compare(complete); err == nil {
-				for i, t := range ts {
-					mr.Comparisons = append(mr.Comparisons, Comparison{Condition: conds[i+1].Label, TTest: t})
-				}
-			}
-		}
-		r.Measures = append(r.Measures, mr)
-	}
-	if blinded {
-		r.Notes = append(r.Notes, "the study is blind: conditions are codes, and comparisons with the reference wait for 'fivechoice study unblind'")
-	}
-	return r
+// A Dropped is a rat left out of a table or test, and why.
+type Dropped struct {
+	Subject string
+	Reason  string
 }
 
-func label(conds []Condition, id string) string {
-	for _, c := range conds {
-		if c.ID == id {
-			return c.Label
-		}
-	}
-	return id
+// A Verdict is whether a test could be done and what its statistic is.
+// Reason says why in words when Status is not analysis.Computed, including
+// when the test could not be run at all (too few rats), which is
+// analysis.Undefined too.
+type Verdict struct {
+	Status analysis.Status
+	Reason string
+	// Interim: the study is unfinished, so this is an interim result.
+	Interim bool
+	// Subjects are the rats the test used; Dropped the study's other rats
+	// and why they were left out.
+	Subjects []string
+	Dropped  []Dropped
 }
 
-func joinComma(s []string) string {
-	sort.Strings(s)
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += x
-	}
-	return out
+// An ANOVAResult is the repeated-measures ANOVA of one measure on the
+// complete cases. Ran is false when it could not be run (Test is then
+// zero and Verdict says why).
+type ANOVAResult struct {
+	Verdict
+	Ran  bool
+	Test analysis.ANOVA
+}
+
+// A Comparison is one condition against the reference by a paired t-test
+// on every rat that has both, with its Holm-adjusted p in Test.PHolm.
+type Comparison struct {
+	Condition string // label
+	Reference string // label
+	Verdict
+	Ran  bool
+	Test analysis.TTest
 }
