@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/fivechoice/fivechoice/protocols"
 )
@@ -41,23 +42,34 @@ func (d *DB) Summary(ctx context.Context, session string) (protocols.Summary, er
 	return s, nil
 }
 
-// SessionMeasures are one completed session's counters and measures.
+// SessionMeasures are one study session's provenance, state and
+// measures.
 type SessionMeasures struct {
 	Session   string
 	Subject   string
 	Condition string // its code while the study is blind
+	StudyDay  int    // 0 if not recorded
+	Status    string // running, ended or interrupted
+	EndReason string // empty while running
+	StartedAt time.Time
 	// Values are by session_measures column (R24-R26); NaN where a
 	// measure is undefined (no correct response, no latency).
 	Values map[string]float64
 }
 
-// StudyMeasures returns the measures of a study's completed sessions
-// (ended at their trial or time limit, R1), oldest first. A blind study's
-// sessions carry their condition's code until the study is unblinded.
+// Completed reports whether the session ended by its trial or time limit
+// (R21, R22): the only sessions whose measures count in a study.
+func (m SessionMeasures) Completed() bool {
+	return m.EndReason == protocols.EndMaxTrials || m.EndReason == protocols.EndTimeLimit
+}
+
+// StudyMeasures returns every session of a study, whatever its state,
+// oldest first, with its measures. A blind study's sessions carry their
+// condition's code until the study is unblinded.
 func (d *DB) StudyMeasures(ctx context.Context, study string) ([]SessionMeasures, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT s.id, s.subject_id, c.condition_id, `+measuresOf("m")+`
+	rows, err := d.db.QueryContext(ctx, `SELECT s.id, s.subject_id, c.condition_id, COALESCE(s.study_day, 0), s.status, COALESCE(s.end_reason, ''), s.started_at, `+measuresOf("m")+`
 		FROM sessions s JOIN session_condition c ON c.session = s.key JOIN session_measures m ON m.session = s.key
-		WHERE s.study = ? AND s.end_reason IN (?, ?) ORDER BY s.started_at, s.id`, study, protocols.EndMaxTrials, protocols.EndTimeLimit)
+		WHERE s.study = ? ORDER BY s.started_at, s.id`, study)
 	if err != nil {
 		return nil, fmt.Errorf("measures of study %s: %w", study, err)
 	}
@@ -66,13 +78,15 @@ func (d *DB) StudyMeasures(ctx context.Context, study string) ([]SessionMeasures
 	vals := make([]sql.NullFloat64, len(measureColumns))
 	for rows.Next() {
 		var r SessionMeasures
-		dest := []any{&r.Session, &r.Subject, &r.Condition}
+		var started string
+		dest := []any{&r.Session, &r.Subject, &r.Condition, &r.StudyDay, &r.Status, &r.EndReason, &started}
 		for i := range vals {
 			dest = append(dest, &vals[i])
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("measures of study %s: %w", study, err)
 		}
+		r.StartedAt, _ = time.Parse(time.RFC3339Nano, started)
 		r.Values = make(map[string]float64, len(measureColumns))
 		for i, col := range measureColumns {
 			r.Values[col] = math.NaN()

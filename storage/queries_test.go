@@ -91,9 +91,9 @@ func storeStudySession(t *testing.T, w *storage.Writer, subject, condition, end 
 	return log.ID()
 }
 
-// TestStudyMeasures: a study's completed sessions, oldest first, with every
-// measure of the view by name and NaN where one is undefined; a session
-// stopped early is not a completed one (R1).
+// TestStudyMeasures: every session of a study, oldest first, with its state
+// and every measure of the view by name, NaN where one is undefined; a
+// session stopped early is there but not completed (R21-R23).
 func TestStudyMeasures(t *testing.T) {
 	db := mustOpen(t)
 	ctx := context.Background()
@@ -108,13 +108,16 @@ func TestStudyMeasures(t *testing.T) {
 	day := time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
 	second := storeStudySession(t, w, "R02", "atx-1.0", protocols.EndTimeLimit, day.Add(time.Hour), 300*time.Millisecond, 500*time.Millisecond)
 	first := storeStudySession(t, w, "R01", "vehicle", protocols.EndMaxTrials, day)
-	storeStudySession(t, w, "R01", "atx-1.0", protocols.EndStopped, day.Add(2*time.Hour), time.Second)
+	stopped := storeStudySession(t, w, "R01", "atx-1.0", protocols.EndStopped, day.Add(2*time.Hour), time.Second)
 	got, err := db.StudyMeasures(ctx, "S1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0].Session != first || got[1].Session != second {
-		t.Fatalf("StudyMeasures = %+v, want %s then %s", got, first, second)
+	if len(got) != 3 || got[0].Session != first || got[1].Session != second || got[2].Session != stopped {
+		t.Fatalf("StudyMeasures = %+v, want %s, %s then %s", got, first, second, stopped)
+	}
+	if !got[0].Completed() || !got[1].Completed() || got[2].Completed() || got[2].EndReason != protocols.EndStopped || got[2].StudyDay != 1 {
+		t.Errorf("states: %+v", got)
 	}
 	if got[1].Subject != "R02" || got[1].Condition != "atx-1.0" {
 		t.Errorf("second session: %+v", got[1])

@@ -28,7 +28,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer d.Close()
-	r, err := report.Load(ctx, d, *name)
+	r, err := report.Load(ctx, d, *name, report.Options{})
 	if err != nil {
 		return err
 	}

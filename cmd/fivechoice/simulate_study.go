@@ -150,7 +150,7 @@ func cmdSimulateStudy(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	fmt.Fprintf(stderr, "simulated study %s: %d virtual rats (%s), %d sessions in %v, stored in %s\n",
 		*name, *n, *phenotype, sessions, time.Since(began).Round(time.Millisecond), *db)
-	r, err := report.Load(ctx, d, *name)
+	r, err := report.Load(ctx, d, *name, report.Options{})
 	if err != nil {
 		return err
 	}

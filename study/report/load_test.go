@@ -43,18 +43,18 @@ func TestLoad(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Load(ctx, db, "L1")
+	r, err := Load(ctx, db, "L1", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(r.Conditions) != 3 || r.Conditions[0].ID != "vehicle" || r.Conditions[1].ID != "atx-1.0" || r.Conditions[2].ID != "atx-3.0" {
 		t.Errorf("conditions %+v, want vehicle, atx-1.0, atx-3.0", r.Conditions)
 	}
-	if len(r.Missing) != 0 || r.Blinded {
-		t.Errorf("missing %v, blinded %v", r.Missing, r.Blinded)
+	if len(r.Progress.Pending) != 0 || r.Blinded {
+		t.Errorf("missing %v, blinded %v", r.Progress.Pending, r.Blinded)
 	}
 	for _, m := range r.Measures {
-		for _, c := range m.Cells {
+		for _, c := range m.All {
 			if c.N != 2 || math.IsNaN(c.Mean) {
 				t.Errorf("%s under %s: n %d, mean %v; want 2 sessions and a mean", m.Key, c.Condition, c.N, c.Mean)
 			}
