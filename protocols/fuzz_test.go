@@ -8,8 +8,8 @@ import (
 )
 
 // FuzzParams: any JSON either is refused with an error or gives a parameter
-// set that validates or is refused by Validate, never a panic; and what
-// validates starts a session.
+// set that Check passes or refuses, never a panic; and what it passes
+// starts a session.
 func FuzzParams(f *testing.F) {
 	f.Add([]byte(`{"iti": "7s", "initiation": "auto"}`))
 	f.Add([]byte(`{"iti_choices": ["7s", "9s"], "iti_sequence": ["9s"]}`))
@@ -20,19 +20,19 @@ func FuzzParams(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if p.Validate() != nil {
+		c, err := p.Check()
+		if err != nil {
 			return
 		}
-		if _, err := NewSession(p); err != nil {
-			t.Errorf("valid parameters refused by NewSession: %v", err)
-		}
+		c.NewSession().Start()
 	})
 }
 
 // FuzzSession drives a session with arbitrary input sequences and checks
 // the invariants every session keeps: attempts numbered in order, at most
 // one without an outcome, scored trials within max_trials, no stimulus lit
-// outside the stimulus state, time never running backwards.
+// outside the stimulus state, time never running backwards, and the live
+// summary equal to Score of the attempts after every step.
 func FuzzSession(f *testing.F) {
 	f.Add(uint64(1), []byte{0, 10, 3, 200, 1, 40, 0, 90})
 	f.Add(uint64(7), []byte{5, 5, 5, 5, 0, 0, 0, 0, 1, 2, 3, 4, 250, 251})
@@ -89,6 +89,9 @@ func invariants(t *testing.T, s *Session) {
 	}
 	if pending > 1 || scored > s.p.MaxTrials {
 		t.Fatalf("%d attempts pending, %d scored (max %d)", pending, scored, s.p.MaxTrials)
+	}
+	if live, want := s.Summary(), Score(s.Attempts(), s.MagazineEntries()); !live.Equal(want) {
+		t.Fatalf("live summary %+v differs from Score's %+v", live.Counters, want.Counters)
 	}
 	if st := s.State(); st != StateStimulus {
 		for h := 1; h <= s.p.Holes; h++ {

@@ -310,7 +310,7 @@ func studyRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	rec, sum, err := runSimulated(ctx, d, w, plan, rat, *realtime)
+	rec, sum, err := runSimulated(ctx, d, w, plan, nil, rat, *realtime)
 	if err != nil {
 		return err
 	}
