@@ -200,7 +200,7 @@ func (r *runner) input(ev hardware.Event) {
 	r.hwSeq = max(r.hwSeq, ev.Seq)
 	st := r.s.Protocol.Input(ev)
 	r.record(storage.Event{At: ev.At, Input: ev.Input, Entry: ev.Entry, HWSeq: ev.Seq, Class: st.Class, Attempt: st.Attempt})
-	r.apply(&st)
+	r.apply(st)
 	if r.s.Observer != nil && st.Attempt > 0 {
 		r.s.Observer.Input(st.Class, st.Latency)
 	}
@@ -213,7 +213,7 @@ func (r *runner) expire(deadline time.Duration) {
 	p := r.s.Protocol
 	before := p.State()
 	st := p.Expire(deadline)
-	late := r.apply(&st)
+	late := r.apply(st)
 	if late == protocols.None { // nothing to switch: the transition is now
 		late = r.tl.Now()
 	}
@@ -228,14 +228,14 @@ func (r *runner) expire(deadline time.Duration) {
 
 // step carries out a protocol step that neither an input nor a timer
 // caused: the start, or a stop.
-func (r *runner) step(st protocols.Step) {
-	r.apply(&st)
+func (r *runner) step(st *protocols.Step) {
+	r.apply(st)
 	r.report(st)
 }
 
 // report tells the observer of the attempts a step decided and hands the
 // recorder every attempt it changed.
-func (r *runner) report(st protocols.Step) {
+func (r *runner) report(st *protocols.Step) {
 	if o := r.s.Observer; o != nil {
 		for _, a := range st.Decided {
 			o.Outcome(a)
@@ -294,7 +294,7 @@ func (r *runner) apply(st *protocols.Step) (first time.Duration) {
 			first = at
 		}
 		if i == st.Onset {
-			r.s.Protocol.StimulusOn(st, at)
+			r.s.Protocol.StimulusOn(at)
 		}
 		r.record(storage.Event{At: at, Output: c.Output, On: c.On, Due: c.At})
 	}

@@ -76,21 +76,6 @@ func (s *Session) afterOutcome() *Attempt {
 	return &s.attempts[s.lastOutcome]
 }
 
-// touch marks attempt i changed in this step.
-func (s *Session) touch(i int) {
-	if n := len(s.changed); n == 0 || s.changed[n-1] != i {
-		s.changed = append(s.changed, i)
-	}
-}
-
-// decide records that attempt i has just got its outcome: in the tally,
-// and in the step.
-func (s *Session) decide(i int) {
-	s.tally.decided(&s.attempts[i])
-	s.decided = append(s.decided, i)
-	s.touch(i)
-}
-
 // nextAttempt begins an attempt where one may begin (R5, R11, R14), unless
 // the session ends there instead (R21, R22).
 func (s *Session) nextAttempt() {
@@ -141,7 +126,8 @@ func (s *Session) fireTimer() {
 		s.timerBase = s.now
 		s.state = StateStimulus
 		s.timer = min(s.offset, s.close)
-		s.lights(true, false, a.Target)
+		s.lights(true, false, a.Target) // the light comes on last
+		s.onsetCommand = len(s.cmds) - 1
 	case StateStimulus:
 		if s.now < s.close { // R8: stimulus offset, window still open
 			s.state = StateLimitedHold

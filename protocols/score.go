@@ -47,7 +47,7 @@ type Summary struct {
 // running session updates its tally with, so it also agrees with the live
 // summary (Session.Summary) at every step.
 func Score(attempts []Attempt, magazineEntries int) Summary {
-	var t Tally
+	t := newTally(len(attempts))
 	t.c.MagazineEntries = magazineEntries
 	for i := range attempts {
 		a := &attempts[i]

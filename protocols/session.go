@@ -45,11 +45,14 @@ type Session struct {
 	err       error
 	started   bool
 
-	// The current step's buffers (see Step).
-	cmds             []Command
-	changed, decided []int // indices into attempts
-	changedAttempts  []Attempt
-	decidedAttempts  []Attempt
+	// The latest step, and what it is made from: the commands, the first
+	// attempt changed, the first and last decided, and the index of the
+	// command switching a stimulus on (all -1 for none).
+	step                      Step
+	cmds                      []Command
+	firstChanged              int
+	firstDecided, lastDecided int
+	onsetCommand              int
 }
 
 // NewSession checks p and prepares a session; nothing happens until Start.
@@ -85,6 +88,7 @@ func (c Checked) NewSession() *Session {
 		lastOutcome: -1,
 		endedAt:     None,
 		attempts:    make([]Attempt, 0, p.MaxTrials+p.MaxTrials/4+4),
+		tally:       newTally(p.MaxTrials + p.MaxTrials/4 + 4),
 	}
 }
 
@@ -137,7 +141,7 @@ func (s *Session) Deadline() (time.Duration, bool) {
 }
 
 // Start begins the session at t = 0 (R4).
-func (s *Session) Start() Step {
+func (s *Session) Start() *Step {
 	s.begin()
 	if !s.started {
 		s.started = true
@@ -152,7 +156,7 @@ func (s *Session) Start() Step {
 
 // Expire processes every timer due at or before now. At equal times the
 // session limit comes first (R20a).
-func (s *Session) Expire(now time.Duration) Step {
+func (s *Session) Expire(now time.Duration) *Step {
 	s.begin()
 	s.expire(now)
 	return s.finish()
@@ -178,7 +182,7 @@ func (s *Session) expire(now time.Duration) {
 
 // Stop ends the session at t on an operator's or a fault's word (R23):
 // reason is EndStopped or EndAborted.
-func (s *Session) Stop(t time.Duration, reason string) Step {
+func (s *Session) Stop(t time.Duration, reason string) *Step {
 	s.begin()
 	if s.state != StateEnded && s.started {
 		s.expire(t)
@@ -195,7 +199,7 @@ func (s *Session) Stop(t time.Duration, reason string) Step {
 // before the latest processed time (a late delivery) is taken as happening
 // at that time, so the state machine never runs backwards; its recorded
 // hardware time is the caller's to keep.
-func (s *Session) Input(ev hardware.Event) Step {
+func (s *Session) Input(ev hardware.Event) *Step {
 	s.begin()
 	class := s.input(ev)
 	st := s.finish()
@@ -234,35 +238,33 @@ func (s *Session) input(ev hardware.Event) Class {
 	return s.magazineEntry()
 }
 
-// StimulusOn tells the session when the stimulus light of
-// st.Commands[st.Onset] took effect on the hardware. A light that came on
-// late moves the attempt's onset to the time it really came on, and the
-// stimulus offset and window close with it, so that latencies and the
-// stimulus duration are measured from what the animal saw (R18); st's copy
-// of the attempt in Changed moves with it. A step without an onset to
-// confirm is left alone.
-func (s *Session) StimulusOn(st *Step, at time.Duration) {
+// StimulusOn tells the session when the stimulus light its latest step
+// named (Step.Onset) took effect on the hardware. A light that came on late
+// moves the attempt's onset to the time it really came on, and the stimulus
+// offset and window close with it, so that latencies and the stimulus
+// duration are measured from what the animal saw (R18); the step's copy of
+// the attempt in Changed moves with it. Without an onset to confirm it does
+// nothing.
+func (s *Session) StimulusOn(at time.Duration) {
+	st := &s.step
 	if st.Onset < 0 {
 		return
 	}
 	c := st.Commands[st.Onset]
 	st.Onset = -1
-	if s.outputAt(c.Output, c.On, at) {
-		st.Changed[st.onsetChanged] = s.attempts[s.current]
-	}
+	s.outputAt(c.Output, c.On, at)
 }
 
 // outputAt moves the current stimulus onset to at if o is its light coming
-// on late and the onset has not been moved yet; it reports whether it moved.
-// Replay calls it for every output in a log, StimulusOn for the one a step
-// names.
-func (s *Session) outputAt(o hardware.Output, on bool, at time.Duration) bool {
+// on late and the onset has not been moved yet. Replay calls it for every
+// output in a log, StimulusOn for the one a step names.
+func (s *Session) outputAt(o hardware.Output, on bool, at time.Duration) {
 	if !on || s.state != StateStimulus || s.current < 0 {
-		return false
+		return
 	}
 	a := &s.attempts[s.current]
 	if hole, ok := o.Stimulus(); !ok || hole != a.Target || at <= a.Onset || a.Onset != s.timerBase {
-		return false
+		return
 	}
 	delta := at - a.Onset
 	a.Onset = at
@@ -270,5 +272,4 @@ func (s *Session) outputAt(o hardware.Output, on bool, at time.Duration) bool {
 	s.close += delta
 	s.timer = min(s.offset, s.close)
 	s.timerBase = None // corrected once
-	return true
 }

@@ -95,8 +95,8 @@ func (c Class) MagazineEntry() bool {
 // runner needs to drive the chamber, record the session and count it, in
 // one value, so that nothing has to be worked out again from the attempts.
 //
-// Its slices are the session's own buffers: they hold until the next call
-// on the session, and callers must not modify them.
+// It is the session's own, as are its slices: it holds until the next call
+// on the session, and callers must not modify it.
 type Step struct {
 	// Class is what the input counted as (section 4); ClassNone for the
 	// other calls.
@@ -122,43 +122,50 @@ type Step struct {
 	Changed []Attempt
 	// Decided are the attempts that got their outcome, in order.
 	Decided []Attempt
-
-	onsetChanged int // the index in Changed of the attempt Onset starts
 }
 
-// begin starts a step: the buffers of the previous one are reused.
+// begin starts a step.
 func (s *Session) begin() {
 	s.cmds = s.cmds[:0]
-	s.changed = s.changed[:0]
-	s.decided = s.decided[:0]
+	s.firstChanged, s.firstDecided, s.lastDecided, s.onsetCommand = -1, -1, -1, -1
 }
 
-// finish turns what the step did into its Step.
-func (s *Session) finish() Step {
-	st := Step{Latency: None, Commands: s.cmds, Onset: -1}
-	s.changedAttempts = s.changedAttempts[:0]
-	for _, i := range s.changed {
-		s.changedAttempts = append(s.changedAttempts, s.attempts[i])
+// touch marks attempt i changed in this step. Every change is to the
+// latest attempt begun (the current one, or while none runs the latest with
+// an outcome), and every attempt begun in a step is changed in it, so the
+// attempts a step changed are all those from the first it touched on:
+// Step.Changed is a view of them, with nothing copied.
+func (s *Session) touch(i int) {
+	if s.firstChanged < 0 {
+		s.firstChanged = i
 	}
-	s.decidedAttempts = s.decidedAttempts[:0]
-	for _, i := range s.decided {
-		s.decidedAttempts = append(s.decidedAttempts, s.attempts[i])
+}
+
+// decide records that attempt i has just got its outcome: in the tally,
+// and in the step. Only one attempt runs at a time, so the attempts a step
+// decided are consecutive too.
+func (s *Session) decide(i int) {
+	s.tally.decided(&s.attempts[i])
+	if s.firstDecided < 0 {
+		s.firstDecided = i
 	}
-	st.Changed, st.Decided = s.changedAttempts, s.decidedAttempts
-	if s.state == StateStimulus && s.timerBase != None {
-		// The onset happened in this step if its light was switched on.
-		light := hardware.Stimulus(s.attempts[s.current].Target)
-		for i := len(s.cmds) - 1; i >= 0; i-- {
-			if c := s.cmds[i]; c.Output == light && c.On {
-				st.Onset = i
-				break
-			}
-		}
-		for i, n := range s.changed {
-			if n == s.current {
-				st.onsetChanged = i
-			}
-		}
+	s.lastDecided = i
+	s.touch(i)
+}
+
+// finish makes the session's Step of what the step did.
+func (s *Session) finish() *Step {
+	st := &s.step
+	*st = Step{Latency: None, Commands: s.cmds, Onset: -1}
+	n := len(s.attempts)
+	if s.firstChanged >= 0 {
+		st.Changed = s.attempts[s.firstChanged:n:n]
+	}
+	if s.firstDecided >= 0 {
+		st.Decided = s.attempts[s.firstDecided : s.lastDecided+1 : s.lastDecided+1]
+	}
+	if s.state == StateStimulus {
+		st.Onset = s.onsetCommand // -1 unless the onset was in this step
 	}
 	return st
 }

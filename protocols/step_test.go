@@ -25,16 +25,16 @@ func TestStepSaysWhatTheInputMeant(t *testing.T) {
 	}
 	s.Start()
 	sec := func(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
-	in := func(in hardware.Input, at float64) func() Step {
-		return func() Step { return s.Input(entry(in, sec(at))) }
+	in := func(in hardware.Input, at float64) func() *Step {
+		return func() *Step { return s.Input(entry(in, sec(at))) }
 	}
-	out := func(in hardware.Input, at float64) func() Step {
-		return func() Step { return s.Input(release(in, sec(at))) }
+	out := func(in hardware.Input, at float64) func() *Step {
+		return func() *Step { return s.Input(release(in, sec(at))) }
 	}
-	expire := func(at float64) func() Step { return func() Step { return s.Expire(sec(at)) } }
+	expire := func(at float64) func() *Step { return func() *Step { return s.Expire(sec(at)) } }
 	tests := []struct {
 		name     string
-		step     func() Step
+		step     func() *Step
 		class    Class
 		attempt  int
 		latency  time.Duration
@@ -116,7 +116,7 @@ func TestStimulusOnMovesTheWindow(t *testing.T) {
 	if st.Onset < 0 {
 		t.Fatal("the onset step names no light to confirm")
 	}
-	s.StimulusOn(&st, 5*time.Second+30*ms)
+	s.StimulusOn(5*time.Second + 30*ms)
 	if a := s.Attempts()[0]; a.Onset != 5*time.Second+30*ms || st.Changed[0].Onset != a.Onset {
 		t.Errorf("onset %v, step's copy %v; want 5.03s", a.Onset, st.Changed[0].Onset)
 	}
@@ -126,7 +126,7 @@ func TestStimulusOnMovesTheWindow(t *testing.T) {
 	if d, _ := s.Deadline(); d != 5*time.Second+530*ms {
 		t.Errorf("stimulus offset at %v, want 5.53s", d)
 	}
-	s.StimulusOn(&st, 6*time.Second) // confirmed already: nothing moves
+	s.StimulusOn(6 * time.Second) // confirmed already: nothing moves
 	if a := s.Attempts()[0]; a.Onset != 5*time.Second+30*ms {
 		t.Errorf("onset moved twice, to %v", a.Onset)
 	}
@@ -177,7 +177,7 @@ func TestLiveSummaryIsScore(t *testing.T) {
 			for d, ok := s.Deadline(); ok && d < tm; d, ok = s.Deadline() {
 				st := s.Expire(d)
 				if st.Onset >= 0 && rng.IntN(2) == 0 {
-					s.StimulusOn(&st, d+time.Duration(rng.IntN(50))*ms)
+					s.StimulusOn(d + time.Duration(rng.IntN(50))*ms)
 				}
 				check("expiry")
 			}

@@ -20,6 +20,21 @@ type Tally struct {
 	correct, incorrect, reward, prematures []time.Duration
 }
 
+// newTally is the tally of a session that can have up to n attempts: its
+// latency lists share one backing array, sized once, so that keeping them
+// costs no allocations as a session runs (n is capped: a list that outgrows
+// its share moves out on its own, as any slice does).
+func newTally(n int) Tally {
+	n = min(n, 512)
+	buf := make([]time.Duration, 4*n)
+	return Tally{
+		correct:    buf[0:0:n],
+		incorrect:  buf[n : n : 2*n],
+		reward:     buf[2*n : 2*n : 3*n],
+		prematures: buf[3*n : 3*n : 4*n],
+	}
+}
+
 // begun counts an attempt begun.
 func (t *Tally) begun() { t.c.Attempts++ }
 
@@ -66,10 +81,12 @@ func (t Tally) Summary() Summary {
 		CorrectPct:   pct(c.Correct, c.TrialsScored),
 		PrematurePct: pct(c.Premature, c.TrialsScored+c.Premature),
 	}
-	m.CorrectLatencyMeanMs, m.CorrectLatencyMedianMs = meanMedianMs(t.correct)
-	m.IncorrectLatencyMeanMs, m.IncorrectLatencyMedianMs = meanMedianMs(t.incorrect)
-	m.RewardLatencyMeanMs, m.RewardLatencyMedianMs = meanMedianMs(t.reward)
-	m.PrematureLatencyMeanMs, m.PrematureLatencyMedianMs = meanMedianMs(t.prematures)
+	// The lists are sorted in a copy, one at a time.
+	scratch := make([]time.Duration, max(len(t.correct), len(t.incorrect), len(t.reward), len(t.prematures)))
+	m.CorrectLatencyMeanMs, m.CorrectLatencyMedianMs = meanMedianMs(t.correct, scratch)
+	m.IncorrectLatencyMeanMs, m.IncorrectLatencyMedianMs = meanMedianMs(t.incorrect, scratch)
+	m.RewardLatencyMeanMs, m.RewardLatencyMedianMs = meanMedianMs(t.reward, scratch)
+	m.PrematureLatencyMeanMs, m.PrematureLatencyMedianMs = meanMedianMs(t.prematures, scratch)
 	return Summary{Counters: c, Measures: m}
 }
 
@@ -93,8 +110,9 @@ func pct(num, den int) *float64 {
 // for none (R25). The median of an even count is the mean of the middle
 // two. The sum is an integer sum, so the order ds come in does not matter:
 // a session's latencies in the order they happened and a stored session's
-// in trial order give the same bits.
-func meanMedianMs(ds []time.Duration) (mean, median *float64) {
+// in trial order give the same bits. ds is left as it is: it is sorted in
+// scratch, which must be as long.
+func meanMedianMs(ds, scratch []time.Duration) (mean, median *float64) {
 	if len(ds) == 0 {
 		return nil, nil
 	}
@@ -103,7 +121,8 @@ func meanMedianMs(ds []time.Duration) (mean, median *float64) {
 		sum += int64(d)
 	}
 	mn := float64(sum) / float64(len(ds)) / 1e6
-	sorted := slices.Clone(ds)
+	sorted := scratch[:len(ds)]
+	copy(sorted, ds)
 	slices.Sort(sorted)
 	mid := len(sorted) / 2
 	var md float64
