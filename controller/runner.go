@@ -199,7 +199,9 @@ func (r *runner) input(ev hardware.Event) {
 	}
 	r.hwSeq = max(r.hwSeq, ev.Seq)
 	st := r.s.Protocol.Input(ev)
-	r.record(storage.Event{At: ev.At, Input: ev.Input, Entry: ev.Entry, HWSeq: ev.Seq, Class: st.Class, Attempt: st.Attempt})
+	if r.s.Recorder != nil {
+		r.record(storage.Event{At: ev.At, Input: ev.Input, Entry: ev.Entry, HWSeq: ev.Seq, Class: st.Class, Attempt: st.Attempt})
+	}
 	r.apply(st)
 	if r.s.Observer != nil && st.Attempt > 0 {
 		r.s.Observer.Input(st.Class, st.Latency)
@@ -237,12 +239,12 @@ func (r *runner) step(st *protocols.Step) {
 // recorder every attempt it changed.
 func (r *runner) report(st *protocols.Step) {
 	if o := r.s.Observer; o != nil {
-		for _, a := range st.Decided {
+		for _, a := range st.Decided() {
 			o.Outcome(a)
 		}
 	}
 	if rec := r.s.Recorder; rec != nil {
-		for _, a := range st.Changed {
+		for _, a := range st.Changed() {
 			rec.Attempt(a)
 		}
 	}
@@ -276,7 +278,9 @@ func isHorizon(err error) bool {
 // protocol (R18). It returns when the first command took effect, or None.
 func (r *runner) apply(st *protocols.Step) (first time.Duration) {
 	first = protocols.None
-	for i, c := range st.Commands {
+	cmds, onset := st.Commands, st.Onset
+	for i := range cmds {
+		c := &cmds[i]
 		var at time.Duration
 		var err error
 		if c.Output == hardware.Pellet {
@@ -293,10 +297,12 @@ func (r *runner) apply(st *protocols.Step) (first time.Duration) {
 		if first == protocols.None {
 			first = at
 		}
-		if i == st.Onset {
+		if i == onset {
 			r.s.Protocol.StimulusOn(at)
 		}
-		r.record(storage.Event{At: at, Output: c.Output, On: c.On, Due: c.At})
+		if r.s.Recorder != nil {
+			r.record(storage.Event{At: at, Output: c.Output, On: c.On, Due: c.At})
+		}
 	}
 	return first
 }
@@ -308,10 +314,9 @@ func onOff(on bool) string {
 	return "off"
 }
 
+// record numbers an event and hands it to the recorder, which callers
+// check is there before they build the event.
 func (r *runner) record(e storage.Event) {
-	if r.s.Recorder == nil {
-		return
-	}
 	r.seq++
 	e.Seq = r.seq
 	r.s.Recorder.Event(e)

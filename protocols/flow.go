@@ -127,7 +127,7 @@ func (s *Session) fireTimer() {
 		s.state = StateStimulus
 		s.timer = min(s.offset, s.close)
 		s.lights(true, false, a.Target) // the light comes on last
-		s.onsetCommand = len(s.cmds) - 1
+		s.onsetCommand = len(s.step.Commands) - 1
 	case StateStimulus:
 		if s.now < s.close { // R8: stimulus offset, window still open
 			s.state = StateLimitedHold
@@ -173,7 +173,7 @@ func (s *Session) outcome(o Outcome) {
 	if o == Correct { // R10
 		s.state = StateAwaitCollection
 		s.timer = None
-		s.set(hardware.Stimulus(a.Target), false)
+		s.stimulus(a.Target, false)
 		s.pellet()
 		s.set(hardware.MagazineLight, true)
 	} else { // R12, R7: the time-out begins now
@@ -200,17 +200,26 @@ func (s *Session) end(reason string) {
 }
 
 // lights sets the house and magazine lights and lights only stimulus hole
-// stim (0: none), emitting commands for what changes.
+// stim (0: none), emitting commands for what changes: a stimulus going off
+// first, then the house and magazine lights, then a stimulus coming on.
 func (s *Session) lights(house, magazine bool, stim int) {
-	for h := 1; h <= s.p.Holes; h++ {
-		if h != stim {
-			s.set(hardware.Stimulus(h), false)
-		}
+	if s.lit != 0 && s.lit != stim {
+		s.stimulus(s.lit, false)
 	}
 	s.set(hardware.HouseLight, house)
 	s.set(hardware.MagazineLight, magazine)
 	if stim > 0 {
-		s.set(hardware.Stimulus(stim), true)
+		s.stimulus(stim, true)
+	}
+}
+
+// stimulus switches the light of hole h; at most one is ever lit (s.lit).
+func (s *Session) stimulus(h int, on bool) {
+	s.set(hardware.Stimulus(h), on)
+	if on {
+		s.lit = h
+	} else if s.lit == h {
+		s.lit = 0
 	}
 }
 
@@ -219,9 +228,9 @@ func (s *Session) set(o hardware.Output, on bool) {
 		return
 	}
 	s.levels[o] = on
-	s.cmds = append(s.cmds, Command{At: s.now, Output: o, On: on})
+	s.step.Commands = append(s.step.Commands, Command{At: s.now, Output: o, On: on})
 }
 
 func (s *Session) pellet() {
-	s.cmds = append(s.cmds, Command{At: s.now, Output: hardware.Pellet, On: true})
+	s.step.Commands = append(s.step.Commands, Command{At: s.now, Output: hardware.Pellet, On: true})
 }

@@ -39,20 +39,15 @@ type Session struct {
 
 	beams  [hardware.Magazine + 1]bool
 	levels [hardware.Pellet + 1]bool
+	lit    int // the stimulus hole lit, or 0
 
 	endedAt   time.Duration
 	endReason string
 	err       error
 	started   bool
 
-	// The latest step, and what it is made from: the commands, the first
-	// attempt changed, the first and last decided, and the index of the
-	// command switching a stimulus on (all -1 for none).
-	step                      Step
-	cmds                      []Command
-	firstChanged              int
-	firstDecided, lastDecided int
-	onsetCommand              int
+	step         Step // the latest
+	onsetCommand int  // the index of the command switching a stimulus on in this step, or -1
 }
 
 // NewSession checks p and prepares a session; nothing happens until Start.
@@ -74,7 +69,7 @@ func (c Checked) NewSession() *Session {
 		panic("protocols: a Checked not made by Params.Check")
 	}
 	p := *c.p
-	return &Session{
+	s := &Session{
 		p:           p,
 		targets:     newTargetSchedule(p),
 		itis:        newDurationSchedule("iti_sequence", p.ITI, p.ITIChoices, p.ITISequence, p.Seed, streamITI),
@@ -90,6 +85,8 @@ func (c Checked) NewSession() *Session {
 		attempts:    make([]Attempt, 0, p.MaxTrials+p.MaxTrials/4+4),
 		tally:       newTally(p.MaxTrials + p.MaxTrials/4 + 4),
 	}
+	s.step.s = s
+	return s
 }
 
 // Params returns the parameter set the session runs with.

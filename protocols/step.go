@@ -95,8 +95,8 @@ func (c Class) MagazineEntry() bool {
 // runner needs to drive the chamber, record the session and count it, in
 // one value, so that nothing has to be worked out again from the attempts.
 //
-// It is the session's own, as are its slices: it holds until the next call
-// on the session, and callers must not modify it.
+// It is the session's own, as are the slices it gives: it holds until the
+// next call on the session, and callers must not modify it.
 type Step struct {
 	// Class is what the input counted as (section 4); ClassNone for the
 	// other calls.
@@ -117,57 +117,70 @@ type Step struct {
 	// effective time the session needs back (R18): once it is applied,
 	// pass the time to Session.StimulusOn. -1 when there is none.
 	Onset int
-	// Changed are the attempts begun or changed, as they stand after the
-	// step (and after StimulusOn), so a recorder can store just those.
-	Changed []Attempt
-	// Decided are the attempts that got their outcome, in order.
-	Decided []Attempt
+
+	// Which attempts changed and which were decided, as indices into the
+	// session's attempts (-1: none). Every change is to the latest attempt
+	// begun (the current one, or while none runs the latest with an
+	// outcome), and every attempt begun in a step is changed in it, so the
+	// attempts a step changed are all those from the first it touched on;
+	// and since one attempt runs at a time, those it decided are
+	// consecutive. Changed and Decided are views of them: nothing is
+	// copied, and a step stores no pointer as it goes.
+	s                                       *Session
+	firstChanged, firstDecided, lastDecided int
+}
+
+// Changed returns the attempts the step began or changed, as they stand
+// after it (and after StimulusOn), so that a recorder can store just those.
+func (st *Step) Changed() []Attempt {
+	if st.s == nil || st.firstChanged < 0 {
+		return nil
+	}
+	n := len(st.s.attempts)
+	return st.s.attempts[st.firstChanged:n:n]
+}
+
+// Decided returns the attempts that got their outcome in the step, in order.
+func (st *Step) Decided() []Attempt {
+	if st.s == nil || st.firstDecided < 0 {
+		return nil
+	}
+	return st.s.attempts[st.firstDecided : st.lastDecided+1 : st.lastDecided+1]
 }
 
 // begin starts a step.
 func (s *Session) begin() {
-	s.cmds = s.cmds[:0]
-	s.firstChanged, s.firstDecided, s.lastDecided, s.onsetCommand = -1, -1, -1, -1
+	st := &s.step
+	st.Class, st.Attempt, st.Latency, st.Onset = ClassNone, 0, None, -1
+	st.Commands = st.Commands[:0] // filled in as the step goes
+	st.firstChanged, st.firstDecided, st.lastDecided = -1, -1, -1
+	s.onsetCommand = -1
 }
 
-// touch marks attempt i changed in this step. Every change is to the
-// latest attempt begun (the current one, or while none runs the latest with
-// an outcome), and every attempt begun in a step is changed in it, so the
-// attempts a step changed are all those from the first it touched on:
-// Step.Changed is a view of them, with nothing copied.
+// touch marks attempt i changed in this step.
 func (s *Session) touch(i int) {
-	if s.firstChanged < 0 {
-		s.firstChanged = i
+	if s.step.firstChanged < 0 {
+		s.step.firstChanged = i
 	}
 }
 
 // decide records that attempt i has just got its outcome: in the tally,
-// and in the step. Only one attempt runs at a time, so the attempts a step
-// decided are consecutive too.
+// and in the step.
 func (s *Session) decide(i int) {
 	s.tally.decided(&s.attempts[i])
-	if s.firstDecided < 0 {
-		s.firstDecided = i
+	if s.step.firstDecided < 0 {
+		s.step.firstDecided = i
 	}
-	s.lastDecided = i
+	s.step.lastDecided = i
 	s.touch(i)
 }
 
-// finish makes the session's Step of what the step did.
+// finish ends a step and returns it.
 func (s *Session) finish() *Step {
-	st := &s.step
-	*st = Step{Latency: None, Commands: s.cmds, Onset: -1}
-	n := len(s.attempts)
-	if s.firstChanged >= 0 {
-		st.Changed = s.attempts[s.firstChanged:n:n]
-	}
-	if s.firstDecided >= 0 {
-		st.Decided = s.attempts[s.firstDecided : s.lastDecided+1 : s.lastDecided+1]
-	}
 	if s.state == StateStimulus {
-		st.Onset = s.onsetCommand // -1 unless the onset was in this step
+		s.step.Onset = s.onsetCommand // -1 unless the onset was in this step
 	}
-	return st
+	return &s.step
 }
 
 // owner is the attempt an input of class c belongs to (R26) and the

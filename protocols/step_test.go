@@ -74,13 +74,13 @@ func TestStepSaysWhatTheInputMeant(t *testing.T) {
 		if st.Class != tt.class || st.Attempt != tt.attempt || st.Latency != tt.latency {
 			t.Errorf("%s: class %v, attempt %d, latency %v; want %v, %d, %v", where, st.Class, st.Attempt, st.Latency, tt.class, tt.attempt, tt.latency)
 		}
-		if got := numbers(st.Changed); !slices.Equal(got, tt.changed) {
+		if got := numbers(st.Changed()); !slices.Equal(got, tt.changed) {
 			t.Errorf("%s: changed %v, want %v", where, got, tt.changed)
 		}
-		if got := numbers(st.Decided); !slices.Equal(got, tt.decided) {
+		if got := numbers(st.Decided()); !slices.Equal(got, tt.decided) {
 			t.Errorf("%s: decided %v, want %v", where, got, tt.decided)
 		}
-		for _, a := range st.Changed {
+		for _, a := range st.Changed() {
 			if !reflect.DeepEqual(a, s.Attempts()[a.N-1]) {
 				t.Errorf("%s: changed attempt %+v is not as the session has it", where, a)
 			}
@@ -117,8 +117,8 @@ func TestStimulusOnMovesTheWindow(t *testing.T) {
 		t.Fatal("the onset step names no light to confirm")
 	}
 	s.StimulusOn(5*time.Second + 30*ms)
-	if a := s.Attempts()[0]; a.Onset != 5*time.Second+30*ms || st.Changed[0].Onset != a.Onset {
-		t.Errorf("onset %v, step's copy %v; want 5.03s", a.Onset, st.Changed[0].Onset)
+	if a := s.Attempts()[0]; a.Onset != 5*time.Second+30*ms || st.Changed()[0].Onset != a.Onset {
+		t.Errorf("onset %v, step's copy %v; want 5.03s", a.Onset, st.Changed()[0].Onset)
 	}
 	if st.Onset != -1 {
 		t.Error("the onset is still to confirm after StimulusOn")
