@@ -41,6 +41,9 @@ type Recorder interface {
 
 // A Session is one session to run.
 type Session struct {
+	// Protocol is the session's state machine, made (and its parameters
+	// checked) where the parameters were put together; RunRecorded makes
+	// it from the plan when it is nil.
 	Protocol *protocols.Session
 	Chamber  hardware.Chamber
 	// Timeline is where inputs and time come from; nil means real time on

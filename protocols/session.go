@@ -68,7 +68,7 @@ func (c Checked) NewSession() *Session {
 	if c.p == nil {
 		panic("protocols: a Checked not made by Params.Check")
 	}
-	p := *c.p
+	p := c.p.clone() // the session's lists are its own: Params hands them out
 	s := &Session{
 		p:           p,
 		targets:     newTargetSchedule(p),
