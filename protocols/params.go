@@ -141,9 +141,13 @@ func (e *ParamError) Error() string { return fmt.Sprintf("parameter %s: %s", e.P
 
 // Checked is a parameter set that has passed Check. Check is the only way
 // to make one, and what it holds cannot be changed afterwards, so a session
-// made from it (Checked.NewSession) needs no second look: a parameter set is
-// checked once, where it is assembled (an API request, command-line flags, a
-// scenario file), and not again on its way to a session.
+// made from it (Checked.NewSession) needs no second look.
+//
+// A parameter set is checked once, where it is settled, and not again on
+// its way to a session: NewSession checks it for callers that settle a set
+// and run it in one place (a command's flags, the supervisor starting a
+// session for the API or a study, a replay); a scenario file, read long
+// before it runs, keeps its Checked set.
 type Checked struct{ p *Params }
 
 // Check refuses a parameter set the task cannot run, naming the parameter
