@@ -52,6 +52,12 @@ type Recorded struct {
 // every event and attempt as it happens, and the end (durable before it
 // returns, unless plan.Batch). If began is not nil, it receives nil once the
 // session is recorded and running, or the error that stopped it first.
+//
+// s.Protocol is the session to run if the caller has made it already (from
+// plan.Params, having checked them early); the parameters recorded are
+// the ones it runs with. If it is nil, the session is made here from
+// plan.Params, which are checked then. Any recorder in s is replaced by the
+// database's.
 func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Session, began ...chan<- error) (Recorded, error) {
 	notify := func(err error) {
 		for _, b := range began {
@@ -59,11 +65,15 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Session, b
 		}
 		began = nil
 	}
-	p, err := protocols.NewSession(plan.Params)
-	if err != nil {
-		notify(err)
-		return Recorded{}, err
+	p := s.Protocol
+	if p == nil {
+		var err error
+		if p, err = protocols.NewSession(plan.Params); err != nil {
+			notify(err)
+			return Recorded{}, err
+		}
 	}
+	params := p.Params()
 	host, _ := os.Hostname()
 	started := plan.StartedAt
 	if started.IsZero() {
@@ -71,7 +81,7 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Session, b
 	}
 	log, err := w.BeginSession(storage.Session{
 		ID: plan.ID, Subject: plan.Subject, Condition: plan.Condition, Chamber: plan.Chamber, Backend: plan.Backend,
-		Protocol: plan.Protocol, Params: plan.Params, Seed: plan.Params.Seed, Version: plan.Version, Host: host,
+		Protocol: plan.Protocol, Params: params, Seed: params.Seed, Version: plan.Version, Host: host,
 		StartedAt: started, Study: plan.Study, StudyDay: plan.StudyDay, InjectedAt: plan.InjectedAt,
 	})
 	if err != nil {

@@ -37,6 +37,9 @@ type Recorder interface {
 
 // A Session is one session to run.
 type Session struct {
+	// Protocol is the session's state machine, made (and its parameters
+	// checked) where the parameters were put together; RunRecorded makes
+	// it from the plan when it is nil.
 	Protocol *protocols.Session
 	Chamber  hardware.Chamber
 	// Timeline is where inputs and time come from; nil means real time on
@@ -44,7 +47,9 @@ type Session struct {
 	Timeline Timeline
 	Recorder Recorder // nil: record nothing
 	// Progress, if set, is called after every step with the protocol, for
-	// live views; it runs on the runner's goroutine and must be quick.
+	// live views. It runs on the runner's goroutine between an input and
+	// the next stimulus light, so it takes only what is cheap to read
+	// (State, Tally) and leaves summing up to whoever asks for the view.
 	Progress func(*protocols.Session)
 	// Observer, if set, is told what happens, for metrics.
 	Observer Observer
@@ -98,21 +103,19 @@ type Result struct {
 }
 
 type runner struct {
-	s        Session
-	tl       Timeline
-	seq      uint64
-	err      error
-	hwSeq    uint64 // the last input sequence number seen
-	outcomes int    // attempts whose outcome the observer has been told
-	lastAt   time.Duration
-	late     *timing.Histogram // real time only
+	s     Session
+	tl    Timeline
+	seq   uint64
+	err   error
+	hwSeq uint64            // the last input sequence number seen
+	late  *timing.Histogram // real time only
 }
 
 // Run runs the session to its end. Cancelling ctx ends it with reason
 // "stopped"; a hardware fault ends it with reason "aborted" and the fault in
 // Result.Err. Every output is off when Run returns, on every path.
 func Run(ctx context.Context, s Session) (res Result, err error) {
-	r := &runner{s: s, tl: s.Timeline, lastAt: protocols.None}
+	r := &runner{s: s, tl: s.Timeline}
 	start, err := s.Chamber.Begin()
 	if err != nil {
 		return res, fmt.Errorf("begin session: %w", err)
@@ -129,94 +132,120 @@ func Run(ctx context.Context, s Session) (res Result, err error) {
 		res.Lateness = r.late
 	}
 	p := s.Protocol
-	health, _ := s.Recorder.(interface{ Err() error })
-	r.apply(p.Start())
-	r.attempts()
-	for r.err == nil {
-		if health != nil {
-			if err := health.Err(); err != nil { // the record is no longer complete
-				r.err = fmt.Errorf("recording: %w", err)
-				break
-			}
-		}
-		if _, _, ended := p.Ended(); ended {
-			break
-		}
-		deadline, ok := p.Deadline()
-		if !ok {
-			deadline = hardware.Forever
-		}
-		ev, got, nerr := r.tl.Next(ctx, deadline)
-		switch {
-		case nerr != nil && isHorizon(nerr):
-			p.Expire(r.tl.Now())
-			res.At = r.tl.Now()
-			res.Summary = protocols.Score(p.Attempts(), p.MagazineEntries())
-			return res, nil
-		case nerr != nil && ctx.Err() != nil:
-			r.apply(p.Stop(max(r.tl.Now(), p.Now()), protocols.EndStopped))
-		case nerr != nil:
-			r.err = nerr
-		case got:
-			r.input(ev)
-		default:
-			before := p.State()
-			r.lastAt = protocols.None
-			r.apply(p.Expire(deadline))
-			late := r.lastAt
-			if late == protocols.None {
-				late = r.tl.Now()
-			}
-			if r.late != nil {
-				r.late.Record(late - deadline)
-			}
-			if s.Observer != nil {
-				s.Observer.Transition(transition(before, p.State()), late-deadline)
-			}
-		}
-		r.attempts()
-		if s.Progress != nil {
-			s.Progress(p)
-		}
+	r.step(p.Start())
+	if horizon := r.loop(ctx); horizon {
+		// A virtual run stopped at its horizon: the session is left where
+		// it was then, neither ended nor recorded further.
+		p.Expire(r.tl.Now())
+		res.At, res.Summary = r.tl.Now(), p.Summary()
+		return res, nil
 	}
 	if r.err == nil {
 		r.err = p.Err()
 	}
 	if r.err != nil {
 		res.Err = r.err
-		r.apply(p.Stop(max(r.tl.Now(), p.Now()), protocols.EndAborted))
-		r.attempts()
+		r.step(p.Stop(max(r.tl.Now(), p.Now()), protocols.EndAborted))
 	}
 	res.At, res.EndReason, res.Ended = p.Ended()
-	res.Summary = protocols.Score(p.Attempts(), p.MagazineEntries())
+	res.Summary = p.Summary()
 	return res, nil
+}
+
+// loop runs the session step by step until it ends, a fault stops it, or a
+// virtual timeline reaches its horizon (reported as horizon).
+func (r *runner) loop(ctx context.Context) (horizon bool) {
+	p := r.s.Protocol
+	health, _ := r.s.Recorder.(interface{ Err() error })
+	for r.err == nil {
+		if health != nil {
+			if err := health.Err(); err != nil { // the record is no longer complete
+				r.err = fmt.Errorf("recording: %w", err)
+				return false
+			}
+		}
+		if _, _, ended := p.Ended(); ended {
+			return false
+		}
+		deadline, ok := p.Deadline()
+		if !ok {
+			deadline = hardware.Forever
+		}
+		ev, got, err := r.tl.Next(ctx, deadline)
+		switch {
+		case err != nil && isHorizon(err):
+			return true
+		case err != nil && ctx.Err() != nil:
+			r.step(p.Stop(max(r.tl.Now(), p.Now()), protocols.EndStopped))
+		case err != nil:
+			r.err = err
+		case got:
+			r.input(ev)
+		default:
+			r.expire(deadline)
+		}
+		if r.s.Progress != nil {
+			r.s.Progress(p)
+		}
+	}
+	return false
 }
 
 // input processes one input edge.
 func (r *runner) input(ev hardware.Event) {
-	p := r.s.Protocol
 	if r.hwSeq != 0 && ev.Seq > r.hwSeq+1 && r.s.Observer != nil {
 		r.s.Observer.LostInputs(ev.Seq - r.hwSeq - 1)
 	}
 	r.hwSeq = max(r.hwSeq, ev.Seq)
-	class, cmds := p.Input(ev)
-	owner := r.owner(class)
-	r.record(storage.Event{At: ev.At, Input: ev.Input, Entry: ev.Entry, HWSeq: ev.Seq, Class: class, Attempt: owner})
-	r.apply(cmds)
-	if r.s.Observer != nil && owner > 0 {
-		a := p.Attempts()[owner-1]
-		lat := protocols.None
-		switch class {
-		case protocols.ClassCorrect, protocols.ClassIncorrect:
-			lat = a.ResponseLatency()
-		case protocols.ClassCollection:
-			lat = a.RewardLatency()
-		case protocols.ClassPremature:
-			if a.Premature == 1 {
-				lat = a.PrematureLatency()
-			}
+	st := r.s.Protocol.Input(ev)
+	if r.s.Recorder != nil {
+		r.record(storage.Event{At: ev.At, Input: ev.Input, Entry: ev.Entry, HWSeq: ev.Seq, Class: st.Class, Attempt: st.Attempt})
+	}
+	r.apply(st)
+	if r.s.Observer != nil && st.Attempt > 0 {
+		r.s.Observer.Input(st.Class, st.Latency)
+	}
+	r.report(st)
+}
+
+// expire carries out the timers due at deadline and measures how late
+// after it the chamber did so.
+func (r *runner) expire(deadline time.Duration) {
+	p := r.s.Protocol
+	before := p.State()
+	st := p.Expire(deadline)
+	late := r.apply(st)
+	if late == protocols.None { // nothing to switch: the transition is now
+		late = r.tl.Now()
+	}
+	if r.late != nil {
+		r.late.Record(late - deadline)
+	}
+	if r.s.Observer != nil {
+		r.s.Observer.Transition(transition(before, p.State()), late-deadline)
+	}
+	r.report(st)
+}
+
+// step carries out a protocol step that neither an input nor a timer
+// caused: the start, or a stop.
+func (r *runner) step(st *protocols.Step) {
+	r.apply(st)
+	r.report(st)
+}
+
+// report tells the observer of the attempts a step decided and hands the
+// recorder every attempt it changed.
+func (r *runner) report(st *protocols.Step) {
+	if o := r.s.Observer; o != nil {
+		for _, a := range st.Decided() {
+			o.Outcome(a)
 		}
-		r.s.Observer.Input(class, lat)
+	}
+	if rec := r.s.Recorder; rec != nil {
+		for _, a := range st.Changed() {
+			rec.Attempt(a)
+		}
 	}
 }
 
@@ -243,38 +272,14 @@ func isHorizon(err error) bool {
 	return errors.As(err, &h) && h.Horizon()
 }
 
-// owner is the attempt an input belongs to (R26): the current one for a
-// response or premature entry, the latest with an outcome for the rest.
-func (r *runner) owner(c protocols.Class) int {
-	switch c {
-	case protocols.ClassNone, protocols.ClassIgnored, protocols.ClassRelease:
-		return 0
-	}
-	as := r.s.Protocol.Attempts()
-	if c == protocols.ClassMagazine || c == protocols.ClassInitiation {
-		if len(as) == 0 {
-			return 0
-		}
-	}
-	if c == protocols.ClassCollection {
-		// The collection started the next attempt (or ended the session);
-		// it belongs to the correct trial it collects.
-		for i := len(as) - 1; i >= 0; i-- {
-			if as[i].Outcome == protocols.Correct {
-				return as[i].N
-			}
-		}
-	}
-	if len(as) == 0 {
-		return 0
-	}
-	return as[len(as)-1].N
-}
-
-// apply drives the chamber as the protocol commands and records each change
-// with the time it took effect.
-func (r *runner) apply(cmds []protocols.Command) {
-	for _, c := range cmds {
+// apply drives the chamber as the step commands and records each change
+// with the time it took effect; a stimulus onset's time goes back to the
+// protocol (R18). It returns when the first command took effect, or None.
+func (r *runner) apply(st *protocols.Step) (first time.Duration) {
+	first = protocols.None
+	cmds, onset := st.Commands, st.Onset
+	for i := range cmds {
+		c := &cmds[i]
 		var at time.Duration
 		var err error
 		if c.Output == hardware.Pellet {
@@ -286,14 +291,19 @@ func (r *runner) apply(cmds []protocols.Command) {
 			if r.err == nil {
 				r.err = fmt.Errorf("%v %v: %w", c.Output, onOff(c.On), err)
 			}
-			return
+			return first
 		}
-		if r.lastAt == protocols.None {
-			r.lastAt = at
+		if first == protocols.None {
+			first = at
 		}
-		r.s.Protocol.OutputAt(c.Output, c.On, at)
-		r.record(storage.Event{At: at, Output: c.Output, On: c.On, Due: c.At})
+		if i == onset {
+			r.s.Protocol.StimulusOn(at)
+		}
+		if r.s.Recorder != nil {
+			r.record(storage.Event{At: at, Output: c.Output, On: c.On, Due: c.At})
+		}
 	}
+	return first
 }
 
 func onOff(on bool) string {
@@ -303,28 +313,10 @@ func onOff(on bool) string {
 	return "off"
 }
 
+// record numbers an event and hands it to the recorder, which callers
+// check is there before they build the event.
 func (r *runner) record(e storage.Event) {
-	if r.s.Recorder == nil {
-		return
-	}
 	r.seq++
 	e.Seq = r.seq
 	r.s.Recorder.Event(e)
-}
-
-func (r *runner) attempts() {
-	as := r.s.Protocol.Attempts()
-	if o := r.s.Observer; o != nil {
-		// Attempts get their outcomes in order.
-		for r.outcomes < len(as) && as[r.outcomes].Outcome != protocols.Pending {
-			o.Outcome(as[r.outcomes])
-			r.outcomes++
-		}
-	}
-	if r.s.Recorder == nil {
-		return
-	}
-	for _, i := range r.s.Protocol.Changed() {
-		r.s.Recorder.Attempt(as[i])
-	}
 }

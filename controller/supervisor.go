@@ -81,10 +81,12 @@ type running struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
 
+	// The live view, as of the latest step: the summary is worked out from
+	// the tally only when someone reads the view.
 	mu      sync.Mutex
 	state   protocols.State
 	attempt int
-	summary protocols.Summary
+	tally   protocols.Tally
 }
 
 // NewSupervisor returns a supervisor recording through w.
@@ -150,7 +152,8 @@ func (b *box) status() ChamberStatus {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	started := r.started
-	c, m := r.summary.Counters, r.summary.Measures
+	sum := r.tally.Summary()
+	c, m := sum.Counters, sum.Measures
 	st.State, st.SessionID, st.StartedAt = "running", r.id, &started
 	st.Subject, st.Condition, st.Protocol = r.plan.Subject, r.plan.Condition, r.plan.Protocol
 	st.Phase, st.Attempt, st.Counters, st.Measures = r.state.String(), r.attempt, &c, &m
@@ -170,8 +173,15 @@ func (s *Supervisor) Live(id string) (ChamberStatus, bool) {
 }
 
 // Start begins a session on a chamber and returns its id once the session
-// is recorded; the session runs on until it ends or is stopped.
+// is recorded; the session runs on until it ends or is stopped. This is
+// where the parameters of a session started over the API or by a study are
+// checked, the one time they are, before the chamber's hardware is opened:
+// a refused set comes back as a *protocols.ParamError.
 func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
+	ps, err := protocols.NewSession(plan.Params)
+	if err != nil {
+		return "", err
+	}
 	s.mu.Lock()
 	if s.shutdown {
 		s.mu.Unlock()
@@ -185,10 +195,6 @@ func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
 	if b.run != nil {
 		s.mu.Unlock()
 		return "", fmt.Errorf("chamber %q runs session %s: %w", chamber, b.run.id, ErrBusy)
-	}
-	if err := plan.Params.Validate(); err != nil {
-		s.mu.Unlock()
-		return "", err
 	}
 	if plan.ID == "" {
 		plan.ID = storage.NewID()
@@ -215,7 +221,7 @@ func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
 	if s.observer != nil {
 		obs = s.observer(chamber, plan, plan.ID)
 	}
-	sess := Session{Chamber: ch, Timeline: tl, Observer: obs, Progress: r.progress, Scheduler: b.Scheduler, InputLatency: b.InputLatency}
+	sess := Session{Protocol: ps, Chamber: ch, Timeline: tl, Observer: obs, Progress: r.progress, Scheduler: b.Scheduler, InputLatency: b.InputLatency}
 	began := make(chan error, 1)
 	go s.run(ctx, b, r, sess, began)
 	if err := <-began; err != nil {
@@ -240,7 +246,6 @@ func (s *Supervisor) run(ctx context.Context, b *box, r *running, sess Session, 
 		s.mu.Unlock()
 		close(r.done)
 	}()
-	sess.Recorder = nil
 	rec, err := RunRecorded(ctx, s.w, r.plan, sess, began)
 	if rec.ID != "" { // it began: Start has told the caller so
 		last := &LastSession{ID: rec.ID, Subject: r.plan.Subject, EndReason: rec.Result.EndReason, EndedAt: time.Now()}
@@ -267,12 +272,14 @@ func (s *Supervisor) run(ctx context.Context, b *box, r *running, sess Session, 
 	log.Info("session ended", attrs...)
 }
 
+// progress keeps the live view up to date after each step: a snapshot of
+// the tally, no summing up (that waits for a read).
 func (r *running) progress(p *protocols.Session) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.state = p.State()
 	r.attempt = len(p.Attempts())
-	r.summary = protocols.Score(p.Attempts(), p.MagazineEntries())
+	r.tally = p.Tally()
 }
 
 // Stop ends a running session (reason "stopped") and waits for it to be

@@ -29,7 +29,6 @@ func TestFaultInOneChamberSparesTheOthers(t *testing.T) {
 	db.EnsureSubject(ctx, "R01")
 	w, _ := db.NewWriter()
 	defer w.Close()
-
 	var mu sync.Mutex
 	chambers := map[string]*sim.Chamber{}
 	var boxes []controller.Box
@@ -46,6 +45,7 @@ func TestFaultInOneChamberSparesTheOthers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer watchLiveViews(t, sup)()
 	ids := map[string]string{}
 	for i, b := range boxes {
 		p := fast(uint64(i))
@@ -98,6 +98,30 @@ func TestFaultInOneChamberSparesTheOthers(t *testing.T) {
 			t.Errorf("%s: last session %+v", st.Name, l)
 		}
 	}
+}
+
+// watchLiveViews reads the chambers' live views over and over, as the API
+// and the metrics scrape do, until stopped; under the race detector this
+// checks that a view is summed up from a snapshot of its session's tally,
+// never from the session the runner is changing.
+func watchLiveViews(t *testing.T, sup *controller.Supervisor) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			for _, st := range sup.Chambers() {
+				if st.State == "running" && (st.Counters == nil || st.Counters.Attempts != st.Attempt) {
+					t.Errorf("%s: live view shows attempt %d with counters %+v", st.Name, st.Attempt, st.Counters)
+				}
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }
 
 func TestShutdownStopsEverySession(t *testing.T) {

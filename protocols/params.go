@@ -139,8 +139,48 @@ type ParamError struct {
 
 func (e *ParamError) Error() string { return fmt.Sprintf("parameter %s: %s", e.Param, e.Msg) }
 
-// Validate refuses a parameter set the task cannot run, naming the parameter.
-func (p Params) Validate() error {
+// Checked is a parameter set that has passed Check. Check is the only way
+// to make one, and what it holds cannot be changed afterwards, so a session
+// made from it (Checked.NewSession) needs no second look.
+//
+// A parameter set is checked once, where it is settled, and not again on
+// its way to a session: NewSession checks it for callers that settle a set
+// and run it in one place (a command's flags, the supervisor starting a
+// session for the API or a study, a replay); a scenario file, read long
+// before it runs, keeps its Checked set.
+type Checked struct{ p *Params }
+
+// Check refuses a parameter set the task cannot run, naming the parameter
+// (every error is a *ParamError, joined), or returns it checked.
+func (p Params) Check() (Checked, error) {
+	if err := p.validate(); err != nil {
+		return Checked{}, err
+	}
+	p = p.clone() // the caller's lists stay the caller's
+	return Checked{&p}, nil
+}
+
+// Params returns a copy of the checked parameter set.
+func (c Checked) Params() Params {
+	if c.p == nil {
+		return Params{}
+	}
+	return c.p.clone()
+}
+
+// clone is p with lists of its own.
+func (p Params) clone() Params {
+	p.StimulusDurations = slices.Clone(p.StimulusDurations)
+	p.ITIChoices = slices.Clone(p.ITIChoices)
+	p.Targets = slices.Clone(p.Targets)
+	p.ITISequence = slices.Clone(p.ITISequence)
+	p.SDSequence = slices.Clone(p.SDSequence)
+	return p
+}
+
+// validate refuses a parameter set the task cannot run, naming the
+// parameter. Check is its one caller.
+func (p Params) validate() error {
 	var errs []error
 	bad := func(param, format string, a ...any) {
 		errs = append(errs, &ParamError{param, fmt.Sprintf(format, a...)})

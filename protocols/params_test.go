@@ -36,7 +36,7 @@ func TestDefaultsAreTheSpecs(t *testing.T) {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	if err := p.Validate(); err != nil {
+	if _, err := p.Check(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -75,10 +75,10 @@ func TestValidateNamesTheParameter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = p.Validate()
+			_, err = p.Check()
 			var pe *ParamError
 			if !errors.As(err, &pe) {
-				t.Fatalf("Validate() = %v, want a ParamError", err)
+				t.Fatalf("Check() = %v, want a ParamError", err)
 			}
 			if !strings.Contains(err.Error(), "parameter "+tt.param+":") {
 				t.Errorf("error %q does not name %s", err, tt.param)
@@ -135,7 +135,7 @@ func TestPresets(t *testing.T) {
 		if got != w {
 			t.Errorf("%s: SD, ITI, LH = %v, want %v", name, got, w)
 		}
-		if err := p.Validate(); err != nil {
+		if _, err := p.Check(); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -161,4 +161,31 @@ func TestParamsJSONRoundTrip(t *testing.T) {
 	if string(q.JSON()) != string(p.JSON()) {
 		t.Errorf("round trip:\n%s\n%s", p.JSON(), q.JSON())
 	}
+}
+
+// TestCheckedCannotChange: a checked set is the set as it was checked; the
+// caller's lists are its own afterwards, and a Checked that Check did not
+// make cannot start a session.
+func TestCheckedCannotChange(t *testing.T) {
+	p := Default()
+	p.Targets = []int{1, 2}
+	c, err := p.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Targets[0] = 99 // no longer a valid set; the checked one is untouched
+	got := c.Params()
+	if got.Targets[0] != 1 {
+		t.Fatalf("the checked set changed with the caller's list: %v", got.Targets)
+	}
+	got.Targets[1] = 99
+	if s := c.NewSession(); s.Params().Targets[1] != 2 {
+		t.Errorf("the checked set changed with a copy's list: %v", s.Params().Targets)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a zero Checked made a session")
+		}
+	}()
+	Checked{}.NewSession()
 }

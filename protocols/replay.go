@@ -37,7 +37,7 @@ func Replay(p Params, log []LogEntry, end time.Duration, reason string) (*Sessio
 			// An output is the consequence of what came before it, so the
 			// protocol is already where it was; expire what was due first.
 			s.Expire(e.At)
-			s.OutputAt(e.Output, e.On, e.At)
+			s.outputAt(e.Output, e.On, e.At)
 			continue
 		}
 		if e.Input.At > end {

@@ -1,9 +1,6 @@
 package protocols
 
-import (
-	"slices"
-	"time"
-)
+import "math"
 
 // Counters are a session's counts (R26).
 type Counters struct {
@@ -46,77 +43,42 @@ type Summary struct {
 // and its count of magazine entries. It is a pure function of the trial rows,
 // so stored sessions can be rescored, and it computes each figure exactly as
 // the storage package's SQL view does (integer sums, one division), so the
-// two agree to the last bit.
+// two agree to the last bit. It tallies the rows through the same methods a
+// running session updates its tally with, so it also agrees with the live
+// summary (Session.Summary) at every step.
 func Score(attempts []Attempt, magazineEntries int) Summary {
-	var c Counters
-	c.Attempts = len(attempts)
-	c.MagazineEntries = magazineEntries
-	var correctLat, incorrectLat, rewardLat, prematureLat []time.Duration
-	for _, a := range attempts {
-		switch a.Outcome {
-		case Correct:
-			c.Correct++
-			correctLat = appendSome(correctLat, a.ResponseLatency())
-			rewardLat = appendSome(rewardLat, a.RewardLatency())
-		case Incorrect:
-			c.Incorrect++
-			incorrectLat = appendSome(incorrectLat, a.ResponseLatency())
-		case Omission:
-			c.Omissions++
+	t := newTally(len(attempts))
+	t.c.MagazineEntries = magazineEntries
+	for i := range attempts {
+		a := &attempts[i]
+		t.begun()
+		t.decided(a)
+		t.collected(a)
+		t.firstPremature(a)
+		t.c.Premature += a.Premature
+		t.c.Perseverative += a.Perseverative
+		t.c.TimeoutResponses += a.TimeoutResponses
+	}
+	return t.Summary()
+}
+
+// Equal reports whether two summaries are the same to the bit: the same
+// counters, and each measure either undefined in both or of identical bits.
+func (s Summary) Equal(o Summary) bool {
+	if s.Counters != o.Counters {
+		return false
+	}
+	a, b := s.Measures.list(), o.Measures.list()
+	for i := range a {
+		if (a[i] == nil) != (b[i] == nil) || (a[i] != nil && math.Float64bits(*a[i]) != math.Float64bits(*b[i])) {
+			return false
 		}
-		c.Premature += a.Premature
-		c.Perseverative += a.Perseverative
-		c.TimeoutResponses += a.TimeoutResponses
-		prematureLat = appendSome(prematureLat, a.PrematureLatency())
 	}
-	c.TrialsScored = c.Correct + c.Incorrect + c.Omissions
-	m := Measures{
-		AccuracyPct:  pct(c.Correct, c.Correct+c.Incorrect),
-		OmissionsPct: pct(c.Omissions, c.TrialsScored),
-		CorrectPct:   pct(c.Correct, c.TrialsScored),
-		PrematurePct: pct(c.Premature, c.TrialsScored+c.Premature),
-	}
-	m.CorrectLatencyMeanMs, m.CorrectLatencyMedianMs = meanMedianMs(correctLat)
-	m.IncorrectLatencyMeanMs, m.IncorrectLatencyMedianMs = meanMedianMs(incorrectLat)
-	m.RewardLatencyMeanMs, m.RewardLatencyMedianMs = meanMedianMs(rewardLat)
-	m.PrematureLatencyMeanMs, m.PrematureLatencyMedianMs = meanMedianMs(prematureLat)
-	return Summary{Counters: c, Measures: m}
+	return true
 }
 
-func appendSome(list []time.Duration, d time.Duration) []time.Duration {
-	if d == None {
-		return list
-	}
-	return append(list, d)
-}
-
-// pct is 100·num/den, or nil for a zero denominator (R24).
-func pct(num, den int) *float64 {
-	if den == 0 {
-		return nil
-	}
-	v := 100.0 * float64(num) / float64(den)
-	return &v
-}
-
-// meanMedianMs returns the mean and median of ds in milliseconds, or nils
-// for none (R25). The median of an even count is the mean of the middle two.
-func meanMedianMs(ds []time.Duration) (mean, median *float64) {
-	if len(ds) == 0 {
-		return nil, nil
-	}
-	var sum int64
-	for _, d := range ds {
-		sum += int64(d)
-	}
-	mn := float64(sum) / float64(len(ds)) / 1e6
-	slices.Sort(ds)
-	mid := len(ds) / 2
-	var md float64
-	if len(ds)%2 == 1 {
-		md = float64(ds[mid]) / 1.0 / 1e6
-	} else {
-		md = float64(int64(ds[mid-1])+int64(ds[mid])) / 2.0 / 1e6
-	}
-	return &mn, &md
+func (m Measures) list() [12]*float64 {
+	return [12]*float64{m.AccuracyPct, m.OmissionsPct, m.CorrectPct, m.PrematurePct,
+		m.CorrectLatencyMeanMs, m.CorrectLatencyMedianMs, m.IncorrectLatencyMeanMs, m.IncorrectLatencyMedianMs,
+		m.RewardLatencyMeanMs, m.RewardLatencyMedianMs, m.PrematureLatencyMeanMs, m.PrematureLatencyMedianMs}
 }

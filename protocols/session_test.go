@@ -108,12 +108,12 @@ func TestLateInputNeverRunsBackwards(t *testing.T) {
 	s.Input(entry(hardware.Magazine, 0))
 	s.Expire(5 * time.Second) // onset
 	s.Expire(5600 * ms)       // limited hold
-	class, _ := s.Input(entry(hardware.Hole(1), 5200*ms))
-	if class != ClassCorrect {
-		t.Fatalf("class %v", class)
+	st := s.Input(entry(hardware.Hole(1), 5200*ms))
+	if st.Class != ClassCorrect {
+		t.Fatalf("class %v", st.Class)
 	}
-	if lat := s.Attempts()[0].ResponseLatency(); lat != 600*ms {
-		t.Errorf("latency %v, want 600ms (the late input taken at the current time)", lat)
+	if lat := s.Attempts()[0].ResponseLatency(); lat != 600*ms || st.Latency != lat {
+		t.Errorf("latency %v (step: %v), want 600ms (the late input taken at the current time)", lat, st.Latency)
 	}
 }
 
@@ -124,7 +124,7 @@ func TestDeadlineAndStop(t *testing.T) {
 	if _, ok := s.Deadline(); ok {
 		t.Error("a deadline before Start")
 	}
-	cmds := s.Start()
+	cmds := s.Start().Commands
 	want := []Command{{0, hardware.HouseLight, true}, {0, hardware.MagazineLight, true}, {0, hardware.Pellet, true}}
 	if !reflect.DeepEqual(cmds, want) {
 		t.Errorf("Start = %v, want %v (R4)", cmds, want)
@@ -136,7 +136,7 @@ func TestDeadlineAndStop(t *testing.T) {
 	if d, _ := s.Deadline(); d != 7*time.Second {
 		t.Errorf("deadline in the ITI = %v, want 7s", d)
 	}
-	cmds = s.Stop(3*time.Second, EndStopped)
+	cmds = s.Stop(3*time.Second, EndStopped).Commands
 	at, reason, ended := s.Ended()
 	if !ended || at != 3*time.Second || reason != EndStopped {
 		t.Errorf("Ended = %v %q %v", at, reason, ended)
@@ -152,7 +152,7 @@ func TestDeadlineAndStop(t *testing.T) {
 	if s.Lit(hardware.HouseLight) || s.Lit(hardware.MagazineLight) {
 		t.Error("outputs on after the end (R23)")
 	}
-	if c, _ := s.Input(entry(hardware.Hole(3), 4*time.Second)); c != ClassIgnored {
+	if c := s.Input(entry(hardware.Hole(3), 4*time.Second)).Class; c != ClassIgnored {
 		t.Errorf("input after the end counted as %v (R20a)", c)
 	}
 }

@@ -50,7 +50,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *seedFlag < 0 {
 		params.Seed = newSeed()
 	}
-	if err := params.Validate(); err != nil {
+	// The flags' parameters are checked here, once, before anything is
+	// opened; the session made from them is the one that runs.
+	ps, err := protocols.NewSession(params)
+	if err != nil {
 		return err
 	}
 
@@ -78,7 +81,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	plan := controller.Plan{Subject: *subject, Condition: *condition, Chamber: *chamber, Backend: controller.BackendSim,
 		Protocol: *protocol, Params: params, Version: version}
-	rec, sum, err := runSimulated(ctx, d, w, plan, traits, *realtime)
+	rec, sum, err := runSimulated(ctx, d, w, plan, ps, traits, *realtime)
 	if err != nil {
 		return err
 	}
@@ -91,10 +94,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 // runSimulated runs one recorded session on a simulated chamber with a
 // virtual rat of traits rp (virtual time unless realtime), closes the writer so that all
-// is committed, and returns the stored measures.
-func runSimulated(ctx context.Context, d *storage.DB, w *storage.Writer, plan controller.Plan, rp rat.Traits, realtime bool) (controller.Recorded, protocols.Summary, error) {
+// is committed, and returns the stored measures. ps is the protocol session made from
+// plan.Params, or nil to have it made (and the parameters checked) when the session begins.
+func runSimulated(ctx context.Context, d *storage.DB, w *storage.Writer, plan controller.Plan, ps *protocols.Session, rp rat.Traits, realtime bool) (controller.Recorded, protocols.Summary, error) {
 	subject := rat.New(rp, plan.Params.Holes, plan.Params.Seed)
-	s := controller.Session{}
+	s := controller.Session{Protocol: ps}
 	if realtime {
 		s.Chamber = sim.NewRealtime(subject)
 	} else {

@@ -310,7 +310,7 @@ func studyRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	rec, sum, err := runSimulated(ctx, d, w, plan, traits, *realtime)
+	rec, sum, err := runSimulated(ctx, d, w, plan, nil, traits, *realtime)
 	if err != nil {
 		return err
 	}

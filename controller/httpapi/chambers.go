@@ -80,7 +80,7 @@ func (a *API) start(w http.ResponseWriter, name string, plan controller.Plan, wa
 	case errors.Is(err, storage.ErrCannotRecord):
 		return fail(http.StatusServiceUnavailable, "session not started: %v; free space or fix the disk, then restart the daemon", err)
 	case errors.Is(err, storage.ErrNotFound), errors.As(err, &pe):
-		return fail(http.StatusUnprocessableEntity, "%v", err)
+		return fail(http.StatusUnprocessableEntity, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	case err != nil:
 		// Most likely the chamber's hardware would not open; the operator
 		// needs the reason, and the request was authenticated.
@@ -149,9 +149,8 @@ func (a *API) plan(ctx context.Context, req startRequest) (controller.Plan, erro
 	default:
 		params.Seed = *req.Seed
 	}
-	if err := params.Validate(); err != nil {
-		return plan, fail(http.StatusUnprocessableEntity, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
-	}
+	// The supervisor checks the parameters, once, when it starts the
+	// session: a refusal comes back from start as a 422.
 	return controller.Plan{Subject: req.Subject, Condition: req.Condition, Protocol: req.Protocol, Params: params, Version: a.version}, nil
 }
 

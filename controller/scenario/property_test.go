@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/storage"
 )
 
 // randomParams draws a parameter set from the whole space of section 2.
@@ -89,17 +91,7 @@ func checkProperties(t *testing.T, p protocols.Params, script sim.Script, horizo
 	ch := sim.NewVirtual(script, sim.WithHorizon(horizon))
 	rec := &controller.Memory{}
 	var violations []string
-	progress := func(s *protocols.Session) {
-		st := s.State()
-		if st != protocols.StateITI && st != protocols.StateTimeout {
-			return
-		}
-		for h := 1; h <= p.Holes; h++ {
-			if ch.Lit(hardware.Stimulus(h)) {
-				violations = append(violations, fmt.Sprintf("stimulus %d lit in %v at %v", h, st, s.Now()))
-			}
-		}
-	}
+	progress := func(s *protocols.Session) { violations = append(violations, stepViolations(s, ch)...) }
 	res, err := controller.Run(context.Background(), controller.Session{Protocol: ps, Chamber: ch, Timeline: ch, Recorder: rec, Progress: progress})
 	if err != nil || res.Err != nil {
 		t.Fatal(err, res.Err)
@@ -110,8 +102,47 @@ func checkProperties(t *testing.T, p protocols.Params, script sim.Script, horizo
 	if !res.Ended {
 		t.Fatalf("a session of at most %v did not end by %v", time.Duration(p.MaxDuration), horizon)
 	}
-	as := ps.Attempts()
-	c := res.Summary.Counters
+	recorded := rec.Attempts()
+	for _, a := range ps.Attempts() {
+		if r, ok := recorded[a.N]; !ok || r != a {
+			t.Errorf("attempt %d recorded as %+v, ended as %+v", a.N, r, a)
+		}
+	}
+	checkCounters(t, p, ps.Attempts(), res.Summary.Counters, rec.Events())
+	checkEnd(t, p, res, rec.Events())
+	for o := hardware.Output(1); o <= hardware.Pellet; o++ {
+		if o.Valid() && ch.Lit(o) {
+			t.Errorf("%v still on after the end", o)
+		}
+	}
+}
+
+// stepViolations is what is wrong after a step: a live summary that is not
+// Score of the attempts to the bit (it is kept incrementally), or a
+// stimulus lit in the ITI or the time-out.
+func stepViolations(s *protocols.Session, ch *sim.Chamber) []string {
+	var v []string
+	if live, want := s.Summary(), protocols.Score(s.Attempts(), s.MagazineEntries()); !live.Equal(want) {
+		l, _ := json.Marshal(live)
+		w, _ := json.Marshal(want)
+		v = append(v, fmt.Sprintf("at %v: live summary %s, Score %s", s.Now(), l, w))
+	}
+	st := s.State()
+	if st != protocols.StateITI && st != protocols.StateTimeout {
+		return v
+	}
+	for h := 1; h <= s.Params().Holes; h++ {
+		if ch.Lit(hardware.Stimulus(h)) {
+			v = append(v, fmt.Sprintf("stimulus %d lit in %v at %v", h, st, s.Now()))
+		}
+	}
+	return v
+}
+
+// checkCounters checks that the counters are the sums over the trial rows
+// and the event log, and that every attempt's outcome is one it can have.
+func checkCounters(t *testing.T, p protocols.Params, as []protocols.Attempt, c protocols.Counters, events []storage.Event) {
+	t.Helper()
 	var sum protocols.Counters
 	for _, a := range as {
 		switch a.Outcome {
@@ -141,7 +172,7 @@ func checkProperties(t *testing.T, p protocols.Params, script sim.Script, horizo
 		t.Errorf("counters %+v\n  are not the sums over the trial rows %+v", c, sum)
 	}
 	var mag int
-	for _, e := range rec.Events() {
+	for _, e := range events {
 		if e.IsInput() && e.Class.MagazineEntry() {
 			mag++
 		}
@@ -152,6 +183,12 @@ func checkProperties(t *testing.T, p protocols.Params, script sim.Script, horizo
 	if c.TrialsScored > p.MaxTrials {
 		t.Errorf("%d scored trials, max_trials %d", c.TrialsScored, p.MaxTrials)
 	}
+}
+
+// checkEnd checks when the session ended, and that nothing after its end
+// counted.
+func checkEnd(t *testing.T, p protocols.Params, res controller.Result, events []storage.Event) {
+	t.Helper()
 	limit := time.Duration(p.MaxDuration)
 	if p.AtTimeLimit == protocols.AtLimitFinishTrial {
 		// The attempt running at the limit may finish: its ITI and window.
@@ -169,15 +206,10 @@ func checkProperties(t *testing.T, p protocols.Params, script sim.Script, horizo
 	// finish_trial); a timer that ends it comes before inputs at that
 	// instant (R19), so those do not count.
 	timerEnded := res.EndReason == protocols.EndTimeLimit && p.AtTimeLimit == protocols.AtLimitStop
-	for _, e := range rec.Events() {
+	for _, e := range events {
 		counted := e.IsInput() && e.Class != protocols.ClassIgnored && e.Class != protocols.ClassRelease
 		if counted && (e.At > res.At || (timerEnded && e.At == res.At)) {
 			t.Errorf("input at %v counted as %v after the end at %v (%s)", e.At, e.Class, res.At, res.EndReason)
-		}
-	}
-	for o := hardware.Output(1); o <= hardware.Pellet; o++ {
-		if o.Valid() && ch.Lit(o) {
-			t.Errorf("%v still on after the end", o)
 		}
 	}
 }

@@ -83,10 +83,7 @@ func optMs(d time.Duration) *Ms {
 
 // Run runs the scenario's session and reports it.
 func Run(f *File) (*Output, error) {
-	p, err := protocols.NewSession(f.Params)
-	if err != nil {
-		return nil, err
-	}
+	p := f.Params.NewSession()
 	ch := sim.NewVirtual(f.Script, sim.WithHorizon(f.End))
 	rec := &controller.Memory{}
 	res, err := controller.Run(context.Background(), controller.Session{

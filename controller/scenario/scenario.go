@@ -28,7 +28,7 @@ type File struct {
 	Name        string
 	Description string
 	Rules       []string
-	Params      protocols.Params
+	Params      protocols.Checked
 	Script      sim.Script
 	End         time.Duration
 	Checkpoints []time.Duration
@@ -110,7 +110,7 @@ func Parse(b []byte) (*File, error) {
 			return nil, fmt.Errorf(`"protocol": %w`, err)
 		}
 	}
-	if err := p.Validate(); err != nil {
+	if f.Params, err = p.Check(); err != nil {
 		return nil, fmt.Errorf(`"protocol": %w`, err)
 	}
 	// A scripted run fixes its draws: variable values need their sequence.
@@ -120,7 +120,6 @@ func Parse(b []byte) (*File, error) {
 	if len(p.StimulusDurations) > 0 && p.SDSequence == nil {
 		return nil, errors.New(`"protocol": stimulus_durations needs sd_sequence in a scenario`)
 	}
-	f.Params = p
 	if f.Script, err = script(fj.Actions, p.Holes); err != nil {
 		return nil, err
 	}
