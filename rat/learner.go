@@ -98,13 +98,13 @@ func mean(fixed protocols.Duration, choices []protocols.Duration) time.Duration 
 // scales with what is still to learn (1 − skill), so a rat whose skills
 // are all 1 has exactly its trained traits.
 const (
-	naiveCollect   = 25  // collection and initiation latencies ×(1 + 25): minutes, not seconds
+	naiveCollect   = 25  // collection and initiation latencies ×(1 + 25): tens of seconds, not one
 	naiveMagEngage = 2   // log-odds of engaging lost without magazine approach
 	naiveEngage    = 3.5 // log-odds of engaging lost without the rule
-	naiveWrong     = 0.7 // wrong-hole probability without the rule: any of 5 holes
+	naiveWrong     = 0.7 // wrong-hole probability without the rule: the lit hole a little likelier than chance (0.8)
 	naiveAttend    = 3.5 // log-odds of watching lost without attention
 	naiveScan      = 3   // scan time ×(1 + 3)
-	naiveWait      = 2.3 // premature hazard ×e^1.6 (5×) before waiting is learnt
+	naiveWait      = 2.3 // premature hazard ×e^2.3 (10×) before waiting is learnt
 	naivePersev    = 2   // perseverative and time-out pokes ×(1 + 2)
 	expectRate     = 0.5 // share of the gap to the session's ITI the expected ITI closes per session
 )

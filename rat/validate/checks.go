@@ -21,9 +21,10 @@ const (
 	srcSpec      = "pharmacology.md"
 	srcNavarra   = "Navarra 2008"
 	srcPaterson  = "Paterson 2011"
-	srcRobinson  = "Robinson 2008"
-	srcConsensus = "pharmacology.md; Robinson 2008; Navarra 2008"
-	srcPhenotype = "pharmacology.md; Fernando 2012"
+	srcRobinson  = "pharmacology.md; Robinson 2008"
+	srcLowDose   = "pharmacology.md; Navarra 2008"
+	srcModerate  = "pharmacology.md; Robinson 2012"
+	srcSelection = "Dalley 2007"
 )
 
 func mixed(protocol, drug string, dose float64) arm {
@@ -112,19 +113,19 @@ func challengeChecks(r results) []Check {
 // of the fall in premature responses.
 func atomoxetineChecks(r results) []Check {
 	return []Check{
-		relEquivalent("ATX 0.1 mg/kg: premature (no effect)", r, vehBase, atxBase(0.1), mPremature, 20).from(srcConsensus),
-		changeBy("ATX 0.3 mg/kg: premature", r, vehBase, atxBase(0.3), mPremature, -45, -10).from(srcConsensus),
-		changeBy("ATX 1 mg/kg: premature", r, vehBase, atxBase(1), mPremature, -80, -40).from(srcConsensus),
-		changeBy("ATX 3 mg/kg: premature", r, vehBase, atxBase(3), mPremature, -95, -60).from(srcConsensus),
-		direction("ATX 0.3 → 1 mg/kg: premature (dose-response)", r, atxBase(0.3), atxBase(1), mPremature, -1).from(srcConsensus),
-		direction("ATX 1 → 3 mg/kg: premature (dose-response)", r, atxBase(1), atxBase(3), mPremature, -1).from(srcConsensus),
-		direction("ATX 1 mg/kg: perseverative", r, vehBase, atxBase(1), mPerseverative, -1).from(srcRobinson),
+		relEquivalent("ATX 0.1 mg/kg: premature (no effect)", r, vehBase, atxBase(0.1), mPremature, 25).from(srcLowDose),
+		changeBy("ATX 0.3 mg/kg: premature", r, vehBase, atxBase(0.3), mPremature, -45, -10).from(srcModerate),
+		changeBy("ATX 1 mg/kg: premature", r, vehBase, atxBase(1), mPremature, -80, -40).from(srcRobinson),
+		changeBy("ATX 3 mg/kg: premature", r, vehBase, atxBase(3), mPremature, -95, -60).from(srcSpec),
+		direction("ATX 0.3 → 1 mg/kg: premature (dose-response)", r, atxBase(0.3), atxBase(1), mPremature, -1).from(srcRobinson),
+		direction("ATX 1 → 3 mg/kg: premature (dose-response)", r, atxBase(1), atxBase(3), mPremature, -1).from(srcRobinson),
+		direction("ATX 1 mg/kg: perseverative", r, vehBase, atxBase(1), mPerseverative, -1).from(srcSpec),
 		// Larger falls where impulsivity is high: in counts at a long ITI,
 		// and in relative terms in high- against low-impulsive rats.
 		interaction("ATX 1 mg/kg: fall in premature, long ITI vs baseline", r, vehBase, atxBase(1), vehLong, atxLong, mPremature).from(srcSpec),
-		direction("phenotypes at long ITI: premature, high vs low", r, loVeh, hiVeh, mPremature, +1).welch(r, loVeh, hiVeh, mPremature).from(srcPhenotype),
-		groupInteraction("ATX 1 mg/kg: fall in premature, high vs low impulsive", r, loVeh, loATX, hiVeh, hiATX, mPremature).from(srcPhenotype),
-		rateDependence("ATX 1 mg/kg: relative fall in premature, high vs low impulsive", r, loVeh, loATX, hiVeh, hiATX, mPremature).from(srcPhenotype),
+		direction("phenotypes at long ITI: premature, high vs low", r, loVeh, hiVeh, mPremature, +1).welch(r, loVeh, hiVeh, mPremature).from(srcSelection),
+		groupInteraction("ATX 1 mg/kg: fall in premature, high vs low impulsive", r, loVeh, loATX, hiVeh, hiATX, mPremature).from(srcSpec),
+		rateDependence("ATX 1 mg/kg: relative fall in premature, high vs low impulsive", r, loVeh, loATX, hiVeh, hiATX, mPremature).from(srcSpec),
 	}
 }
 

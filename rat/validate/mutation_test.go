@@ -165,7 +165,10 @@ func names(cs []Check) string {
 	return strings.Join(s, "; ")
 }
 
-var mutationRats = flag.Int("mutation.rats", DefaultRats, "rats per cohort for -mutation.seeds")
+var (
+	mutationRats  = flag.Int("mutation.rats", DefaultRats, "rats per cohort for -mutation.seeds")
+	mutationModel = flag.String("mutation.model", "", "with -mutation.seeds, only the models whose name contains this")
+)
 
 // TestMutationPower measures, with -mutation.seeds N, how often the true
 // model passes and each mutant is rejected (by its own check, and by any)
@@ -178,6 +181,9 @@ func TestMutationPower(t *testing.T) {
 	}
 	models := append([]mutant{{Model{Name: "rat (true model)"}, ""}}, mutants()...)
 	for _, m := range models {
+		if !strings.Contains(m.model.Name, *mutationModel) {
+			continue
+		}
 		own, any := 0, 0
 		fails := map[string]int{}
 		for seed := uint64(1); seed <= uint64(n); seed++ {
