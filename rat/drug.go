@@ -79,28 +79,47 @@ var aliases = map[string]string{"atx": "atomoxetine", "mph": "methylphenidate"}
 // an alias: atx, mph). No drug, vehicle or dose 0 return p unchanged,
 // bit for bit, so vehicle sessions are baseline sessions.
 func Dosed(p Traits, drug string, doseMgPerKg float64) (Traits, error) {
-	name := strings.ToLower(strings.TrimSpace(drug))
-	for _, n := range noDrug {
-		if name == n {
-			return p, nil
-		}
-	}
-	if a, ok := aliases[name]; ok {
-		name = a
-	}
-	var d *Drug
-	for i := range drugs {
-		if drugs[i].Name == name {
-			d = &drugs[i]
-		}
-	}
+	d, ok, err := LookupDrug(drug)
 	switch {
-	case d == nil:
-		return p, fmt.Errorf("unknown drug %q (the virtual rat knows vehicle, atomoxetine, methylphenidate)", drug)
+	case err != nil:
+		return p, err
+	case !ok:
+		return p, nil
 	case doseMgPerKg < 0 || math.IsNaN(doseMgPerKg):
 		return p, fmt.Errorf("dose %g mg/kg: must not be negative", doseMgPerKg)
-	case doseMgPerKg == 0:
-		return p, nil
+	}
+	return d.Apply(p, doseMgPerKg), nil
+}
+
+// LookupDrug returns the drug a condition names (a name or an alias, in
+// any case). ok is false, with no error, for no drug: vehicle, saline,
+// none or an empty name. Callers that need a variant of a drug (a
+// deliberately wrong model, a what-if curve) look it up, change a copy
+// and Apply it; the table itself never changes.
+func LookupDrug(name string) (d Drug, ok bool, err error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	for _, none := range noDrug {
+		if n == none {
+			return Drug{}, false, nil
+		}
+	}
+	if a, isAlias := aliases[n]; isAlias {
+		n = a
+	}
+	for _, d := range drugs {
+		if d.Name == n {
+			return d, true, nil
+		}
+	}
+	return Drug{}, false, fmt.Errorf("unknown drug %q (the virtual rat knows vehicle, atomoxetine, methylphenidate)", name)
+}
+
+// Apply returns the traits of rat p given doseMgPerKg of the drug: each
+// curve changes its trait as the Drug's fields say. A dose of 0 or less
+// returns p unchanged.
+func (d Drug) Apply(p Traits, doseMgPerKg float64) Traits {
+	if !(doseMgPerKg > 0) {
+		return p
 	}
 	rate := 1.0
 	if ref := Default().Impulsivity; d.RateDependence != 0 && p.Impulsivity > 0 {
@@ -113,7 +132,7 @@ func Dosed(p Traits, drug string, doseMgPerKg float64) (Traits, error) {
 	p.Attention = scaleOdds(p.Attention, factor(d.Lapses.At(doseMgPerKg)))
 	p.Motivation = scaleOdds(p.Motivation, factor(d.Disengagement.At(doseMgPerKg)))
 	p.Speed = p.withDefaults().Speed * factor(d.Speed.At(doseMgPerKg))
-	return p, nil
+	return p
 }
 
 // factor turns a fractional change into a multiplier, never below 0.05:

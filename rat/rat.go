@@ -47,6 +47,14 @@ type Traits struct {
 	// stays in view after detection, with time constant GlimpseTime.
 	GlimpseError float64
 	GlimpseTime  time.Duration
+	// ExpectedITI is when the rat expects the light, counted from the start
+	// of the ITI: the ITI it was trained on. Its attention is timed to that
+	// moment and wanes after it: the log-odds of watching fall by Waning
+	// per second the light comes later, so a longer ITI than the trained
+	// one lowers accuracy (Navarra et al. 2008) as well as raising
+	// premature responses; a shorter one does not (Paterson et al. 2011).
+	ExpectedITI time.Duration
+	Waning      float64
 
 	// Impulsivity is the premature-response hazard (per second) reached
 	// 5 s into the wait for the stimulus. The hazard is
@@ -119,6 +127,7 @@ func Default() Traits {
 	return Traits{
 		Attention: 0.93, PerceptionTime: 150 * ms, ScanTime: 500 * ms,
 		LocationError: 0.1, GlimpseError: 0.3, GlimpseTime: 120 * ms,
+		ExpectedITI: 5 * time.Second, Waning: 0.7,
 		Impulsivity: 0.04, WaitShape: 2,
 		Motivation: 0.95, Satiety: 0.5, Speed: 1,
 		MotorTime: 420 * ms, CollectTime: 1350 * ms, EatTime: 1600 * ms,
@@ -136,7 +145,7 @@ func (p Traits) withDefaults() Traits {
 		{&p.PerceptionTime, &d.PerceptionTime}, {&p.ScanTime, &d.ScanTime}, {&p.GlimpseTime, &d.GlimpseTime},
 		{&p.MotorTime, &d.MotorTime}, {&p.CollectTime, &d.CollectTime}, {&p.EatTime, &d.EatTime},
 		{&p.ReturnTime, &d.ReturnTime}, {&p.InitiationTime, &d.InitiationTime}, {&p.PrimingTime, &d.PrimingTime},
-		{&p.PreparationTime, &d.PreparationTime},
+		{&p.PreparationTime, &d.PreparationTime}, {&p.ExpectedITI, &d.ExpectedITI},
 	} {
 		if *f.v <= 0 {
 			*f.v = *f.def

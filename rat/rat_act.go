@@ -83,7 +83,7 @@ func (r *Rat) stimulusOn(t time.Duration, hole int) {
 		return
 	}
 	d := r.latencyRaw(r.p.PerceptionTime, spread035)
-	if !chance(r.rng.Float64(), r.attOdds*r.expZ) { // not watching: scan first
+	if !chance(r.rng.Float64(), r.attOdds*r.expZ*r.waning(t)) { // not watching: scan first
 		d += time.Duration(r.rng.ExpFloat64() * float64(r.p.ScanTime))
 	}
 	r.detAt = max(t, r.ready) + d
@@ -106,6 +106,17 @@ func (r *Rat) stimulusOn(t time.Duration, hole int) {
 		r.respHole = r.wrongHole(hole)
 	}
 	r.respID, r.respAt = r.poke(r.detAt+motor, hardware.Hole(r.respHole))
+}
+
+// waning is the factor on the odds against watching for a light at t: 1
+// up to the moment the rat expects the light, exp(Waning·late/1 s) after
+// it.
+func (r *Rat) waning(t time.Duration) float64 {
+	late := t - r.itiStart - r.p.ExpectedITI
+	if late <= 0 || r.p.Waning <= 0 {
+		return 1
+	}
+	return math.Exp(r.p.Waning * late.Seconds())
 }
 
 // stimulusOff settles detection: a light that went off before it was

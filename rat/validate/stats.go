@@ -72,3 +72,38 @@ func summarize(mean, se, df float64, n int) comparison {
 	c.lo, c.hi = mean-half, mean+half
 	return c
 }
+
+// ratio compares the mean of b with the mean of a over the same rats, on
+// the log scale: mean is ln(mean b / mean a), with its standard error by
+// the delta method (which keeps the pairing's covariance), so exp of the
+// interval bounds is a 95% interval of the ratio of means. Rats where
+// either is undefined are skipped.
+func ratio(a, b []float64) comparison {
+	var xa, xb []float64
+	for i := range a {
+		if !math.IsNaN(a[i]) && !math.IsNaN(b[i]) {
+			xa, xb = append(xa, a[i]), append(xb, b[i])
+		}
+	}
+	n := len(xa)
+	ma, sa, _ := meanSD(xa)
+	mb, sb, _ := meanSD(xb)
+	var cov float64
+	for i := range xa {
+		cov += (xa[i] - ma) * (xb[i] - mb)
+	}
+	if n > 1 {
+		cov /= float64(n - 1)
+	}
+	v := (sa*sa/(ma*ma) + sb*sb/(mb*mb) - 2*cov/(ma*mb)) / float64(n)
+	return summarize(math.Log(mb/ma), math.Sqrt(max(v, 0)), float64(n-1), n)
+}
+
+// ratioDiff compares two log ratios of independent groups (y − x).
+func ratioDiff(x, y comparison) comparison {
+	se := math.Sqrt(x.se*x.se + y.se*y.se)
+	return summarize(y.mean-x.mean, se, float64(x.n+y.n-2), x.n+y.n)
+}
+
+// pct turns a log ratio into a percentage change.
+func pct(logRatio float64) float64 { return 100 * math.Expm1(logRatio) }

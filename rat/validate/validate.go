@@ -35,6 +35,43 @@ type Options struct {
 	Seed    uint64 // draws the cohorts and every session
 	Rats    int    // rats per cohort (mixed, high, low); 0 = DefaultRats
 	Workers int    // sessions run in parallel; 0 = GOMAXPROCS
+	// Model is the virtual rat judged; the zero Model is package rat's.
+	Model Model
+}
+
+// A Model is the virtual rat a validation judges: how its populations are
+// drawn, what a drug does to a rat, and how a rat is put in a chamber. The
+// zero Model, and any nil field, is package rat's own (rat.Cohort,
+// rat.Dosed, rat.New). The mutation tests build deliberately wrong models
+// from it (a drug curve changed, a trait changed under one challenge) to
+// show that the validation rejects each, with no global state touched.
+type Model struct {
+	Name   string
+	Cohort func(n int, phenotype string, seed uint64) []rat.Traits
+	Dosed  func(p rat.Traits, drug string, doseMgPerKg float64) (rat.Traits, error)
+	// Subject puts a rat with traits p in a chamber for one session with
+	// parameters params. A real rat cannot see the parameters; a wrong
+	// model may use them (say, to make a long ITI change nothing).
+	Subject func(p rat.Traits, params protocols.Params, seed uint64) sim.Subject
+}
+
+// withDefaults fills the nil fields with package rat's model.
+func (m Model) withDefaults() Model {
+	if m.Name == "" {
+		m.Name = "rat"
+	}
+	if m.Cohort == nil {
+		m.Cohort = rat.Cohort
+	}
+	if m.Dosed == nil {
+		m.Dosed = rat.Dosed
+	}
+	if m.Subject == nil {
+		m.Subject = func(p rat.Traits, params protocols.Params, seed uint64) sim.Subject {
+			return rat.New(p, params.Holes, seed)
+		}
+	}
+	return m
 }
 
 // A Check is one literature check and how the simulation did.
@@ -42,11 +79,13 @@ type Check struct {
 	Name     string // what is checked
 	Expected string // the expected direction or range, and the criterion
 	Value    string // the simulated value
+	Source   string // where the expectation comes from (docs/virtual-rat.md)
 	Pass     bool
 }
 
 // A Report is the outcome of a validation run.
 type Report struct {
+	Model    string
 	Seed     uint64
 	Rats     int
 	Sessions int
@@ -105,17 +144,21 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
+	o.Model = o.Model.withDefaults()
 	start := time.Now()
 	cohorts := map[string][]rat.Traits{}
 	for i, ph := range []string{rat.PhenotypeMixed, rat.PhenotypeHigh, rat.PhenotypeLow} {
-		cohorts[ph] = rat.Cohort(o.Rats, ph, mix(o.Seed, 1<<40+uint64(i)))
+		cohorts[ph] = o.Model.Cohort(o.Rats, ph, mix(o.Seed, 1<<40+uint64(i)))
+		if len(cohorts[ph]) != o.Rats {
+			return Report{}, fmt.Errorf("validate: model %s drew %d %s rats, want %d", o.Model.Name, len(cohorts[ph]), ph, o.Rats)
+		}
 	}
 	arms := allArms()
 	res, err := runArms(ctx, o, cohorts, arms)
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Report{Seed: o.Seed, Rats: o.Rats, Sessions: len(arms) * o.Rats, Checks: checks(res)}
+	rep := Report{Model: o.Model.Name, Seed: o.Seed, Rats: o.Rats, Sessions: len(arms) * o.Rats, Checks: checks(res)}
 	rep.Elapsed = time.Since(start)
 	return rep, nil
 }
@@ -151,7 +194,7 @@ func runArms(ctx context.Context, o Options, cohorts map[string][]rat.Traits, ar
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				m, err := runSession(ctx, cohorts[j.a.cohort][j.rat], j.a, mix(o.Seed, uint64(j.rat)<<8|cohortSalt(j.a.cohort)))
+				m, err := runSession(ctx, o.Model, cohorts[j.a.cohort][j.rat], j.a, mix(o.Seed, uint64(j.rat)<<8|cohortSalt(j.a.cohort)))
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
@@ -214,14 +257,14 @@ func Params(protocol string) (protocols.Params, error) {
 
 // runSession runs one whole session of a rat under an arm through the real
 // runner in virtual time, and takes its measures.
-func runSession(ctx context.Context, rp rat.Traits, a arm, seed uint64) (measures, error) {
+func runSession(ctx context.Context, model Model, rp rat.Traits, a arm, seed uint64) (measures, error) {
 	var m measures
 	params, err := Params(a.protocol)
 	if err != nil {
 		return m, err
 	}
 	params.Seed = seed
-	rp, err = rat.Dosed(rp, a.drug, a.dose)
+	rp, err = model.Dosed(rp, a.drug, a.dose)
 	if err != nil {
 		return m, err
 	}
@@ -229,7 +272,7 @@ func runSession(ctx context.Context, rp rat.Traits, a arm, seed uint64) (measure
 	if err != nil {
 		return m, err
 	}
-	ch := sim.NewVirtual(rat.New(rp, params.Holes, seed))
+	ch := sim.NewVirtual(model.Subject(rp, params, seed))
 	res, err := controller.Run(ctx, controller.Session{Protocol: ps, Chamber: ch, Timeline: ch})
 	if err != nil {
 		return m, err

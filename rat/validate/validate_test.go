@@ -16,7 +16,7 @@ import (
 // are arbitrary: the criteria hold for any (docs/virtual-rat.md gives the
 // runs behind that), and 96 rats are still decisive.
 func TestValidation(t *testing.T) {
-	seeds, rats := []uint64{1, 2, 3}, DefaultRats
+	seeds, rats := []uint64{2027, 5151, 90210, 31337, 1, 2, 3, 42}, DefaultRats
 	if testing.Short() || raceEnabled {
 		seeds = seeds[:1]
 	}
@@ -28,7 +28,7 @@ func TestValidation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rep.Checks) < 30 || rep.Sessions != len(allArms())*rats {
+		if len(rep.Checks) < 45 || rep.Sessions != len(allArms())*rats {
 			t.Fatalf("seed %d: %d checks over %d sessions", seed, len(rep.Checks), rep.Sessions)
 		}
 		if !rep.Passed() {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package rat_test
+
+const raceEnabled = false
