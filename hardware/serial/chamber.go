@@ -18,6 +18,7 @@ var (
 	ErrClosed       = errors.New("serial: chamber closed")
 	ErrHandshake    = errors.New("serial: no handshake with the board")
 	ErrVersion      = errors.New("serial: incompatible board firmware")
+	ErrClock        = errors.New("serial: the board's clock is unusable")
 	ErrDisconnected = errors.New("serial: board disconnected")
 	ErrSilent       = errors.New("serial: board silent")
 	ErrGarbage      = errors.New("serial: too many corrupt frames from the board")
