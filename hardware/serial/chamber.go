@@ -91,7 +91,14 @@ type Chamber struct {
 	err    error
 	closed bool
 	cmd    *pending
-	pings  map[uint32]int64 // ping nonce → host time sent
+	pings  map[uint32]pingSent // by nonce
+	byteNs int64               // a byte's time on the UART, 0 for native USB
+}
+
+// pingSent is a PING on its way: when it was written, and its length.
+type pingSent struct {
+	at  int64
+	len int
 }
 
 // A pending command waits for its acknowledgement.
@@ -131,7 +138,10 @@ func New(port io.ReadWriteCloser, name string, opts ...Option) (*Chamber, error)
 		writerDone: make(chan struct{}),
 		heartDone:  make(chan struct{}),
 		clock:      newClockModel(),
-		pings:      map[uint32]int64{},
+		pings:      map[uint32]pingSent{},
+	}
+	if !cfg.nativeUSB && cfg.baud > 0 {
+		c.byteNs = int64(10 * time.Second / time.Duration(cfg.baud)) // 8N1: 10 bits a byte
 	}
 	c.lastHeard.Store(c.now())
 	go c.read()
