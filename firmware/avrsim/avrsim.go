@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -193,6 +194,26 @@ func Need(t testing.TB) {
 		}
 		t.Skipf("%v; .ci/run installs them", err)
 	}
+}
+
+// StackMargin is the firmware Makefile's STACK_MARGIN: the bytes of SRAM
+// that static data must leave to the stack. The tests check that the
+// deepest stack the harness saw stays within it.
+func StackMargin() (int, error) {
+	src, err := firmwareDir()
+	if err != nil {
+		return 0, err
+	}
+	b, err := os.ReadFile(filepath.Join(src, "Makefile"))
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "STACK_MARGIN ?= "); ok {
+			return strconv.Atoi(strings.TrimSpace(v))
+		}
+	}
+	return 0, errors.New("avrsim: no STACK_MARGIN in firmware/Makefile")
 }
 
 // A Kit is the firmware built for every board, and the harness.

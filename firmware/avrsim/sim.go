@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/fivechoice/fivechoice/hardware"
 )
 
 // Options configure an emulated board.
@@ -205,6 +207,21 @@ func (s *Sim) Set(pin string, level int) error {
 	if _, err := fmt.Fprintf(s.stdin, "P %s %d\n", port, level); err != nil {
 		return fmt.Errorf("avrsim: drive %s: %w", pin, err)
 	}
+	return nil
+}
+
+// Poke breaks a beam after a delay and restores it hold later, as an
+// animal's nose poke or magazine entry. An error (the board was killed) is
+// ignored: the animal pokes regardless.
+func (s *Sim) Poke(in hardware.Input, after, hold time.Duration) error {
+	pin, err := InputPin(in)
+	if err != nil {
+		return err
+	}
+	time.AfterFunc(after, func() {
+		s.Set(pin, BeamBroken)
+		time.AfterFunc(hold, func() { s.Set(pin, 1-BeamBroken) })
+	})
 	return nil
 }
 

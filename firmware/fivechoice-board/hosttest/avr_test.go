@@ -59,6 +59,11 @@ func startSim(t *testing.T, b avrsim.Board, freeze bool) *avrsim.Sim {
 		}
 		t.Logf("%s: %d cycles, stack peak %d bytes (%d never touched), real-time priority %v, max lag %v, %d slips %v",
 			b.Name, st.Cycles, st.StackPeak, st.StackLeft, st.Realtime, st.MaxLag, st.Slips, sim.Lags())
+		// The static RAM check at build time leaves the stack this much:
+		// what the firmware used must fit in it.
+		if margin, err := avrsim.StackMargin(); err != nil || st.StackPeak > margin {
+			t.Errorf("stack peak %d bytes, the build's margin %d (%v)", st.StackPeak, margin, err)
+		}
 	})
 	return sim
 }
