@@ -65,8 +65,8 @@ func TestServeOnEmulatedAVR(t *testing.T) {
 	// A whole session on the board.
 	first := len(sim.Changes())
 	short := d.startSession("avr", "R01", `"seed": 11, "params": {"max_trials": 10, "iti": "1s"}`)
-	if s := d.waitEnded(t, short, 2*time.Minute); s.EndReason != "max_trials" || s.Error != "" {
-		t.Fatalf("session on the emulated board: %+v\n%s", s, d.logs())
+	if s, ok := d.waitEnded(short, 2*time.Minute); !ok || s.EndReason != "max_trials" || s.Error != "" {
+		t.Fatalf("session on the emulated board: %+v; chamber %+v; the board's last pins:\n%s\n%s", s, d.chamber("avr"), lastPins(sim), d.logs())
 	}
 	time.Sleep(300 * time.Millisecond) // the chamber's Close halts the board
 	session1 := sim.Changes()[first:]
@@ -74,11 +74,17 @@ func TestServeOnEmulatedAVR(t *testing.T) {
 	// A session whose board dies in its third trial.
 	second := len(sim.Changes())
 	killed := d.startSession("avr", "R01", `"seed": 12, "params": {"max_trials": 100000, "iti": "1s"}`)
-	subject.waitOnsets(t, 3)
+	if !subject.waitOnsets(3) {
+		t.Fatalf("the second session did not reach its third stimulus; chamber %+v; the board's last pins:\n%s\n%s", d.chamber("avr"), lastPins(sim), d.logs())
+	}
+	time.Sleep(50 * time.Millisecond) // the onset's ACK reaches the host: nothing unrecorded
 	simBefore := d.chamber("sim")
 	sim.Kill()
 	session2 := sim.Changes()[second:]
-	s := d.waitEnded(t, killed, 30*time.Second)
+	s, ok := d.waitEnded(killed, 30*time.Second)
+	if !ok {
+		t.Fatalf("the session whose board was killed is still %q\n%s", s.Status, d.logs())
+	}
 	if s.EndReason != "aborted" || !strings.Contains(s.Error, "disconnected") || !strings.Contains(s.Error, sim.Path()) {
 		t.Errorf("session whose board was killed: %s %q, want aborted, the board disconnected from %s", s.EndReason, s.Error, sim.Path())
 	}
@@ -100,6 +106,9 @@ func TestServeOnEmulatedAVR(t *testing.T) {
 		t.Fatalf("SIGTERM: exit %d\n%s", code, d.logs())
 	}
 
+	if lags := sim.Lags(); len(lags) > 0 {
+		t.Logf("the machine stalled the emulated board (it caught up): %v", lags)
+	}
 	events := exportEvents(t, dir)
 	checkOnBoard(t, sim, events[short], session1, true)
 	if len(events[killed]) == 0 {
@@ -137,9 +146,9 @@ func (s *pokingSubject) output(c avrsim.Change) {
 	}
 }
 
-// waitOnsets waits for n more stimulus onsets than have been.
-func (s *pokingSubject) waitOnsets(t *testing.T, n int) {
-	t.Helper()
+// waitOnsets waits for n more stimulus onsets than have been; false if
+// they did not come within a minute.
+func (s *pokingSubject) waitOnsets(n int) bool {
 	s.mu.Lock()
 	want := s.onsets + n
 	s.mu.Unlock()
@@ -148,10 +157,10 @@ func (s *pokingSubject) waitOnsets(t *testing.T, n int) {
 		got := s.onsets
 		s.mu.Unlock()
 		if got >= want {
-			return
+			return true
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d stimulus onsets of %d", got-want+n, n)
+			return false
 		}
 	}
 }
@@ -184,23 +193,36 @@ type storedSession struct {
 	Error     string `json:"error"`
 }
 
-func (d *daemonProc) waitEnded(t *testing.T, id string, limit time.Duration) storedSession {
-	t.Helper()
+// waitEnded waits for a session to end; false if it did not within limit.
+func (d *daemonProc) waitEnded(id string, limit time.Duration) (storedSession, bool) {
+	d.t.Helper()
 	for deadline := time.Now().Add(limit); ; time.Sleep(100 * time.Millisecond) {
 		var s storedSession
 		d.get("/api/v1/sessions/"+id, &s)
 		if s.Status != "" && s.Status != "running" {
-			return s
+			return s, true
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("session %s still %q after %v\n%s", id, s.Status, limit, d.logs())
+			return s, false
 		}
 	}
+}
+
+// lastPins describes the board's latest pin changes, for a failure.
+func lastPins(sim *avrsim.Sim) string {
+	cs := sim.Changes()
+	var b strings.Builder
+	for _, c := range cs[max(0, len(cs)-30):] {
+		fmt.Fprintf(&b, "%v output=%v %s=%d\n", sim.Time(c.Cycle), c.Output, c.Pin, c.Level)
+	}
+	fmt.Fprintf(&b, "lags: %v", sim.Lags())
+	return b.String()
 }
 
 type chamberState struct {
 	State     string `json:"state"`
 	SessionID string `json:"session_id"`
+	Phase     string `json:"phase"`
 	Attempt   int    `json:"attempt"`
 }
 
@@ -294,9 +316,6 @@ func checkOnBoard(t *testing.T, sim *avrsim.Sim, events []recorded, pins []avrsi
 	t.Logf("%d outputs, recorded − pin change: %s; pin change − due: %s", len(outs), spread(outErr), spread(late))
 	for i, d := range append(inErr, outErr...) {
 		if d.Abs() > time.Millisecond {
-			if lags := sim.Lags(); len(lags) > 0 {
-				t.Logf("the machine stalled the emulation: %v", lags)
-			}
 			t.Errorf("event %d recorded %v from its pin change, want within 1 ms", i, d)
 		}
 	}

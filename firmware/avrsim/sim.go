@@ -41,8 +41,8 @@ type Change struct {
 // Stats are the harness's figures at exit.
 type Stats struct {
 	Cycles uint64
-	MaxLag time.Duration // furthest the simulation fell behind the wall clock
-	Slips  int           // times it fell more than 50 ms behind and skipped ahead
+	MaxLag time.Duration // the longest the harness woke up later than it meant to
+	Slips  int           // times it fell over a second behind and skipped ahead
 	// StackPeak is the deepest the stack went (bytes below the top of
 	// SRAM); StackLeft is what was never touched between it and the end of
 	// .data and .bss.
@@ -69,6 +69,7 @@ type Sim struct {
 	timer   uint64 // the cycle timer 0 started at, +1 (0: not yet)
 	stats   *Stats
 	lags    []string
+	slipped bool
 	done    chan struct{}
 }
 
@@ -136,9 +137,10 @@ func (s *Sim) read(sc *bufio.Scanner, ready chan<- error) {
 			s.mu.Unlock()
 		case "O", "I":
 			s.change(f)
-		case "LAG":
+		case "LAG", "SLIP":
 			s.mu.Lock()
 			s.lags = append(s.lags, sc.Text())
+			s.slipped = s.slipped || f[0] == "SLIP"
 			s.mu.Unlock()
 		case "STATS":
 			s.setStats(f[1:])
@@ -271,12 +273,21 @@ func (s *Sim) Micros(cycle uint64) (uint32, bool) {
 	return uint32(ticks * 64 / (s.board.Hz / 1_000_000)), true
 }
 
-// Mono is CLOCK_MONOTONIC (ns) of a cycle as the harness paced it. It is
-// exact unless the machine was too busy for the simulation to keep up
-// (Lags says when).
+// Mono is CLOCK_MONOTONIC (ns) of a cycle as the harness paced it: exact
+// unless the simulation ever fell so far behind that it skipped ahead
+// (Slipped).
 func (s *Sim) Mono(cycle uint64) int64 { return s.mono0 + int64(s.Time(cycle)) }
 
-// Lags are the harness's reports of falling behind the wall clock.
+// Slipped says the simulation once fell over a second behind the wall
+// clock and skipped ahead: the board's clock lost that time.
+func (s *Sim) Slipped() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.slipped
+}
+
+// Lags are the harness's reports of falling more than 20 ms behind the
+// wall clock (the machine stalled it; it caught up) or of skipping ahead.
 func (s *Sim) Lags() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

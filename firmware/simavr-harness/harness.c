@@ -22,7 +22,9 @@
 //	O <cycle> <Pxn> <0|1>          an output pin changed (PD4: port D, bit 4)
 //	I <cycle> <Pxn> <0|1> <mono_ns> an input level from standard input was applied
 //	LAG <cycle> <ns>               the simulation fell that far behind the wall
-//	                               clock (the machine was busy) and skipped ahead
+//	                               clock (the machine stalled it) and caught up
+//	SLIP <cycle> <ns>              it fell over a second behind and skipped ahead:
+//	                               the board's clock lost that time
 //	STATS cycles=... max_lag_ns=... slips=... min_sp=... ramend=... static_end=... realtime=0|1
 //	                               on "Q", end of input or SIGTERM, before exiting:
 //	                               max_lag_ns is the longest the harness woke up
@@ -78,7 +80,8 @@ enum {
 	REG_TCCR0B = 0x45, // timer 0's clock select in bits 0..2
 };
 
-#define LAG_LIMIT_NS 50000000ULL // behind by more than this: skip ahead
+#define LAG_REPORT_NS 20000000ULL // behind by more than this: say so
+#define LAG_LIMIT_NS 1000000000ULL // behind by more than this: skip ahead
 #define IDLE_NS 1000000LL        // longest sleep between bursts
 #define SPACING_US 50            // board time between two input levels
 
@@ -97,6 +100,7 @@ static struct {
 	int xoff;        // the UART's receive FIFO is full
 	txbyte_t tx[4096];
 	unsigned txhead, txlen;
+	int blocked;     // the pty took no more: wait until it does
 	uint8_t rx[256]; // bytes from the host not yet given to the UART
 	unsigned rxpos, rxlen;
 	char ctl[32];    // the control line being read (longer ones are cut, and refused)
@@ -269,12 +273,22 @@ static void transfer(void) {
 	size_t cap = sizeof h.tx / sizeof h.tx[0];
 	uint8_t out[256];
 	unsigned n = 0;
-	while (h.txlen > 0 && h.tx[h.txhead].due <= h.avr->cycle && n < sizeof out) {
-		out[n++] = h.tx[h.txhead].b;
-		h.txhead = (h.txhead + 1) % cap;
-		h.txlen--;
+	while (n < h.txlen && h.tx[(h.txhead + n) % cap].due <= h.avr->cycle && n < sizeof out) {
+		out[n] = h.tx[(h.txhead + n) % cap].b;
+		n++;
 	}
-	if (n > 0 && write(h.master, out, n) < 0 && errno != EAGAIN && errno != EIO) die("write pty");
+	// What the pty does not take now (the host is not reading) waits in
+	// the queue, as in a USB bridge's buffer; when that is full too, bytes
+	// are lost.
+	ssize_t k = n > 0 ? write(h.master, out, n) : 0;
+	if (k < 0) {
+		if (errno == EIO) k = n; // nobody on the line: the bytes are gone
+		else if (errno == EAGAIN) k = 0;
+		else die("write pty");
+	}
+	h.txhead = (h.txhead + (unsigned)k) % cap;
+	h.txlen -= (unsigned)k;
+	h.blocked = (unsigned)k < n;
 	if (h.rxpos == h.rxlen) {
 		ssize_t k = read(h.master, h.rx, sizeof h.rx);
 		h.rxpos = 0;
@@ -299,23 +313,30 @@ static void run(uint64_t target) {
 		if (h.stop_timer) stop_timer0();
 		uint16_t sp = (uint16_t)(avr->data[R_SPL] | avr->data[R_SPH] << 8);
 		if (sp < h.min_sp) h.min_sp = sp;
-		if (h.txlen > 0 && h.tx[h.txhead].due <= avr->cycle) transfer();
+		if (h.txlen > 0 && !h.blocked && h.tx[h.txhead].due <= avr->cycle) transfer();
 	}
 }
 
 // catch_up runs the AVR until it is within 20 µs of the wall clock: a
-// burst takes time itself, so it runs again for that time, and so on. A
-// simulation more than 50 ms behind (the machine was busy) skips ahead
-// instead: its clock then loses that time, as a board's would if it
-// stalled.
+// burst takes time itself, so it runs again for that time, and so on. When
+// the machine stalled this process, the AVR catches up in a burst, so that
+// its clock stays locked to the wall clock as a board's crystal does
+// whatever its host is doing; nothing from outside reaches it until it has
+// caught up. Only a stall of over a second (a machine too slow to run the
+// AVR in real time) makes it skip ahead instead, its clock losing the time.
 static void catch_up(void) {
+	int said = 0;
 	for (;;) {
 		int64_t now = mono_ns();
 		uint64_t target = ns_to_cycles(now - h.t0);
 		if (target <= h.avr->cycle + h.hz / 50000) return;
 		uint64_t lag = (uint64_t)cycles_to_ns(target - h.avr->cycle);
-		if (lag > LAG_LIMIT_NS) {
+		if (lag > LAG_REPORT_NS && !said) {
 			printf("LAG %llu %llu\n", (unsigned long long)h.avr->cycle, (unsigned long long)lag);
+			said = 1;
+		}
+		if (lag > LAG_LIMIT_NS) {
+			printf("SLIP %llu %llu\n", (unsigned long long)h.avr->cycle, (unsigned long long)lag);
 			h.slips++;
 			h.t0 = now - cycles_to_ns(h.avr->cycle);
 			return;
@@ -414,7 +435,7 @@ int main(int argc, char **argv) {
 	// process may (real-time priority; refused without the privilege, and
 	// then the pacing is only as good as the machine is idle).
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-	struct sched_param sp = {.sched_priority = 1};
+	struct sched_param sp = {.sched_priority = 20};
 	h.realtime = sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
 
 	h.t0 = mono_ns();
@@ -429,15 +450,16 @@ int main(int argc, char **argv) {
 		// Sleep until the next byte is due, a command may be applied, or
 		// something arrives.
 		int64_t wait = IDLE_NS;
-		if (h.txlen > 0) wait = cycles_to_ns(h.tx[h.txhead].due) + h.t0 - mono_ns();
+		if (h.txlen > 0 && !h.blocked) wait = cycles_to_ns(h.tx[h.txhead].due) + h.t0 - mono_ns();
 		if (h.pendlen > 0) {
 			int64_t w = cycles_to_ns(h.next_level) + h.t0 - mono_ns();
 			if (w < wait) wait = w;
 		}
 		if (wait > IDLE_NS) wait = IDLE_NS;
 		if (wait < 0) wait = 0;
-		struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = h.master, .events = POLLIN}};
-		int nfds = (h.rxpos == h.rxlen && !h.xoff) ? 2 : 1;
+		short want = (h.rxpos == h.rxlen && !h.xoff ? POLLIN : 0) | (h.blocked ? POLLOUT : 0);
+		struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = h.master, .events = want}};
+		int nfds = want ? 2 : 1;
 		struct timespec ts = {.tv_sec = 0, .tv_nsec = wait};
 		planned = mono_ns() + wait;
 		if (ppoll(fds, (nfds_t)nfds, &ts, NULL) < 0 && errno != EINTR) die("ppoll");
