@@ -140,9 +140,7 @@ func New(port io.ReadWriteCloser, name string, opts ...Option) (*Chamber, error)
 		clock:      newClockModel(),
 		pings:      map[uint32]pingSent{},
 	}
-	if !cfg.nativeUSB && cfg.baud > 0 {
-		c.byteNs = int64(10 * time.Second / time.Duration(cfg.baud)) // 8N1: 10 bits a byte
-	}
+	c.byteNs = cfg.byteTime()
 	c.lastHeard.Store(c.now())
 	go c.read()
 	go c.write()
@@ -171,6 +169,15 @@ func (cfg config) check() error {
 		return fmt.Errorf("serial: event buffer %d, handshake timeout %v: want both positive", cfg.bufSize, cfg.handshake)
 	}
 	return nil
+}
+
+// byteTime is a byte's time on the line (ns): 10 bit times at 8N1, or none
+// when the board talks USB itself.
+func (cfg config) byteTime() int64 {
+	if cfg.nativeUSB || cfg.baud <= 0 {
+		return 0
+	}
+	return int64(10 * time.Second / time.Duration(cfg.baud))
 }
 
 // now is the host time: nanoseconds since the chamber was made.
