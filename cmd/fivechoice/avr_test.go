@@ -50,13 +50,7 @@ func TestServeOnEmulatedAVR(t *testing.T) {
 	sim.Subscribe(subject.output)
 
 	dir := t.TempDir()
-	cfg := fmt.Sprintf("database: fivechoice.db\nlisten: 127.0.0.1:0\ntoken: %s\nlog: {level: info, format: json}\ncommit_interval: 50ms\n"+
-		"chambers:\n  - {name: avr, backend: serial, serial: {port: %s, baud: 115200}}\n  - {name: sim, backend: sim, sim: {speed: 10}}\n",
-		e2eToken, sim.Path())
-	if err := os.WriteFile(filepath.Join(dir, "fivechoice.yaml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	d := startDaemon(t, dir, "--config", "fivechoice.yaml")
+	d := startDaemon(t, dir, "--config", avrConfig(t, dir, sim.Path()))
 	for _, s := range []string{"R01", "R02"} {
 		d.post("/api/v1/subjects", `{"id": "`+s+`"}`, nil)
 	}
@@ -115,6 +109,20 @@ func TestServeOnEmulatedAVR(t *testing.T) {
 		t.Fatal("nothing recorded of the session whose board was killed")
 	}
 	checkOnBoard(t, sim, events[killed], session2, false)
+}
+
+// avrConfig writes the daemon's configuration: the serial chamber "avr"
+// on the board's port, the simulated chamber "sim" paced 10 times faster
+// than real time.
+func avrConfig(t *testing.T, dir, port string) string {
+	cfg := fmt.Sprintf("database: fivechoice.db\nlisten: 127.0.0.1:0\ntoken: %s\nlog: {level: info, format: json}\ncommit_interval: 50ms\n"+
+		"chambers:\n  - {name: avr, backend: serial, serial: {port: %s, baud: 115200}}\n  - {name: sim, backend: sim, sim: {speed: 10}}\n",
+		e2eToken, port)
+	path := filepath.Join(dir, "fivechoice.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // pokingSubject pokes each lit hole and enters the lit magazine, with a

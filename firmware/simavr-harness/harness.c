@@ -380,6 +380,37 @@ static void setup_uart(void) {
 	avr_irq_register_notify(avr_io_getirq(h.avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XON), uart_xon, NULL);
 }
 
+// pace is the harness's loop: catch the AVR up with the wall clock, move
+// bytes and commands, sleep until the next byte is due or something
+// arrives; until told to quit.
+static void pace(void) {
+	int64_t planned = h.t0; // when the loop meant to be awake again
+	while (!h.quit) {
+		int64_t late = mono_ns() - planned;
+		if (late > 0 && (uint64_t)late > h.max_lag_ns) h.max_lag_ns = (uint64_t)late;
+		catch_up();
+		transfer();
+		control();
+		// Sleep until the next byte is due, a command may be applied, or
+		// something arrives.
+		int64_t wait = IDLE_NS;
+		if (h.txlen > 0 && !h.blocked) wait = cycles_to_ns(h.tx[h.txhead].due) + h.t0 - mono_ns();
+		if (h.pendlen > 0) {
+			int64_t w = cycles_to_ns(h.next_level) + h.t0 - mono_ns();
+			if (w < wait) wait = w;
+		}
+		if (wait > IDLE_NS) wait = IDLE_NS;
+		if (wait < 0) wait = 0;
+		short want = (h.rxpos == h.rxlen && !h.xoff ? POLLIN : 0) | (h.blocked ? POLLOUT : 0);
+		struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = h.master, .events = want}};
+		int nfds = want ? 2 : 1;
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = wait};
+		planned = mono_ns() + wait;
+		if (ppoll(fds, (nfds_t)nfds, &ts, NULL) < 0 && errno != EINTR) die("ppoll");
+		if (fds[0].revents & (POLLHUP | POLLERR) && !(fds[0].revents & POLLIN)) h.quit = 1;
+	}
+}
+
 static void usage(void) {
 	fprintf(stderr, "usage: simavr-harness -m MCU [-f HZ] [-freeze-timer] [-link PATH] FIRMWARE.elf\n");
 	exit(2);
@@ -431,40 +462,17 @@ int main(int argc, char **argv) {
 	signal(SIGPIPE, SIG_IGN);
 
 	// A board's clock does not wait for the scheduler: wake up on time
-	// (1 µs timer slack, not 50), and ahead of ordinary processes if this
-	// process may (real-time priority; refused without the privilege, and
-	// then the pacing is only as good as the machine is idle).
+	// (1 µs timer slack, not 50), and ahead of ordinary processes and of
+	// the daemon under test (real-time priority 20; fivechoice serve asks
+	// for 10), if this process may; without the privilege the pacing is
+	// only as good as the machine is idle.
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	struct sched_param sp = {.sched_priority = 20};
 	h.realtime = sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
 
 	h.t0 = mono_ns();
 	printf("F %llu %lld\n", (unsigned long long)h.hz, (long long)h.t0);
-	int64_t planned = h.t0; // when the loop meant to be awake again
-	while (!h.quit) {
-		int64_t late = mono_ns() - planned;
-		if (late > 0 && (uint64_t)late > h.max_lag_ns) h.max_lag_ns = (uint64_t)late;
-		catch_up();
-		transfer();
-		control();
-		// Sleep until the next byte is due, a command may be applied, or
-		// something arrives.
-		int64_t wait = IDLE_NS;
-		if (h.txlen > 0 && !h.blocked) wait = cycles_to_ns(h.tx[h.txhead].due) + h.t0 - mono_ns();
-		if (h.pendlen > 0) {
-			int64_t w = cycles_to_ns(h.next_level) + h.t0 - mono_ns();
-			if (w < wait) wait = w;
-		}
-		if (wait > IDLE_NS) wait = IDLE_NS;
-		if (wait < 0) wait = 0;
-		short want = (h.rxpos == h.rxlen && !h.xoff ? POLLIN : 0) | (h.blocked ? POLLOUT : 0);
-		struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = h.master, .events = want}};
-		int nfds = want ? 2 : 1;
-		struct timespec ts = {.tv_sec = 0, .tv_nsec = wait};
-		planned = mono_ns() + wait;
-		if (ppoll(fds, (nfds_t)nfds, &ts, NULL) < 0 && errno != EINTR) die("ppoll");
-		if (fds[0].revents & (POLLHUP | POLLERR) && !(fds[0].revents & POLLIN)) h.quit = 1;
-	}
+	pace();
 	stats();
 	return 0;
 }
