@@ -474,5 +474,6 @@ int main(int argc, char **argv) {
 	printf("F %llu %lld\n", (unsigned long long)h.hz, (long long)h.t0);
 	pace();
 	stats();
+	if (link) unlink(link);
 	return 0;
 }
