@@ -15,10 +15,11 @@
 //  - With nothing from the host for HOST_TIMEOUT_MS, every output goes off
 //    and the board leaves the session (BYE).
 //
-// This file has not been compiled in the repository's CI (there is no
-// Arduino toolchain there): build it with the Arduino IDE or arduino-cli,
-// check it against the emulator's behaviour with a terminal, and run a
-// session with `fivechoice` before using it with animals.
+// The repository's tests build it for the Uno and the Mega 2560 with
+// Debian's AVR toolchain (firmware/Makefile) and run it on an emulated
+// ATmega (firmware/simavr-harness, libsimavr) against the real host; it
+// has not run on a physical board. Check the pins below, and run a session
+// with `fivechoice` against the chamber, before using it with animals.
 
 #include <Arduino.h>
 #include <stdlib.h>

@@ -18,6 +18,7 @@ var (
 	ErrClosed       = errors.New("serial: chamber closed")
 	ErrHandshake    = errors.New("serial: no handshake with the board")
 	ErrVersion      = errors.New("serial: incompatible board firmware")
+	ErrClock        = errors.New("serial: the board's clock is unusable")
 	ErrDisconnected = errors.New("serial: board disconnected")
 	ErrSilent       = errors.New("serial: board silent")
 	ErrGarbage      = errors.New("serial: too many corrupt frames from the board")
@@ -90,7 +91,14 @@ type Chamber struct {
 	err    error
 	closed bool
 	cmd    *pending
-	pings  map[uint32]int64 // ping nonce → host time sent
+	pings  map[uint32]pingSent // by nonce
+	byteNs int64               // a byte's time on the UART, 0 for native USB
+}
+
+// pingSent is a PING on its way: when it was written, and its length.
+type pingSent struct {
+	at  int64
+	len int
 }
 
 // A pending command waits for its acknowledgement.
@@ -130,8 +138,9 @@ func New(port io.ReadWriteCloser, name string, opts ...Option) (*Chamber, error)
 		writerDone: make(chan struct{}),
 		heartDone:  make(chan struct{}),
 		clock:      newClockModel(),
-		pings:      map[uint32]int64{},
+		pings:      map[uint32]pingSent{},
 	}
+	c.byteNs = cfg.byteTime()
 	c.lastHeard.Store(c.now())
 	go c.read()
 	go c.write()
@@ -160,6 +169,15 @@ func (cfg config) check() error {
 		return fmt.Errorf("serial: event buffer %d, handshake timeout %v: want both positive", cfg.bufSize, cfg.handshake)
 	}
 	return nil
+}
+
+// byteTime is a byte's time on the line (ns): 10 bit times at 8N1, or none
+// when the board talks USB itself.
+func (cfg config) byteTime() int64 {
+	if cfg.nativeUSB || cfg.baud <= 0 {
+		return 0
+	}
+	return int64(10 * time.Second / time.Duration(cfg.baud))
 }
 
 // now is the host time: nanoseconds since the chamber was made.

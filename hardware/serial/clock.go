@@ -1,6 +1,7 @@
 package serial
 
 import (
+	"fmt"
 	"math"
 	"time"
 )
@@ -121,6 +122,55 @@ func (m *clockModel) fit() {
 	}
 	m.h0 = hm
 	m.ready = true
+}
+
+// maxRateError is how far off the host's the board clock's rate may be at
+// the handshake. A crystal is within 0.01%, a ceramic resonator within
+// 0.5%; beyond 5% the firmware was built for another clock (F_CPU), its
+// timer is misconfigured, or it does not run at all.
+const maxRateError = 0.05
+
+// checkRate tells whether the board clock advances with the host's, from
+// the handshake's samples. QEMU's AVR machines, for one, answer every
+// PING with the same time: their timers are not implemented, so micros()
+// never moves, and every event would be stamped at one instant. It
+// compares the least delayed sample of the first third of the burst with
+// that of the last third, so that a stalled host or a slow line does not
+// make a good clock look wrong.
+func (m *clockModel) checkRate() error {
+	n := len(m.samples)
+	if n < 3 {
+		return nil
+	}
+	first, last := m.samples[0].host, m.samples[n-1].host
+	if time.Duration(last-first) < 100*time.Millisecond {
+		return nil // too short to tell
+	}
+	a, b := -1, -1
+	for i, s := range m.samples {
+		switch {
+		case s.host <= first+(last-first)/3 && (a < 0 || s.rtt < m.samples[a].rtt):
+			a = i
+		case s.host >= last-(last-first)/3 && (b < 0 || s.rtt < m.samples[b].rtt):
+			b = i
+		}
+	}
+	lo, hi := m.samples[a], m.samples[b]
+	board := time.Duration(hi.board-lo.board) * time.Microsecond
+	host := time.Duration(hi.host - lo.host)
+	allSame := true
+	for _, s := range m.samples {
+		allSame = allSame && s.board == m.samples[0].board
+	}
+	switch rate := float64(board) / float64(host); {
+	case allSame:
+		return fmt.Errorf("its clock does not advance: %d PONGs over %v all read %d µs (a board whose timer does not run, such as QEMU's AVR machines, which do not implement timers)",
+			n, time.Duration(last-first).Round(time.Millisecond), uint32(m.samples[0].board))
+	case math.Abs(rate-1) > maxRateError:
+		return fmt.Errorf("its clock advanced %v while the host's advanced %v (%.1f%% of the rate, %d PONGs): firmware built for another clock frequency (F_CPU), or a misconfigured timer?",
+			board.Round(time.Microsecond), host.Round(time.Microsecond), 100*rate, n)
+	}
+	return nil
 }
 
 // host maps a board time (µs, unwrapped) to host time (ns).

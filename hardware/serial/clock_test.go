@@ -83,3 +83,43 @@ func TestClockModelFollowsDrift(t *testing.T) {
 		})
 	}
 }
+
+// TestPongSampleOnUART: on a UART the PING and the PONG take their lengths
+// in byte times on the wire, so the round trip's midpoint is not when the
+// board read its clock; the sample must be corrected for the difference.
+// On native USB a frame takes no time on the wire, and the midpoint is
+// right as it is.
+func TestPongSampleOnUART(t *testing.T) {
+	const latency = 300 * time.Microsecond // each way, besides the wire
+	for _, c := range []struct {
+		name   string
+		baud   int
+		native bool
+	}{
+		{"UART at 115200 baud", 115200, false},
+		{"UART at 9600 baud", 9600, false},
+		{"native USB", 115200, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := defaults()
+			cfg.baud, cfg.nativeUSB = c.baud, c.native
+			ch := &Chamber{cfg: cfg, byteNs: cfg.byteTime(), pings: map[uint32]pingSent{}, clock: newClockModel()}
+			perByte := int64(0)
+			if !c.native {
+				perByte = int64(10 * time.Second / time.Duration(c.baud))
+			}
+			ping := Frame{Type: TypePing, ID: 7}.Append(nil)
+			sent := int64(time.Second)
+			read := sent + int64(latency) + int64(len(ping))*perByte // the board reads its clock: in step with the host's
+			board := read / 1000
+			pong := Frame{Type: TypePong, ID: 7, Time: uint32(board)}.Append(nil)
+			recv := board*1000 + int64(len(pong))*perByte + int64(latency)
+			ch.pings[7] = pingSent{at: sent, len: len(ping)}
+			ch.pong(Frame{Type: TypePong, ID: 7, Time: uint32(board)}, recv, len(pong))
+			if got := ch.clock.samples[0].host; math.Abs(float64(got-board*1000)) > 1000 {
+				t.Errorf("sample pairs board time %d µs with host %v, want %v (PING %d bytes, PONG %d)",
+					board, time.Duration(got), time.Duration(board*1000), len(ping), len(pong))
+			}
+		})
+	}
+}

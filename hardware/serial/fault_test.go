@@ -157,6 +157,26 @@ func TestHandshakeRefusals(t *testing.T) {
 			t.Errorf("got %v, want ErrHandshake about 5 holes", err)
 		}
 	})
+	// A board that answers with a clock that does not advance (QEMU's AVR)
+	// or runs far off the host's is refused, naming the port and what
+	// its PONGs said.
+	for _, c := range []struct {
+		name string
+		opt  emulator.Option
+		want string
+	}{
+		{"frozen clock", emulator.WithFrozenClock(), "does not advance: "},
+		{"clock 10% slow", emulator.WithClock(0, -99000), "% of the rate"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := newBoard(t, c.opt)
+			_, err := serial.Open(b.Path(), serial.WithLogger(testLogger(t)))
+			if !errors.Is(err, serial.ErrClock) || !strings.Contains(err.Error(), b.Path()) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v, want ErrClock on %s saying %q", err, b.Path(), c.want)
+			}
+			t.Log(err)
+		})
+	}
 	t.Run("no such port", func(t *testing.T) {
 		_, err := serial.Open("/dev/fivechoice-no-such-port")
 		if err == nil || !strings.Contains(err.Error(), "/dev/fivechoice-no-such-port") {

@@ -60,6 +60,12 @@ wait:
 	if err := c.sync(); err != nil {
 		return err
 	}
+	c.clockMu.Lock()
+	err := c.clock.checkRate()
+	c.clockMu.Unlock()
+	if err != nil {
+		return fmt.Errorf("%w on %s: %w", ErrClock, c.name, err)
+	}
 	ci := c.Clock()
 	c.log.Info("serial: board ready", "protocol", hi.Version.String(), "firmware", hi.Text, "holes", hi.Holes,
 		"min_rtt", ci.MinRTT, "drift_ppm", ci.DriftPPM)

@@ -39,7 +39,8 @@ func newBoard(tb testing.TB, opts ...emulator.Option) *emulator.Board {
 // test.
 func open(tb testing.TB, b *emulator.Board, opts ...serial.Option) *serial.Chamber {
 	tb.Helper()
-	c, err := serial.Open(b.Path(), append([]serial.Option{serial.WithLogger(testLogger(tb))}, opts...)...)
+	// The emulator writes each frame at once: no UART between it and us.
+	c, err := serial.Open(b.Path(), append([]serial.Option{serial.WithLogger(testLogger(tb)), serial.WithNativeUSB()}, opts...)...)
 	if err != nil {
 		tb.Fatalf("open: %v", err)
 	}

@@ -43,7 +43,7 @@ func (c *Chamber) write() {
 		now := c.now()
 		if f.ping {
 			c.mu.Lock()
-			c.pings[f.nonce] = now
+			c.pings[f.nonce] = pingSent{at: now, len: len(f.b)}
 			delete(c.pings, f.nonce-64) // never answered
 			c.mu.Unlock()
 		}

@@ -36,6 +36,7 @@ type config struct {
 	bufSize      int
 	pellet       time.Duration
 	minHoles     int
+	nativeUSB    bool
 }
 
 func defaults() config {
@@ -65,6 +66,15 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 // WithBaudRate sets the line speed (default 115200; a USB CDC board
 // ignores it).
 func WithBaudRate(baud int) Option { return func(c *config) { c.baud = baud } }
+
+// WithNativeUSB says the board talks USB itself (Leonardo, Micro, Teensy,
+// SAMD boards; also the board emulator on a pseudo-terminal): a frame takes
+// no time on a wire at the baud rate. By default the host assumes a UART
+// between it and the board's processor (an Uno or a Mega behind their USB
+// bridge, any USB-serial adapter), whose frames take 10 bit times per
+// byte: a PONG is longer than its PING, so the round trip is asymmetric,
+// and the clock samples are corrected for it (docs/serial-protocol.md).
+func WithNativeUSB() Option { return func(c *config) { c.nativeUSB = true } }
 
 // WithHeartbeat sets how often the host pings the board (each ping is
 // also a clock sample) and how long a board may stay silent before the

@@ -84,6 +84,7 @@ type config struct {
 	log         *slog.Logger
 	beat        time.Duration
 	hostTimeout time.Duration
+	frozen      bool
 }
 
 // An Option configures a board.
@@ -99,6 +100,11 @@ func WithHoles(n int) Option { return func(c *config) { c.holes = n } }
 func WithClock(offset time.Duration, ppm float64) Option {
 	return func(c *config) { c.offset, c.ppm = offset, ppm }
 }
+
+// WithFrozenClock makes the board's clock stand still at its offset, as
+// on QEMU's AVR machines (their timers are not implemented, so micros()
+// never advances): the board answers, but every time it sends is the same.
+func WithFrozenClock() Option { return func(c *config) { c.frozen = true } }
 
 // WithProtocol sets the protocol version the board claims (default the
 // host package's).
@@ -195,6 +201,9 @@ func (b *Board) Path() string { return b.slave.Name() }
 
 // Clock is the board clock's reading (µs) at host instant t.
 func (b *Board) Clock(t time.Time) uint32 {
+	if b.cfg.frozen {
+		return uint32(b.cfg.offset.Microseconds())
+	}
 	el := float64(t.Sub(b.start).Nanoseconds()) * (1 + b.cfg.ppm/1e6) / 1e3
 	return uint32(b.cfg.offset.Microseconds() + int64(math.Floor(el)))
 }

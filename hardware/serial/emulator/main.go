@@ -42,6 +42,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	proto := fs.String("protocol", serial.Protocol.String(), "protocol version the board claims")
 	firmware := fs.String("firmware", "emulator-1.0.0", "firmware version the board reports")
 	script := fs.String("script", "", "file of scripted edges")
+	frozen := fs.Bool("frozen-clock", false, "the board clock never advances (as QEMU's AVR machines)")
 	respond := fs.Duration("respond", 0, "poke every lit hole and enter the magazine when lit, after this latency (0: never)")
 	link := fs.String("link", "", "also make a symbolic link with this name to the pty")
 	verbose := fs.Bool("v", false, "log every frame on stderr")
@@ -78,6 +79,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *respond > 0 {
 		opts = append(opts, WithSubject(Responder(*respond)))
+	}
+	if *frozen {
+		opts = append(opts, WithFrozenClock())
 	}
 	b, err := New(opts...)
 	if err != nil {
