@@ -54,7 +54,7 @@ func BenchmarkSessionStored(b *testing.B) {
 		p.Seed = uint64(i)
 		ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
 		rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: "R01", Condition: "vehicle", Chamber: "bench", Backend: "sim", Protocol: "baseline", Params: p, Batch: true},
-			controller.Session{Chamber: ch, Timeline: ch})
+			controller.Setup{Chamber: ch, Timeline: ch})
 		if err != nil || rec.Result.Err != nil {
 			b.Fatal(err, rec.Result.Err)
 		}
@@ -73,7 +73,7 @@ func runVirtual(tb testing.TB, p protocols.Params, rec controller.Recorder) cont
 		tb.Fatal(err)
 	}
 	ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
-	res, err := controller.Run(context.Background(), controller.Session{Protocol: ps, Chamber: ch, Timeline: ch, Recorder: rec})
+	res, err := controller.Run(context.Background(), controller.Setup{Setup: ps, Chamber: ch, Timeline: ch, Recorder: rec})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -58,14 +58,14 @@ type Recorded struct {
 // the ones it runs with. If it is nil, the session is made here from
 // plan.Params, which are checked then. Any recorder in s is replaced by the
 // database's.
-func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Session, began ...chan<- error) (Recorded, error) {
+func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Setup, began ...chan<- error) (Recorded, error) {
 	notify := func(err error) {
 		for _, b := range began {
 			b <- err
 		}
 		began = nil
 	}
-	p := s.Protocol
+	p := s.Setup
 	if p == nil {
 		var err error
 		if p, err = protocols.NewSession(plan.Params); err != nil {
@@ -79,7 +79,7 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Session, b
 	if started.IsZero() {
 		started = time.Now()
 	}
-	log, err := w.BeginSession(storage.Session{
+	log, err := w.BeginSession(storage.SessionRecord{
 		ID: plan.ID, Subject: plan.Subject, Condition: plan.Condition, Chamber: plan.Chamber, Backend: plan.Backend,
 		Protocol: plan.Protocol, Params: params, Seed: params.Seed, Version: plan.Version, Host: host,
 		StartedAt: started, Study: plan.Study, StudyDay: plan.StudyDay, InjectedAt: plan.InjectedAt,
@@ -93,7 +93,7 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Session, b
 		// Real time: never wait for the disk (bounded queue, counted drops).
 		log.NeverBlock()
 	}
-	s.Protocol, s.Recorder = p, log
+	s.Setup, s.Recorder = p, log
 	res, err := Run(ctx, s)
 	if err != nil {
 		// The session never began on the chamber; record that it did not run.

@@ -35,12 +35,12 @@ type Recorder interface {
 	Attempt(protocols.Attempt)
 }
 
-// A Session is one session to run.
-type Session struct {
-	// Protocol is the session's state machine, made (and its parameters
+// A Setup is one session to run.
+type Setup struct {
+	// Setup is the session's state machine, made (and its parameters
 	// checked) where the parameters were put together; RunRecorded makes
 	// it from the plan when it is nil.
-	Protocol *protocols.Session
+	Setup *protocols.Session
 	Chamber  hardware.Chamber
 	// Timeline is where inputs and time come from; nil means real time on
 	// the chamber's Events.
@@ -103,7 +103,7 @@ type Result struct {
 }
 
 type runner struct {
-	s     Session
+	s     Setup
 	tl    Timeline
 	seq   uint64
 	err   error
@@ -114,7 +114,7 @@ type runner struct {
 // Run runs the session to its end. Cancelling ctx ends it with reason
 // "stopped"; a hardware fault ends it with reason "aborted" and the fault in
 // Result.Err. Every output is off when Run returns, on every path.
-func Run(ctx context.Context, s Session) (res Result, err error) {
+func Run(ctx context.Context, s Setup) (res Result, err error) {
 	r := &runner{s: s, tl: s.Timeline}
 	start, err := s.Chamber.Begin()
 	if err != nil {
@@ -131,7 +131,7 @@ func Run(ctx context.Context, s Session) (res Result, err error) {
 		r.late = timing.NewHistogram()
 		res.Lateness = r.late
 	}
-	p := s.Protocol
+	p := s.Setup
 	r.step(p.Start())
 	if horizon := r.loop(ctx); horizon {
 		// A virtual run stopped at its horizon: the session is left where
@@ -155,7 +155,7 @@ func Run(ctx context.Context, s Session) (res Result, err error) {
 // loop runs the session step by step until it ends, a fault stops it, or a
 // virtual timeline reaches its horizon (reported as horizon).
 func (r *runner) loop(ctx context.Context) (horizon bool) {
-	p := r.s.Protocol
+	p := r.s.Setup
 	health, _ := r.s.Recorder.(interface{ Err() error })
 	for r.err == nil {
 		if health != nil {
@@ -197,7 +197,7 @@ func (r *runner) input(ev hardware.Event) {
 		r.s.Observer.LostInputs(ev.Seq - r.hwSeq - 1)
 	}
 	r.hwSeq = max(r.hwSeq, ev.Seq)
-	st := r.s.Protocol.Input(ev)
+	st := r.s.Setup.Input(ev)
 	if r.s.Recorder != nil {
 		r.record(storage.Event{At: ev.At, Input: ev.Input, Entry: ev.Entry, HWSeq: ev.Seq, Class: st.Class, Attempt: st.Attempt})
 	}
@@ -211,7 +211,7 @@ func (r *runner) input(ev hardware.Event) {
 // expire carries out the timers due at deadline and measures how late
 // after it the chamber did so.
 func (r *runner) expire(deadline time.Duration) {
-	p := r.s.Protocol
+	p := r.s.Setup
 	before := p.State()
 	st := p.Expire(deadline)
 	late := r.apply(st)
@@ -297,7 +297,7 @@ func (r *runner) apply(st *protocols.Step) (first time.Duration) {
 			first = at
 		}
 		if i == onset {
-			r.s.Protocol.StimulusOn(at)
+			r.s.Setup.StimulusOn(at)
 		}
 		if r.s.Recorder != nil {
 			r.record(storage.Event{At: at, Output: c.Output, On: c.On, Due: c.At})

@@ -221,7 +221,7 @@ func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
 	if s.observer != nil {
 		obs = s.observer(chamber, plan, plan.ID)
 	}
-	sess := Session{Protocol: ps, Chamber: ch, Timeline: tl, Observer: obs, Progress: r.progress, Scheduler: b.Scheduler, InputLatency: b.InputLatency}
+	sess := Setup{Setup: ps, Chamber: ch, Timeline: tl, Observer: obs, Progress: r.progress, Scheduler: b.Scheduler, InputLatency: b.InputLatency}
 	began := make(chan error, 1)
 	go s.run(ctx, b, r, sess, began)
 	if err := <-began; err != nil {
@@ -232,7 +232,7 @@ func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
 
 // run runs one session to its end on its own goroutine. A panic in the
 // session's code (a driver bug) is caught and ends that session only.
-func (s *Supervisor) run(ctx context.Context, b *box, r *running, sess Session, began chan<- error) {
+func (s *Supervisor) run(ctx context.Context, b *box, r *running, sess Setup, began chan<- error) {
 	defer s.wg.Done()
 	log := s.log.With("chamber", b.Name, "session", r.id, "subject", r.plan.Subject)
 	defer func() {

@@ -16,8 +16,8 @@ const sessionColumns = `id, subject_id, condition_id, chamber, backend, protocol
 	started_at, status, COALESCE(ended_at, ''), COALESCE(ended_ns, 0), COALESCE(end_reason, ''), COALESCE(error, ''),
 	COALESCE(study, ''), COALESCE(study_day, 0), COALESCE(injected_at, ''), timing`
 
-func scanSession(sc interface{ Scan(...any) error }) (Session, error) {
-	var s Session
+func scanSession(sc interface{ Scan(...any) error }) (SessionRecord, error) {
+	var s SessionRecord
 	var params, started, ended, injected string
 	var seed, endedNs int64
 	var timing sql.NullString
@@ -45,7 +45,7 @@ func scanSession(sc interface{ Scan(...any) error }) (Session, error) {
 }
 
 // Session returns one session's record.
-func (d *DB) Session(ctx context.Context, id string) (Session, error) {
+func (d *DB) Session(ctx context.Context, id string) (SessionRecord, error) {
 	s, err := scanSession(d.db.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
 	if err == sql.ErrNoRows {
 		return s, fmt.Errorf("session %s: %w", id, ErrNotFound)
@@ -68,7 +68,7 @@ type Filter struct {
 }
 
 // Sessions lists sessions matching f, oldest first.
-func (d *DB) Sessions(ctx context.Context, f Filter) ([]Session, error) {
+func (d *DB) Sessions(ctx context.Context, f Filter) ([]SessionRecord, error) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
@@ -106,7 +106,7 @@ func (d *DB) Sessions(ctx context.Context, f Filter) ([]Session, error) {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
 	defer rows.Close()
-	var out []Session
+	var out []SessionRecord
 	for rows.Next() {
 		s, err := scanSession(rows)
 		if err != nil {

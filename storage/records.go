@@ -17,9 +17,9 @@ const (
 	StatusInterrupted = "interrupted" // found running after a crash
 )
 
-// A Session is one session's provenance and end: everything needed to know
+// A SessionRecord is one session's provenance and end: everything needed to know
 // what ran, on what, with which parameters, and how it ended.
-type Session struct {
+type SessionRecord struct {
 	ID        string // globally unique (UUIDv7), so databases from several hosts merge
 	Subject   string
 	Condition string

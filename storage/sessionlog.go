@@ -61,7 +61,7 @@ func (l *SessionLog) EndQueued(at time.Duration, reason string, endedAt time.Tim
 // end queues the session's end; wait makes it a write someone waits for,
 // which the writer isolates in a savepoint and commits at once.
 func (l *SessionLog) end(at time.Duration, reason string, endedAt time.Time, fault error, wait bool) error {
-	s := &Session{Ended: at, EndReason: reason, EndedAt: endedAt, Timing: l.timing}
+	s := &SessionRecord{Ended: at, EndReason: reason, EndedAt: endedAt, Timing: l.timing}
 	if fault != nil {
 		s.Error = fault.Error()
 	}

@@ -259,7 +259,7 @@ func optNsValue(d time.Duration) driver.Value {
 }
 
 // beginSession inserts a session's row as running and returns its key.
-func (st *statements) beginSession(s *Session) (int64, error) {
+func (st *statements) beginSession(s *SessionRecord) (int64, error) {
 	var study, day, injected driver.Value
 	if s.Study != "" {
 		study, day = s.Study, int64(s.StudyDay)
@@ -286,7 +286,7 @@ func (st *statements) beginSession(s *Session) (int64, error) {
 }
 
 // endSession records how the session with the given key ended.
-func (st *statements) endSession(key int64, s *Session) error {
+func (st *statements) endSession(key int64, s *SessionRecord) error {
 	var timing driver.Value
 	if len(s.Timing) > 0 {
 		timing = string(s.Timing)

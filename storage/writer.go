@@ -59,7 +59,7 @@ type Writer struct {
 // until the row is written (so an unknown subject or condition is refused
 // here), not until it is committed: the row becomes durable with the
 // session's first events, at most one commit interval later.
-func (w *Writer) BeginSession(s Session) (*SessionLog, error) {
+func (w *Writer) BeginSession(s SessionRecord) (*SessionLog, error) {
 	if s.ID == "" {
 		s.ID = NewID()
 	}
@@ -113,7 +113,7 @@ type op struct {
 	key   int64 // the session's row key
 	ev    Event
 	att   protocols.Attempt
-	sess  *Session
+	sess  *SessionRecord
 	reply chan result // nil: nobody waits
 }
 

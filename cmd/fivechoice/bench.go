@@ -57,7 +57,7 @@ func benchVirtual(ctx context.Context, p protocols.Params, n int, stdout io.Writ
 		p.Seed = uint64(i)
 		ps, _ := protocols.NewSession(p)
 		ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
-		res, err := controller.Run(ctx, controller.Session{Protocol: ps, Chamber: ch, Timeline: ch})
+		res, err := controller.Run(ctx, controller.Setup{Setup: ps, Chamber: ch, Timeline: ch})
 		if err != nil {
 			return err
 		}
@@ -97,7 +97,7 @@ func benchStored(ctx context.Context, p protocols.Params, protocol string, n int
 		p.Seed = uint64(i)
 		ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
 		rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: "BENCH", Condition: "baseline", Chamber: "bench", Backend: controller.BackendSim,
-			Protocol: protocol, Params: p, Version: version, Batch: true}, controller.Session{Chamber: ch, Timeline: ch})
+			Protocol: protocol, Params: p, Version: version, Batch: true}, controller.Setup{Chamber: ch, Timeline: ch})
 		if err == nil {
 			err = rec.Result.Err
 		}

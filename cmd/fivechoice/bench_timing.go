@@ -105,7 +105,7 @@ func cmdBenchTiming(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		ch := sim.NewRealtime(rat.New(rat.Default(), p.Holes, p.Seed), opts...)
 		defer ch.Close()
-		s := controller.Session{Chamber: ch, Scheduler: sched}
+		s := controller.Setup{Chamber: ch, Scheduler: sched}
 		var res controller.Result
 		if w != nil {
 			rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: "BENCH", Condition: "baseline", Chamber: fmt.Sprintf("bench%02d", i),
@@ -119,7 +119,7 @@ func cmdBenchTiming(ctx context.Context, args []string, stdout, stderr io.Writer
 			if err != nil {
 				return false, err
 			}
-			s.Protocol = ps
+			s.Setup = ps
 			if res, err = controller.Run(ctx, s); err != nil {
 				return false, err
 			}

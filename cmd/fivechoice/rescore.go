@@ -24,7 +24,7 @@ func cmdRescore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer d.Close()
-	var sessions []storage.Session
+	var sessions []storage.SessionRecord
 	if *session != "" {
 		s, err := d.Session(ctx, *session)
 		if err != nil {

@@ -129,7 +129,7 @@ func cmdSimulateStudy(ctx context.Context, args []string, stdout, stderr io.Writ
 			plan := controller.Plan{ID: id, Subject: s, Condition: next.Condition, Chamber: fmt.Sprintf("sim%02d", i%16+1), Backend: controller.BackendSim,
 				Protocol: *protocol, Params: p, Version: version, StartedAt: at, Study: *name, StudyDay: next.Day,
 				InjectedAt: at.Add(-time.Duration(cond.PretreatmentMin) * time.Minute), Batch: true}
-			rec, err := controller.RunRecorded(ctx, w, plan, controller.Session{Chamber: ch, Timeline: ch})
+			rec, err := controller.RunRecorded(ctx, w, plan, controller.Setup{Chamber: ch, Timeline: ch})
 			if err == nil {
 				err = rec.Result.Err
 			}

@@ -202,7 +202,7 @@ func printPlan(ctx context.Context, d *storage.DB, name string, w io.Writer) err
 	if err != nil {
 		return err
 	}
-	ran := map[string]storage.Session{}
+	ran := map[string]storage.SessionRecord{}
 	for _, s := range sessions {
 		k := fmt.Sprintf("%s/%d", s.Subject, s.StudyDay)
 		if prev, ok := ran[k]; !ok || done(s) || !done(prev) {
@@ -224,7 +224,7 @@ func printPlan(ctx context.Context, d *storage.DB, name string, w io.Writer) err
 	return tw.Flush()
 }
 
-func done(s storage.Session) bool {
+func done(s storage.SessionRecord) bool {
 	return s.EndReason == protocols.EndMaxTrials || s.EndReason == protocols.EndTimeLimit
 }
 

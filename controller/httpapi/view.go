@@ -45,7 +45,7 @@ type sessionView struct {
 	Attempts []attemptView   `json:"attempts,omitempty"`
 }
 
-func storedView(s storage.Session) sessionView {
+func storedView(s storage.SessionRecord) sessionView {
 	v := sessionView{ID: s.ID, Status: s.Status, Chamber: s.Chamber, Backend: s.Backend, Subject: s.Subject,
 		Condition: s.Condition, Protocol: s.Protocol, Seed: s.Seed, Params: &s.Params, Version: s.Version, Host: s.Host,
 		EndReason: s.EndReason, Error: s.Error, Study: s.Study, StudyDay: s.StudyDay, Timing: s.Timing}

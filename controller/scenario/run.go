@@ -86,8 +86,8 @@ func Run(f *File) (*Output, error) {
 	p := f.Params.NewSession()
 	ch := sim.NewVirtual(f.Script, sim.WithHorizon(f.End))
 	rec := &controller.Memory{}
-	res, err := controller.Run(context.Background(), controller.Session{
-		Protocol: p, Chamber: ch, Timeline: ch, Recorder: rec,
+	res, err := controller.Run(context.Background(), controller.Setup{
+		Setup: p, Chamber: ch, Timeline: ch, Recorder: rec,
 	})
 	if err != nil {
 		return nil, err

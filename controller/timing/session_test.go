@@ -94,7 +94,7 @@ func TestRecordedSessionStoresItsTiming(t *testing.T) {
 	obs := &lateness{}
 	ch := sim.NewRealtime(&quickRat{}, sim.WithTimer(after))
 	rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: "R01", Condition: "baseline", Backend: controller.BackendSim, Params: fastParams()},
-		controller.Session{Chamber: ch, Scheduler: s, Observer: obs})
+		controller.Setup{Chamber: ch, Scheduler: s, Observer: obs})
 	if err != nil || rec.Result.Err != nil {
 		t.Fatal(err, rec.Result.Err)
 	}
@@ -125,7 +125,7 @@ func TestRecordedSessionStoresItsTiming(t *testing.T) {
 	// Virtual time has no lateness to speak of: nothing is stored.
 	v := sim.NewVirtual(&quickRat{})
 	rec, err = controller.RunRecorded(ctx, w, controller.Plan{Subject: "R01", Condition: "baseline", Backend: controller.BackendSim, Params: fastParams()},
-		controller.Session{Chamber: v, Timeline: v})
+		controller.Setup{Chamber: v, Timeline: v})
 	if err != nil || rec.Result.Err != nil || rec.Result.Lateness != nil {
 		t.Fatal(err, rec.Result.Err, rec.Result.Lateness)
 	}
