@@ -40,8 +40,8 @@ type Setup struct {
 	// Setup is the session's state machine, made (and its parameters
 	// checked) where the parameters were put together; RunRecorded makes
 	// it from the plan when it is nil.
-	Setup *protocols.Session
-	Chamber  hardware.Chamber
+	Setup   *protocols.Session
+	Chamber hardware.Chamber
 	// Timeline is where inputs and time come from; nil means real time on
 	// the chamber's Events.
 	Timeline Timeline
