@@ -73,7 +73,7 @@ func runVirtual(tb testing.TB, p protocols.Params, rec controller.Recorder) cont
 		tb.Fatal(err)
 	}
 	ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
-	res, err := controller.Run(context.Background(), controller.Setup{Setup: ps, Chamber: ch, Timeline: ch, Recorder: rec})
+	res, err := controller.Run(context.Background(), controller.Setup{Protocol: ps, Chamber: ch, Timeline: ch, Recorder: rec})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Setup, beg
 		}
 		began = nil
 	}
-	p := s.Setup
+	p := s.Protocol
 	if p == nil {
 		var err error
 		if p, err = protocols.NewSession(plan.Params); err != nil {
@@ -93,7 +93,7 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Setup, beg
 		// Real time: never wait for the disk (bounded queue, counted drops).
 		log.NeverBlock()
 	}
-	s.Setup, s.Recorder = p, log
+	s.Protocol, s.Recorder = p, log
 	res, err := Run(ctx, s)
 	if err != nil {
 		// The session never began on the chamber; record that it did not run.

@@ -35,13 +35,14 @@ type Recorder interface {
 	Attempt(protocols.Attempt)
 }
 
-// A Setup is one session to run.
+// A Setup is one session to run: its protocol, its chamber, where time comes
+// from and where its records go.
 type Setup struct {
-	// Setup is the session's state machine, made (and its parameters
+	// Protocol is the session's state machine, made (and its parameters
 	// checked) where the parameters were put together; RunRecorded makes
 	// it from the plan when it is nil.
-	Setup   *protocols.Session
-	Chamber hardware.Chamber
+	Protocol *protocols.Session
+	Chamber  hardware.Chamber
 	// Timeline is where inputs and time come from; nil means real time on
 	// the chamber's Events.
 	Timeline Timeline
@@ -131,7 +132,7 @@ func Run(ctx context.Context, s Setup) (res Result, err error) {
 		r.late = timing.NewHistogram()
 		res.Lateness = r.late
 	}
-	p := s.Setup
+	p := s.Protocol
 	r.step(p.Start())
 	if horizon := r.loop(ctx); horizon {
 		// A virtual run stopped at its horizon: the session is left where
@@ -155,7 +156,7 @@ func Run(ctx context.Context, s Setup) (res Result, err error) {
 // loop runs the session step by step until it ends, a fault stops it, or a
 // virtual timeline reaches its horizon (reported as horizon).
 func (r *runner) loop(ctx context.Context) (horizon bool) {
-	p := r.s.Setup
+	p := r.s.Protocol
 	health, _ := r.s.Recorder.(interface{ Err() error })
 	for r.err == nil {
 		if health != nil {
@@ -197,7 +198,7 @@ func (r *runner) input(ev hardware.Event) {
 		r.s.Observer.LostInputs(ev.Seq - r.hwSeq - 1)
 	}
 	r.hwSeq = max(r.hwSeq, ev.Seq)
-	st := r.s.Setup.Input(ev)
+	st := r.s.Protocol.Input(ev)
 	if r.s.Recorder != nil {
 		r.record(storage.Event{At: ev.At, Input: ev.Input, Entry: ev.Entry, HWSeq: ev.Seq, Class: st.Class, Attempt: st.Attempt})
 	}
@@ -211,7 +212,7 @@ func (r *runner) input(ev hardware.Event) {
 // expire carries out the timers due at deadline and measures how late
 // after it the chamber did so.
 func (r *runner) expire(deadline time.Duration) {
-	p := r.s.Setup
+	p := r.s.Protocol
 	before := p.State()
 	st := p.Expire(deadline)
 	late := r.apply(st)
@@ -297,7 +298,7 @@ func (r *runner) apply(st *protocols.Step) (first time.Duration) {
 			first = at
 		}
 		if i == onset {
-			r.s.Setup.StimulusOn(at)
+			r.s.Protocol.StimulusOn(at)
 		}
 		if r.s.Recorder != nil {
 			r.record(storage.Event{At: at, Output: c.Output, On: c.On, Due: c.At})

@@ -53,7 +53,7 @@ func TestRealtimeSession(t *testing.T) {
 	ps, _ := protocols.NewSession(p)
 	ch := sim.NewRealtime(&quickRat{})
 	start := time.Now()
-	res, err := controller.Run(context.Background(), controller.Setup{Setup: ps, Chamber: ch})
+	res, err := controller.Run(context.Background(), controller.Setup{Protocol: ps, Chamber: ch})
 	if err != nil || res.Err != nil {
 		t.Fatal(err, res.Err)
 	}
@@ -82,7 +82,7 @@ func TestCancelStops(t *testing.T) {
 	ch := sim.NewRealtime(sim.Script{{At: 0, Input: hardware.Magazine, Entry: true}})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*ms)
 	defer cancel()
-	res, err := controller.Run(ctx, controller.Setup{Setup: ps, Chamber: ch})
+	res, err := controller.Run(ctx, controller.Setup{Protocol: ps, Chamber: ch})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestRecordingFailureAborts(t *testing.T) {
 	ps, _ := protocols.NewSession(p)
 	ch := sim.NewVirtual(&quickRat{})
 	rec := &failingRecorder{after: 50}
-	res, err := controller.Run(context.Background(), controller.Setup{Setup: ps, Chamber: ch, Timeline: ch, Recorder: rec})
+	res, err := controller.Run(context.Background(), controller.Setup{Protocol: ps, Chamber: ch, Timeline: ch, Recorder: rec})
 	if err != nil {
 		t.Fatal(err)
 	}

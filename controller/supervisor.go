@@ -221,7 +221,7 @@ func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
 	if s.observer != nil {
 		obs = s.observer(chamber, plan, plan.ID)
 	}
-	sess := Setup{Setup: ps, Chamber: ch, Timeline: tl, Observer: obs, Progress: r.progress, Scheduler: b.Scheduler, InputLatency: b.InputLatency}
+	sess := Setup{Protocol: ps, Chamber: ch, Timeline: tl, Observer: obs, Progress: r.progress, Scheduler: b.Scheduler, InputLatency: b.InputLatency}
 	began := make(chan error, 1)
 	go s.run(ctx, b, r, sess, began)
 	if err := <-began; err != nil {

@@ -26,7 +26,7 @@ func session(t *testing.T, rp rat.Traits, p protocols.Params, log *[]sim.OutputC
 		opts = append(opts, sim.WithOutputLog(log))
 	}
 	ch := sim.NewVirtual(rat.New(rp, p.Holes, p.Seed), opts...)
-	res, err := controller.Run(context.Background(), controller.Setup{Setup: ps, Chamber: ch, Timeline: ch})
+	res, err := controller.Run(context.Background(), controller.Setup{Protocol: ps, Chamber: ch, Timeline: ch})
 	if err != nil || res.Err != nil {
 		t.Fatal(err, res.Err)
 	}

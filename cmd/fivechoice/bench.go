@@ -57,7 +57,7 @@ func benchVirtual(ctx context.Context, p protocols.Params, n int, stdout io.Writ
 		p.Seed = uint64(i)
 		ps, _ := protocols.NewSession(p)
 		ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
-		res, err := controller.Run(ctx, controller.Setup{Setup: ps, Chamber: ch, Timeline: ch})
+		res, err := controller.Run(ctx, controller.Setup{Protocol: ps, Chamber: ch, Timeline: ch})
 		if err != nil {
 			return err
 		}

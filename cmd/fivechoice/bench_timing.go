@@ -119,7 +119,7 @@ func cmdBenchTiming(ctx context.Context, args []string, stdout, stderr io.Writer
 			if err != nil {
 				return false, err
 			}
-			s.Setup = ps
+			s.Protocol = ps
 			if res, err = controller.Run(ctx, s); err != nil {
 				return false, err
 			}

@@ -98,7 +98,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // plan.Params, or nil to have it made (and the parameters checked) when the session begins.
 func runSimulated(ctx context.Context, d *storage.DB, w *storage.Writer, plan controller.Plan, ps *protocols.Session, rp rat.Traits, realtime bool) (controller.Recorded, protocols.Summary, error) {
 	subject := rat.New(rp, plan.Params.Holes, plan.Params.Seed)
-	s := controller.Setup{Setup: ps}
+	s := controller.Setup{Protocol: ps}
 	if realtime {
 		s.Chamber = sim.NewRealtime(subject)
 	} else {

@@ -50,7 +50,7 @@ func TestSerialBackend(t *testing.T) {
 	ps, _ := protocols.NewSession(p)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	res, err := controller.Run(ctx, controller.Setup{Setup: ps, Chamber: ch, Timeline: tl})
+	res, err := controller.Run(ctx, controller.Setup{Protocol: ps, Chamber: ch, Timeline: tl})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func run(t *testing.T, box controller.Box, p protocols.Params) controller.Result
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := controller.Run(context.Background(), controller.Setup{Setup: ps, Chamber: ch, Timeline: tl})
+	res, err := controller.Run(context.Background(), controller.Setup{Protocol: ps, Chamber: ch, Timeline: tl})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestSimSpeed(t *testing.T) {
 
 	ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
 	ps, _ := protocols.NewSession(p)
-	virtual, err := controller.Run(context.Background(), controller.Setup{Setup: ps, Chamber: ch, Timeline: ch})
+	virtual, err := controller.Run(context.Background(), controller.Setup{Protocol: ps, Chamber: ch, Timeline: ch})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestPacedStop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	res, err := controller.Run(ctx, controller.Setup{Setup: ps, Chamber: ch, Timeline: tl})
+	res, err := controller.Run(ctx, controller.Setup{Protocol: ps, Chamber: ch, Timeline: tl})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestHardwareErrorsReported(t *testing.T) {
 	inner := ch.(*counted).Chamber.(*sim.Chamber)
 	ps, _ := protocols.NewSession(p)
 	time.AfterFunc(50*time.Millisecond, func() { inner.Fail(errors.New("cable pulled")) })
-	res, err := controller.Run(context.Background(), controller.Setup{Setup: ps, Chamber: ch, Timeline: tl})
+	res, err := controller.Run(context.Background(), controller.Setup{Protocol: ps, Chamber: ch, Timeline: tl})
 	if err != nil {
 		t.Fatal(err)
 	}

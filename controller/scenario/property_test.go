@@ -92,7 +92,7 @@ func checkProperties(t *testing.T, p protocols.Params, script sim.Script, horizo
 	rec := &controller.Memory{}
 	var violations []string
 	progress := func(s *protocols.Session) { violations = append(violations, stepViolations(s, ch)...) }
-	res, err := controller.Run(context.Background(), controller.Setup{Setup: ps, Chamber: ch, Timeline: ch, Recorder: rec, Progress: progress})
+	res, err := controller.Run(context.Background(), controller.Setup{Protocol: ps, Chamber: ch, Timeline: ch, Recorder: rec, Progress: progress})
 	if err != nil || res.Err != nil {
 		t.Fatal(err, res.Err)
 	}

@@ -87,7 +87,7 @@ func Run(f *File) (*Output, error) {
 	ch := sim.NewVirtual(f.Script, sim.WithHorizon(f.End))
 	rec := &controller.Memory{}
 	res, err := controller.Run(context.Background(), controller.Setup{
-		Setup: p, Chamber: ch, Timeline: ch, Recorder: rec,
+		Protocol: p, Chamber: ch, Timeline: ch, Recorder: rec,
 	})
 	if err != nil {
 		return nil, err

@@ -237,7 +237,7 @@ func runScriptedSession(t *testing.T, c *Chamber, r rig, poll time.Duration) ses
 		targets = append(targets, litStimulus(l)) // and no response: omission
 	}()
 
-	res, err := controller.Run(ctx, controller.Setup{Setup: p, Chamber: c, Recorder: rec})
+	res, err := controller.Run(ctx, controller.Setup{Protocol: p, Chamber: c, Recorder: rec})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}

@@ -38,7 +38,7 @@ func runBesideSim(t *testing.T, c hardware.Chamber, inject func()) (serialRes, s
 	go func() {
 		p := shortParams()
 		p.ITI, p.StimulusDuration, p.LimitedHold, p.Timeout = ms(200), ms(100), ms(200), ms(200)
-		res, err := controller.Run(ctx, controller.Setup{Setup: newSession(t, p), Chamber: neighbour})
+		res, err := controller.Run(ctx, controller.Setup{Protocol: newSession(t, p), Chamber: neighbour})
 		if err != nil {
 			res.Err = err
 		}
@@ -50,7 +50,7 @@ func runBesideSim(t *testing.T, c hardware.Chamber, inject func()) (serialRes, s
 		inject()
 	})
 	defer timer.Stop()
-	serialRes, err := controller.Run(ctx, controller.Setup{Setup: newSession(t, shortParams()), Chamber: c})
+	serialRes, err := controller.Run(ctx, controller.Setup{Protocol: newSession(t, shortParams()), Chamber: c})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}

@@ -70,7 +70,7 @@ func TestSessionOverPTY(t *testing.T) {
 	rec := &controller.Memory{}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := controller.Run(ctx, controller.Setup{Setup: newSession(t, shortParams()), Chamber: c, Recorder: rec})
+	res, err := controller.Run(ctx, controller.Setup{Protocol: newSession(t, shortParams()), Chamber: c, Recorder: rec})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}

@@ -273,7 +273,7 @@ func runSession(ctx context.Context, model Model, rp rat.Traits, a arm, seed uin
 		return m, err
 	}
 	ch := sim.NewVirtual(model.Subject(rp, params, seed))
-	res, err := controller.Run(ctx, controller.Setup{Setup: ps, Chamber: ch, Timeline: ch})
+	res, err := controller.Run(ctx, controller.Setup{Protocol: ps, Chamber: ch, Timeline: ch})
 	if err != nil {
 		return m, err
 	}
