@@ -53,7 +53,7 @@ func BenchmarkSessionStored(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		p.Seed = uint64(i)
 		ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
-		rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: "R01", Condition: "vehicle", Chamber: "bench", Backend: "sim", Protocol: "baseline", Params: p, Batch: true},
+		rec, err := controller.RunRecorded(ctx, w, controller.Plan{Provenance: storage.Provenance{Subject: "R01", Condition: "vehicle", Chamber: "bench", Backend: "sim", Protocol: "baseline", Params: p}, Batch: true},
 			controller.Setup{Chamber: ch, Timeline: ch})
 		if err != nil || rec.Result.Err != nil {
 			b.Fatal(err, rec.Result.Err)

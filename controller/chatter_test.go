@@ -58,7 +58,7 @@ func TestChatteringBeamWhileTheDiskStalls(t *testing.T) {
 	p.MaxDuration = protocols.Duration(time.Second)
 	p.Seed = 1
 	start := time.Now()
-	rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: "R01", Condition: "vehicle", Params: p}, controller.Setup{Chamber: sim.NewRealtime(chatter{})})
+	rec, err := controller.RunRecorded(ctx, w, controller.Plan{Provenance: storage.Provenance{Subject: "R01", Condition: "vehicle", Params: p}}, controller.Setup{Chamber: sim.NewRealtime(chatter{})})
 	if err != nil {
 		t.Fatal(err)
 	}

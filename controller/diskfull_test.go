@@ -52,7 +52,7 @@ func TestDiskFullAbortsWithAClearError(t *testing.T) {
 		p, _ := protocols.Lookup("baseline")
 		p.Seed = uint64(i)
 		ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
-		rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: "R01", Condition: "vehicle", Params: p}, controller.Setup{Chamber: ch, Timeline: ch})
+		rec, err := controller.RunRecorded(ctx, w, controller.Plan{Provenance: storage.Provenance{Subject: "R01", Condition: "vehicle", Params: p}}, controller.Setup{Chamber: ch, Timeline: ch})
 		if err != nil {
 			res.Err = err
 			break

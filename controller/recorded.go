@@ -15,23 +15,13 @@ import (
 // A Plan is what a recorded session is: who, under which condition, on
 // which chamber, with which parameters.
 type Plan struct {
-	ID        string // empty: a new UUIDv7
-	Subject   string
-	Condition string
-	Chamber   string
-	Backend   string
-	Protocol  string // the preset the parameters came from
-	Params    protocols.Params
-	Version   string
-	// StartedAt is the wall-clock time of session time zero for a session
-	// on virtual time (a simulated study day); real-time sessions use the
-	// chamber's own.
-	StartedAt time.Time
+	// Provenance is what will be recorded of the session before it starts.
+	// An empty ID means a new UUIDv7, an empty Host this host. StartedAt is
+	// the wall-clock time of session time zero for a session on virtual time
+	// (a simulated study day); real-time sessions use the chamber's own.
 	// Study, StudyDay and InjectedAt link a drug-study session to its
 	// study's plan and record when the dose was given.
-	Study      string
-	StudyDay   int
-	InjectedAt time.Time
+	storage.Provenance
 	// Batch marks one of a batch of simulated sessions run back to back:
 	// its end is queued instead of waited for, so that consecutive sessions
 	// share commits. Whoever runs the batch flushes the writer before
@@ -74,16 +64,16 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Setup, beg
 		}
 	}
 	params := p.Params()
-	host, _ := os.Hostname()
 	started := plan.StartedAt
 	if started.IsZero() {
 		started = time.Now()
 	}
-	log, err := w.BeginSession(storage.SessionRecord{
-		ID: plan.ID, Subject: plan.Subject, Condition: plan.Condition, Chamber: plan.Chamber, Backend: plan.Backend,
-		Protocol: plan.Protocol, Params: params, Seed: params.Seed, Version: plan.Version, Host: host,
-		StartedAt: started, Study: plan.Study, StudyDay: plan.StudyDay, InjectedAt: plan.InjectedAt,
-	})
+	rec := storage.SessionRecord{Provenance: plan.Provenance, Seed: params.Seed}
+	rec.Params, rec.StartedAt = params, started
+	if rec.Host == "" {
+		rec.Host, _ = os.Hostname()
+	}
+	log, err := w.BeginSession(rec)
 	if err != nil {
 		notify(err)
 		return Recorded{}, err
@@ -129,12 +119,5 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Setup, beg
 	}
 	return Recorded{ID: log.ID(), Result: res, Dropped: dropped}, nil
 }
-
-// Chamber backends by name, as recorded with each session.
-const (
-	BackendSim    = "sim"
-	BackendGPIO   = "gpio"
-	BackendSerial = "serial"
-)
 
 var _ Recorder = (*storage.SessionLog)(nil)

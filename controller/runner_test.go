@@ -114,7 +114,7 @@ func TestHardwareFaultAborts(t *testing.T) {
 	time.AfterFunc(150*ms, func() { ch.Fail(cable) })
 	p := fast(2)
 	p.MaxTrials = 1000
-	rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: "R01", Condition: "vehicle", Params: p}, controller.Setup{Chamber: ch})
+	rec, err := controller.RunRecorded(ctx, w, controller.Plan{Provenance: storage.Provenance{Subject: "R01", Condition: "vehicle", Params: p}}, controller.Setup{Chamber: ch})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,8 +34,7 @@ func PlanStudySession(ctx context.Context, d *storage.DB, s storage.Study, subje
 			warning = fmt.Sprintf("the session starts %v after the injection; the pretreatment time is %v (± %v)", gap.Round(time.Minute), pre, tolerance)
 		}
 	}
-	return Plan{Subject: subject, Condition: day.Condition, Protocol: s.Protocol, Params: params,
-		Study: s.Name, StudyDay: day.Day, InjectedAt: injected}, warning, nil
+	return Plan{Provenance: storage.Provenance{Subject: subject, Condition: day.Condition, Protocol: s.Protocol, Params: params, Study: s.Name, StudyDay: day.Day, InjectedAt: injected}}, warning, nil
 }
 
 // pretreatment is the pretreatment time of a study condition; for a blind

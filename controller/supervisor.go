@@ -23,6 +23,11 @@ var (
 	ErrShuttingDown   = errors.New("shutting down")
 )
 
+// An Opener connects a chamber's hardware for one session run with
+// parameters p and seed. The timeline is nil for real time (a simulated
+// chamber on virtual time returns itself).
+type Opener func(p protocols.Params, seed uint64) (hardware.Chamber, Timeline, error)
+
 // A Box is one chamber the supervisor runs sessions on.
 type Box struct {
 	Name    string
@@ -30,7 +35,7 @@ type Box struct {
 	// Open connects the chamber's hardware for one session. The timeline is
 	// nil for real time (a simulated chamber on virtual time returns
 	// itself).
-	Open func(p protocols.Params, seed uint64) (hardware.Chamber, Timeline, error)
+	Open Opener
 	// Scheduler fires the deadlines of this chamber's real-time sessions;
 	// one is shared by every chamber. Nil uses Go's timers.
 	Scheduler *timing.Scheduler

@@ -50,16 +50,16 @@ func TestFaultInOneChamberSparesTheOthers(t *testing.T) {
 	for i, b := range boxes {
 		p := fast(uint64(i))
 		p.MaxTrials = 10
-		id, err := sup.Start(b.Name, controller.Plan{Subject: "R01", Condition: "vehicle", Protocol: "fast", Params: p})
+		id, err := sup.Start(b.Name, controller.Plan{Provenance: storage.Provenance{Subject: "R01", Condition: "vehicle", Protocol: "fast", Params: p}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids[b.Name] = id
 	}
-	if _, err := sup.Start("box1", controller.Plan{Subject: "R01", Condition: "vehicle", Params: fast(9)}); !errors.Is(err, controller.ErrBusy) {
+	if _, err := sup.Start("box1", controller.Plan{Provenance: storage.Provenance{Subject: "R01", Condition: "vehicle", Params: fast(9)}}); !errors.Is(err, controller.ErrBusy) {
 		t.Errorf("second session on box1: %v, want ErrBusy", err)
 	}
-	if _, err := sup.Start("box9", controller.Plan{Subject: "R01", Condition: "vehicle", Params: fast(9)}); !errors.Is(err, controller.ErrUnknownChamber) {
+	if _, err := sup.Start("box9", controller.Plan{Provenance: storage.Provenance{Subject: "R01", Condition: "vehicle", Params: fast(9)}}); !errors.Is(err, controller.ErrUnknownChamber) {
 		t.Errorf("unknown chamber: %v", err)
 	}
 	time.Sleep(50 * time.Millisecond)
@@ -142,7 +142,7 @@ func TestShutdownStopsEverySession(t *testing.T) {
 	for _, b := range boxes {
 		p := fast(1)
 		p.MaxTrials = 100000
-		id, err := sup.Start(b.Name, controller.Plan{Subject: "R01", Condition: "vehicle", Params: p})
+		id, err := sup.Start(b.Name, controller.Plan{Provenance: storage.Provenance{Subject: "R01", Condition: "vehicle", Params: p}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +155,7 @@ func TestShutdownStopsEverySession(t *testing.T) {
 	if err := sup.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sup.Start("a", controller.Plan{Subject: "R01", Condition: "vehicle", Params: fast(1)}); !errors.Is(err, controller.ErrShuttingDown) {
+	if _, err := sup.Start("a", controller.Plan{Provenance: storage.Provenance{Subject: "R01", Condition: "vehicle", Params: fast(1)}}); !errors.Is(err, controller.ErrShuttingDown) {
 		t.Errorf("start after shutdown: %v", err)
 	}
 	for _, id := range ids {

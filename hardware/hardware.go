@@ -22,6 +22,15 @@ const MaxHoles = 9
 // instant by "never".
 const Forever time.Duration = math.MaxInt64
 
+// Chamber backends by name: the value of a chamber's backend key in the
+// configuration and the backend recorded with each session. Defined once,
+// here, since both the configuration and the stored sessions speak of them.
+const (
+	BackendSim    = "sim"
+	BackendGPIO   = "gpio"
+	BackendSerial = "serial"
+)
+
 // An Input is one beam of the chamber: a nose-poke hole (1..MaxHoles) or the
 // food magazine. The zero Input is invalid, so a forgotten field never reads
 // as a real beam.

@@ -71,8 +71,7 @@ func sessionKey(t *testing.T, db *storage.DB, id string) int64 {
 // attempts with the given response latencies, then one omission.
 func storeStudySession(t *testing.T, w *storage.Writer, subject, condition, end string, start time.Time, latencies ...time.Duration) string {
 	t.Helper()
-	log, err := w.BeginSession(storage.SessionRecord{Subject: subject, Condition: condition, Params: protocols.Default(),
-		StartedAt: start, Study: "S1", StudyDay: 1})
+	log, err := w.BeginSession(storage.SessionRecord{Provenance: storage.Provenance{Subject: subject, Condition: condition, Params: protocols.Default(), StartedAt: start, Study: "S1", StudyDay: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,31 +20,39 @@ const (
 // A SessionRecord is one session's provenance and end: everything needed to know
 // what ran, on what, with which parameters, and how it ended.
 type SessionRecord struct {
-	ID        string // globally unique (UUIDv7), so databases from several hosts merge
-	Subject   string
-	Condition string
-	Chamber   string
-	Backend   string // gpio, serial or sim
-	Protocol  string // preset name the parameters came from
-	Params    protocols.Params
+	Provenance
 	Seed      uint64
-	Version   string // software version
-	Host      string
-	StartedAt time.Time // wall clock of session time zero
 	Status    string
 	EndedAt   time.Time     // wall clock of the end, zero while running
 	Ended     time.Duration // session time of the end
 	EndReason string
 	Error     string // the fault, for aborted sessions
+	// Timing summarises how late the session's timer-driven transitions
+	// were carried out (JSON of controller/timing.Summary, nanoseconds);
+	// nil for virtual time and while running.
+	Timing json.RawMessage
+}
+
+// Provenance says who, what and where a session is: the part of a stored
+// session that is known before it starts. The controller's Plan is a
+// Provenance plus how to run it, so that the two cannot drift apart field by
+// field.
+type Provenance struct {
+	ID        string // globally unique (UUIDv7), so databases from several hosts merge; empty: a new one
+	Subject   string
+	Condition string
+	Chamber   string
+	Backend   string // gpio, serial or sim (hardware.Backend*)
+	Protocol  string // preset name the parameters came from
+	Params    protocols.Params
+	Version   string    // software version
+	Host      string    // empty in a plan: this host
+	StartedAt time.Time // wall clock of session time zero; zero in a plan: now
 	// Study links a drug-study session to its study and test day; empty
 	// for sessions outside a study.
 	Study      string
 	StudyDay   int
 	InjectedAt time.Time // when the dose was given; zero if not recorded
-	// Timing summarises how late the session's timer-driven transitions
-	// were carried out (JSON of controller/timing.Summary, nanoseconds);
-	// nil for virtual time and while running.
-	Timing json.RawMessage
 }
 
 // NewID returns a new globally unique session id (a UUIDv7: time-ordered,

@@ -116,9 +116,7 @@ func runStoredAs(t *testing.T, w *storage.Writer, subject string, p protocols.Pa
 func runStoredRat(t *testing.T, w *storage.Writer, subject string, p protocols.Params, rp rat.Traits) controller.Recorded {
 	t.Helper()
 	ch := sim.NewVirtual(rat.New(rp, p.Holes, p.Seed))
-	rec, err := controller.RunRecorded(context.Background(), w, controller.Plan{
-		Subject: subject, Condition: "vehicle", Chamber: "box1", Backend: "sim", Protocol: "test", Params: p,
-	}, controller.Setup{Chamber: ch, Timeline: ch})
+	rec, err := controller.RunRecorded(context.Background(), w, controller.Plan{Provenance: storage.Provenance{Subject: subject, Condition: "vehicle", Chamber: "box1", Backend: "sim", Protocol: "test", Params: p}}, controller.Setup{Chamber: ch, Timeline: ch})
 	if err != nil || rec.Result.Err != nil {
 		t.Fatal(err, rec.Result.Err)
 	}
@@ -230,7 +228,7 @@ func TestUnknownSubjectDoesNotPoisonOthers(t *testing.T) {
 	ctx := context.Background()
 	db.EnsureSubject(ctx, "R01")
 	w := mustWriter(t, db)
-	_, err := w.BeginSession(storage.SessionRecord{Subject: "nobody", Condition: "vehicle", Params: protocols.Default()})
+	_, err := w.BeginSession(storage.SessionRecord{Provenance: storage.Provenance{Subject: "nobody", Condition: "vehicle", Params: protocols.Default()}})
 	if !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("BeginSession(unknown subject) = %v, want ErrNotFound", err)
 	}
@@ -253,7 +251,7 @@ func TestRecoverInterrupted(t *testing.T) {
 	}
 	db.EnsureSubject(ctx, "R01")
 	w, _ := db.NewWriter(storage.WithCommitInterval(time.Millisecond))
-	log, err := w.BeginSession(storage.SessionRecord{Subject: "R01", Condition: "vehicle", Params: protocols.Default(), StartedAt: time.Now()})
+	log, err := w.BeginSession(storage.SessionRecord{Provenance: storage.Provenance{Subject: "R01", Condition: "vehicle", Params: protocols.Default(), StartedAt: time.Now()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +303,7 @@ func TestSessionsFilter(t *testing.T) {
 	w := mustWriter(t, db)
 	day := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	for i, sub := range []string{"R01", "R02", "R01"} {
-		l, err := w.BeginSession(storage.SessionRecord{Subject: sub, Condition: []string{"vehicle", "atx-1.0"}[i%2], Params: protocols.Default(), StartedAt: day.AddDate(0, 0, i)})
+		l, err := w.BeginSession(storage.SessionRecord{Provenance: storage.Provenance{Subject: sub, Condition: []string{"vehicle", "atx-1.0"}[i%2], Params: protocols.Default(), StartedAt: day.AddDate(0, 0, i)}})
 		if err != nil {
 			t.Fatal(err)
 		}

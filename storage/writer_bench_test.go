@@ -70,7 +70,7 @@ func BenchmarkWriter(b *testing.B) {
 	writes := sessionWrites()
 	start := time.Now()
 	for b.Loop() {
-		log, err := w.BeginSession(storage.SessionRecord{Subject: "R01", Condition: "vehicle", Params: protocols.Default(), StartedAt: start})
+		log, err := w.BeginSession(storage.SessionRecord{Provenance: storage.Provenance{Subject: "R01", Condition: "vehicle", Params: protocols.Default(), StartedAt: start}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fivechoice/fivechoice/controller"
+	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/rat"
@@ -96,8 +97,7 @@ func benchStored(ctx context.Context, p protocols.Params, protocol string, n int
 	for i := 0; i < n; i++ {
 		p.Seed = uint64(i)
 		ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, p.Seed))
-		rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: "BENCH", Condition: "baseline", Chamber: "bench", Backend: controller.BackendSim,
-			Protocol: protocol, Params: p, Version: version, Batch: true}, controller.Setup{Chamber: ch, Timeline: ch})
+		rec, err := controller.RunRecorded(ctx, w, controller.Plan{Provenance: storage.Provenance{Subject: "BENCH", Condition: "baseline", Chamber: "bench", Backend: hardware.BackendSim, Protocol: protocol, Params: p, Version: version}, Batch: true}, controller.Setup{Chamber: ch, Timeline: ch})
 		if err == nil {
 			err = rec.Result.Err
 		}

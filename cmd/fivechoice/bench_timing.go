@@ -18,6 +18,7 @@ import (
 	"github.com/fivechoice/fivechoice/controller"
 	"github.com/fivechoice/fivechoice/controller/config"
 	"github.com/fivechoice/fivechoice/controller/timing"
+	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/rat"
@@ -108,8 +109,7 @@ func cmdBenchTiming(ctx context.Context, args []string, stdout, stderr io.Writer
 		s := controller.Setup{Chamber: ch, Scheduler: sched}
 		var res controller.Result
 		if w != nil {
-			rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: "BENCH", Condition: "baseline", Chamber: fmt.Sprintf("bench%02d", i),
-				Backend: controller.BackendSim, Protocol: *protocol, Params: p, Version: version}, s)
+			rec, err := controller.RunRecorded(ctx, w, controller.Plan{Provenance: storage.Provenance{Subject: "BENCH", Condition: "baseline", Chamber: fmt.Sprintf("bench%02d", i), Backend: hardware.BackendSim, Protocol: *protocol, Params: p, Version: version}}, s)
 			if err != nil {
 				return false, err
 			}

@@ -47,8 +47,7 @@ func exportSession(t *testing.T, path string) {
 	}
 	p.Seed = 7
 	start := time.Date(2026, 5, 4, 9, 30, 0, 0, time.UTC)
-	log, err := w.BeginSession(storage.SessionRecord{ID: "0196a0c0-0000-7000-8000-000000000001", Subject: "R01", Condition: "atx-1.0",
-		Chamber: "box1", Backend: "sim", Protocol: "baseline", Params: p, Seed: p.Seed, Version: "test", Host: "test", StartedAt: start})
+	log, err := w.BeginSession(storage.SessionRecord{Provenance: storage.Provenance{ID: "0196a0c0-0000-7000-8000-000000000001", Subject: "R01", Condition: "atx-1.0", Chamber: "box1", Backend: "sim", Protocol: "baseline", Params: p, Version: "test", Host: "test", StartedAt: start}, Seed: p.Seed})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fivechoice/fivechoice/controller"
+	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/rat"
@@ -79,8 +80,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer w.Close()
 
-	plan := controller.Plan{Subject: *subject, Condition: *condition, Chamber: *chamber, Backend: controller.BackendSim,
-		Protocol: *protocol, Params: params, Version: version}
+	plan := controller.Plan{Provenance: storage.Provenance{Subject: *subject, Condition: *condition, Chamber: *chamber, Backend: hardware.BackendSim, Protocol: *protocol, Params: params, Version: version}}
 	rec, sum, err := runSimulated(ctx, d, w, plan, ps, traits, *realtime)
 	if err != nil {
 		return err

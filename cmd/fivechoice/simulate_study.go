@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/fivechoice/fivechoice/controller"
+	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/rat"
@@ -126,9 +127,7 @@ func cmdSimulateStudy(ctx context.Context, args []string, stdout, stderr io.Writ
 			// Ids come from the seed too, so the same seed gives the same
 			// database, byte for byte in every record.
 			id := uuid.NewSHA1(simNamespace, []byte(fmt.Sprintf("%s/%s/%d", *name, s, day))).String()
-			plan := controller.Plan{ID: id, Subject: s, Condition: next.Condition, Chamber: fmt.Sprintf("sim%02d", i%16+1), Backend: controller.BackendSim,
-				Protocol: *protocol, Params: p, Version: version, StartedAt: at, Study: *name, StudyDay: next.Day,
-				InjectedAt: at.Add(-time.Duration(cond.PretreatmentMin) * time.Minute), Batch: true}
+			plan := controller.Plan{Provenance: storage.Provenance{ID: id, Subject: s, Condition: next.Condition, Chamber: fmt.Sprintf("sim%02d", i%16+1), Backend: hardware.BackendSim, Protocol: *protocol, Params: p, Version: version, StartedAt: at, Study: *name, StudyDay: next.Day, InjectedAt: at.Add(-time.Duration(cond.PretreatmentMin) * time.Minute)}, Batch: true}
 			rec, err := controller.RunRecorded(ctx, w, plan, controller.Setup{Chamber: ch, Timeline: ch})
 			if err == nil {
 				err = rec.Result.Err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fivechoice/fivechoice/controller"
+	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/rat"
 	"github.com/fivechoice/fivechoice/storage"
@@ -303,7 +304,7 @@ func studyRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if warning != "" {
 		fmt.Fprintln(stderr, "warning:", warning)
 	}
-	plan.Version, plan.Chamber, plan.Backend = version, "sim", controller.BackendSim
+	plan.Version, plan.Chamber, plan.Backend = version, "sim", hardware.BackendSim
 	// The virtual rat gets the real condition; a blind study's code is
 	// resolved here without being shown.
 	traits, err := studyRat(ctx, d, s, plan.Condition)

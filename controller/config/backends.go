@@ -48,13 +48,13 @@ func Boxes(c *Config, h Hooks) ([]controller.Box, error) {
 	var boxes []controller.Box
 	var errs []error
 	for _, ch := range c.Chambers {
-		var open func(protocols.Params, uint64) (hardware.Chamber, controller.Timeline, error)
+		var open controller.Opener
 		switch ch.Backend {
-		case BackendSim:
+		case hardware.BackendSim:
 			open = simOpen(ch, h.Scheduler)
-		case BackendGPIO:
+		case hardware.BackendGPIO:
 			open = gpioOpen(ch, h.Log.With("chamber", ch.Name))
-		case BackendSerial:
+		case hardware.BackendSerial:
 			open = serialOpen(ch, h.Log.With("chamber", ch.Name))
 		default:
 			errs = append(errs, fmt.Errorf("chamber %s: unknown backend %q", ch.Name, ch.Backend))
@@ -72,7 +72,7 @@ func Boxes(c *Config, h Hooks) ([]controller.Box, error) {
 // speed 1, else on virtual time paced speed times faster than the wall
 // clock. The protocol's parameters are never scaled, so what is recorded
 // is what ran.
-func simOpen(ch Chamber, sched *timing.Scheduler) func(protocols.Params, uint64) (hardware.Chamber, controller.Timeline, error) {
+func simOpen(ch Chamber, sched *timing.Scheduler) controller.Opener {
 	traits, speed := ch.Sim.Rat.Params(), ch.Sim.Speed
 	var opts []sim.Option
 	if sched != nil {
@@ -91,7 +91,7 @@ func simOpen(ch Chamber, sched *timing.Scheduler) func(protocols.Params, uint64)
 	}
 }
 
-func gpioOpen(ch Chamber, log *slog.Logger) func(protocols.Params, uint64) (hardware.Chamber, controller.Timeline, error) {
+func gpioOpen(ch Chamber, log *slog.Logger) controller.Opener {
 	w := ch.GPIO.Wiring
 	return func(p protocols.Params, _ uint64) (hardware.Chamber, controller.Timeline, error) {
 		if p.Holes != len(w.Holes) {
@@ -107,7 +107,7 @@ func gpioOpen(ch Chamber, log *slog.Logger) func(protocols.Params, uint64) (hard
 
 // serialOpen connects to the chamber's I/O board for one session: Open
 // handshakes with the board, which says how many holes it has.
-func serialOpen(ch Chamber, log *slog.Logger) func(protocols.Params, uint64) (hardware.Chamber, controller.Timeline, error) {
+func serialOpen(ch Chamber, log *slog.Logger) controller.Opener {
 	port, baud := ch.Serial.Port, ch.Serial.Baud
 	return func(p protocols.Params, _ uint64) (hardware.Chamber, controller.Timeline, error) {
 		c, err := serial.Open(port, serial.WithBaudRate(baud), serial.WithLogger(log))
@@ -134,10 +134,10 @@ func CheckHardware(c *Config) error {
 	var names []string
 	for _, ch := range c.Chambers {
 		switch ch.Backend {
-		case BackendGPIO:
+		case hardware.BackendGPIO:
 			wirings = append(wirings, ch.GPIO.Wiring)
 			names = append(names, ch.Name)
-		case BackendSerial:
+		case hardware.BackendSerial:
 			if _, err := os.Stat(ch.Serial.Port); err != nil {
 				errs = append(errs, fmt.Errorf("chamber %s: serial port: %w", ch.Name, err))
 			}
@@ -161,7 +161,7 @@ func CheckHardware(c *Config) error {
 
 // counting wraps a box's Open so that every error its hardware gives is
 // reported to hook.
-func counting(name string, open func(protocols.Params, uint64) (hardware.Chamber, controller.Timeline, error), hook func(string, error)) func(protocols.Params, uint64) (hardware.Chamber, controller.Timeline, error) {
+func counting(name string, open controller.Opener, hook func(string, error)) controller.Opener {
 	return func(p protocols.Params, seed uint64) (hardware.Chamber, controller.Timeline, error) {
 		ch, tl, err := open(p, seed)
 		if err != nil {

@@ -25,7 +25,7 @@ func TestSerialBackend(t *testing.T) {
 		t.Skipf("no pseudo-terminal for the board emulator: %v", err)
 	}
 	defer board.Close()
-	c := &Config{Chambers: []Chamber{{Name: "box1", Backend: BackendSerial, Serial: &Serial{Port: board.Path(), Baud: DefaultBaud}}}}
+	c := &Config{Chambers: []Chamber{{Name: "box1", Backend: hardware.BackendSerial, Serial: &Serial{Port: board.Path(), Baud: DefaultBaud}}}}
 	if err := CheckHardware(c); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func run(t *testing.T, box controller.Box, p protocols.Params) controller.Result
 func TestSimSpeed(t *testing.T) {
 	p := protocols.Default()
 	p.MaxTrials, p.Seed = 10, 42
-	boxes, err := Boxes(&Config{Chambers: []Chamber{{Name: "fast", Backend: BackendSim, Sim: &Sim{Speed: 500}}}}, Hooks{})
+	boxes, err := Boxes(&Config{Chambers: []Chamber{{Name: "fast", Backend: hardware.BackendSim, Sim: &Sim{Speed: 500}}}}, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestSimSpeed(t *testing.T) {
 // TestPacedStop stops a paced session while it waits: it ends "stopped"
 // at about the session time the wall clock had reached.
 func TestPacedStop(t *testing.T) {
-	boxes, _ := Boxes(&Config{Chambers: []Chamber{{Name: "s", Backend: BackendSim, Sim: &Sim{Speed: 10}}}}, Hooks{})
+	boxes, _ := Boxes(&Config{Chambers: []Chamber{{Name: "s", Backend: hardware.BackendSim, Sim: &Sim{Speed: 10}}}}, Hooks{})
 	p := protocols.Default()
 	p.Seed = 1
 	ch, tl, err := boxes[0].Open(p, p.Seed)
@@ -166,7 +166,7 @@ func TestHardwareErrorsReported(t *testing.T) {
 		defer mu.Unlock()
 		got = append(got, chamber+": "+err.Error())
 	}
-	boxes, _ := Boxes(&Config{Chambers: []Chamber{{Name: "box1", Backend: BackendSim, Sim: &Sim{Speed: 1}}}}, Hooks{HardwareError: hook})
+	boxes, _ := Boxes(&Config{Chambers: []Chamber{{Name: "box1", Backend: hardware.BackendSim, Sim: &Sim{Speed: 1}}}}, Hooks{HardwareError: hook})
 	p := protocols.Default()
 	p.Seed = 3
 	ch, tl, err := boxes[0].Open(p, p.Seed)

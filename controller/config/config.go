@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/hardware/gpio"
 	"github.com/fivechoice/fivechoice/rat"
 	"github.com/fivechoice/fivechoice/storage"
@@ -34,13 +35,6 @@ const (
 	MaxSimSpeed = 10000
 	// MinTokenLen is the shortest API token accepted (characters).
 	MinTokenLen = 16
-)
-
-// Chamber backends, as a chamber's backend key names them.
-const (
-	BackendSim    = "sim"
-	BackendGPIO   = "gpio"
-	BackendSerial = "serial"
 )
 
 // Config is the daemon's whole configuration.
@@ -153,7 +147,7 @@ func Default() *Config {
 		RealtimePriority: DefaultRealtimePriority,
 	}
 	for i := range DefaultSimChambers {
-		c.Chambers = append(c.Chambers, Chamber{Name: fmt.Sprintf("box%d", i+1), Backend: BackendSim, Sim: &Sim{Speed: 1}})
+		c.Chambers = append(c.Chambers, Chamber{Name: fmt.Sprintf("box%d", i+1), Backend: hardware.BackendSim, Sim: &Sim{Speed: 1}})
 	}
 	return c
 }

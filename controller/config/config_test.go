@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/rat"
 )
 
@@ -34,7 +35,7 @@ func TestExampleParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Chambers) != 2 || c.Chambers[0].Backend != BackendGPIO || c.Chambers[1].Backend != BackendSim {
+	if len(c.Chambers) != 2 || c.Chambers[0].Backend != hardware.BackendGPIO || c.Chambers[1].Backend != hardware.BackendSim {
 		t.Fatalf("chambers %+v", c.Chambers)
 	}
 	w := c.Chambers[0].GPIOWiring()

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/hardware/gpio"
 	"github.com/fivechoice/fivechoice/hardware/serial/emulator"
 )
@@ -92,9 +93,9 @@ func TestOutputsOffSerial(t *testing.T) {
 	}
 	defer board.Close()
 	c := &Config{Chambers: []Chamber{
-		{Name: "box1", Backend: BackendSerial, Serial: &Serial{Port: board.Path(), Baud: DefaultBaud}},
-		{Name: "box2", Backend: BackendSerial, Serial: &Serial{Port: filepath.Join(t.TempDir(), "ttyUSB9"), Baud: DefaultBaud}},
-		{Name: "sim1", Backend: BackendSim, Sim: &Sim{Speed: 1}},
+		{Name: "box1", Backend: hardware.BackendSerial, Serial: &Serial{Port: board.Path(), Baud: DefaultBaud}},
+		{Name: "box2", Backend: hardware.BackendSerial, Serial: &Serial{Port: filepath.Join(t.TempDir(), "ttyUSB9"), Baud: DefaultBaud}},
+		{Name: "sim1", Backend: hardware.BackendSim, Sim: &Sim{Speed: 1}},
 	}}
 	offs := OutputsOff(c, slog.New(slog.DiscardHandler))
 	if len(offs) != 2 {

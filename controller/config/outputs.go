@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/hardware/gpio"
 	"github.com/fivechoice/fivechoice/hardware/serial"
 )
@@ -23,7 +24,7 @@ type Off struct {
 func GPIOOutputsOff(c *Config) []Off {
 	var out []Off
 	for _, ch := range c.Chambers {
-		if ch.Backend == BackendGPIO && ch.GPIO != nil {
+		if ch.Backend == hardware.BackendGPIO && ch.GPIO != nil {
 			out = append(out, gpioOff(ch))
 		}
 	}
@@ -39,9 +40,9 @@ func OutputsOff(c *Config, log *slog.Logger) []Off {
 	var out []Off
 	for _, ch := range c.Chambers {
 		switch {
-		case ch.Backend == BackendGPIO && ch.GPIO != nil:
+		case ch.Backend == hardware.BackendGPIO && ch.GPIO != nil:
 			out = append(out, gpioOff(ch))
-		case ch.Backend == BackendSerial && ch.Serial != nil:
+		case ch.Backend == hardware.BackendSerial && ch.Serial != nil:
 			out = append(out, serialOff(ch, log.With("chamber", ch.Name)))
 		}
 	}
@@ -49,7 +50,7 @@ func OutputsOff(c *Config, log *slog.Logger) []Off {
 }
 
 func gpioOff(ch Chamber) Off {
-	r := Off{Chamber: ch.Name, Backend: BackendGPIO}
+	r := Off{Chamber: ch.Name, Backend: hardware.BackendGPIO}
 	off, err := gpio.OutputsOff(ch.GPIO.Wiring)
 	if off.Chip != "" {
 		r.Done = fmt.Sprintf("%d outputs off on %s (%s)", off.Outputs, off.Chip, off.Label)
@@ -61,7 +62,7 @@ func gpioOff(ch Chamber) Off {
 // serialOff halts the chamber's board: every output off, pulses under way
 // cancelled. A board that does not answer cannot be told anything.
 func serialOff(ch Chamber, log *slog.Logger) Off {
-	r := Off{Chamber: ch.Name, Backend: BackendSerial}
+	r := Off{Chamber: ch.Name, Backend: hardware.BackendSerial}
 	c, err := serial.Open(ch.Serial.Port, serial.WithBaudRate(ch.Serial.Baud), serial.WithLogger(log))
 	if err != nil {
 		r.Err = fmt.Errorf("the board on %s did not answer, so it was not told to switch its outputs off: %w", ch.Serial.Port, err)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fivechoice/fivechoice/hardware"
 )
 
 // Limits of the commit interval: shorter commits wear an SD card for
@@ -137,19 +139,19 @@ func (k *checker) chambers() {
 		default:
 			names[ch.Name] = p
 		}
-		sections := map[string]bool{BackendSim: ch.Sim != nil, BackendSerial: ch.Serial != nil, BackendGPIO: ch.GPIO != nil}
+		sections := map[string]bool{hardware.BackendSim: ch.Sim != nil, hardware.BackendSerial: ch.Serial != nil, hardware.BackendGPIO: ch.GPIO != nil}
 		switch ch.Backend {
 		case "":
 			k.bad(p+".backend", "missing: want sim, gpio or serial")
-		case BackendSim, BackendGPIO, BackendSerial:
-			if !sections[ch.Backend] && ch.Backend != BackendSim {
+		case hardware.BackendSim, hardware.BackendGPIO, hardware.BackendSerial:
+			if !sections[ch.Backend] && ch.Backend != hardware.BackendSim {
 				k.bad(p+"."+ch.Backend, "missing: a %s chamber needs its %s section", ch.Backend, ch.Backend)
 			}
 		default:
 			k.bad(p+".backend", "want sim, gpio or serial, got %q", ch.Backend)
 		}
-		known := ch.Backend == BackendSim || ch.Backend == BackendGPIO || ch.Backend == BackendSerial
-		for _, s := range []string{BackendSim, BackendSerial, BackendGPIO} {
+		known := ch.Backend == hardware.BackendSim || ch.Backend == hardware.BackendGPIO || ch.Backend == hardware.BackendSerial
+		for _, s := range []string{hardware.BackendSim, hardware.BackendSerial, hardware.BackendGPIO} {
 			if known && sections[s] && s != ch.Backend {
 				k.bad(p+"."+s, "given, but the chamber's backend is %q", ch.Backend)
 			}
@@ -158,16 +160,16 @@ func (k *checker) chambers() {
 			k.bad(p+".input_latency", "want 0 to %v, got %v", MaxInputLatency, ch.InputLatency)
 		}
 		switch ch.Backend {
-		case BackendSim:
+		case hardware.BackendSim:
 			if ch.Sim == nil {
 				ch.Sim = &Sim{}
 			}
 			k.sim(p+".sim", ch.Sim)
-		case BackendSerial:
+		case hardware.BackendSerial:
 			if ch.Serial != nil {
 				k.serial(p+".serial", ch.Serial, ports)
 			}
-		case BackendGPIO:
+		case hardware.BackendGPIO:
 			if ch.GPIO != nil {
 				k.gpio(p+".gpio", ch.GPIO, lines)
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/fivechoice/fivechoice/controller"
 	"github.com/fivechoice/fivechoice/controller/config"
 	"github.com/fivechoice/fivechoice/controller/httpapi"
+	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
@@ -63,9 +64,9 @@ func start(t testing.TB) *daemon {
 		t.Fatal(err)
 	}
 	cfg := &config.Config{Chambers: []config.Chamber{
-		{Name: "box1", Backend: config.BackendSim, Sim: &config.Sim{Speed: 1}},   // real time
-		{Name: "box2", Backend: config.BackendSim, Sim: &config.Sim{Speed: 1}},   // real time
-		{Name: "box3", Backend: config.BackendSim, Sim: &config.Sim{Speed: 200}}, // paced virtual time
+		{Name: "box1", Backend: hardware.BackendSim, Sim: &config.Sim{Speed: 1}},   // real time
+		{Name: "box2", Backend: hardware.BackendSim, Sim: &config.Sim{Speed: 1}},   // real time
+		{Name: "box3", Backend: hardware.BackendSim, Sim: &config.Sim{Speed: 200}}, // paced virtual time
 	}}
 	boxes, err := config.Boxes(cfg, config.Hooks{Log: log})
 	if err != nil {

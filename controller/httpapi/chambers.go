@@ -151,7 +151,7 @@ func (a *API) plan(ctx context.Context, req startRequest) (controller.Plan, erro
 	}
 	// The supervisor checks the parameters, once, when it starts the
 	// session: a refusal comes back from start as a 422.
-	return controller.Plan{Subject: req.Subject, Condition: req.Condition, Protocol: req.Protocol, Params: params, Version: a.version}, nil
+	return controller.Plan{Provenance: storage.Provenance{Subject: req.Subject, Condition: req.Condition, Protocol: req.Protocol, Params: params, Version: a.version}}, nil
 }
 
 // newSeed draws a seed that fits SQLite's signed 64-bit integers.

@@ -32,7 +32,7 @@ func (a *API) session(r *http.Request, id string) (sessionView, error) {
 	case errors.Is(err, storage.ErrNotFound) && running:
 		plan, ok := a.remembered(id)
 		if !ok {
-			plan = controller.Plan{ID: id, Chamber: live.Name, Subject: live.Subject, Condition: live.Condition, Protocol: live.Protocol}
+			plan = controller.Plan{Provenance: storage.Provenance{ID: id, Chamber: live.Name, Subject: live.Subject, Condition: live.Condition, Protocol: live.Protocol}}
 		}
 		v = planView(plan)
 	case errors.Is(err, storage.ErrNotFound):

@@ -93,7 +93,7 @@ func TestRecordedSessionStoresItsTiming(t *testing.T) {
 
 	obs := &lateness{}
 	ch := sim.NewRealtime(&quickRat{}, sim.WithTimer(after))
-	rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: "R01", Condition: "baseline", Backend: controller.BackendSim, Params: fastParams()},
+	rec, err := controller.RunRecorded(ctx, w, controller.Plan{Provenance: storage.Provenance{Subject: "R01", Condition: "baseline", Backend: hardware.BackendSim, Params: fastParams()}},
 		controller.Setup{Chamber: ch, Scheduler: s, Observer: obs})
 	if err != nil || rec.Result.Err != nil {
 		t.Fatal(err, rec.Result.Err)
@@ -124,7 +124,7 @@ func TestRecordedSessionStoresItsTiming(t *testing.T) {
 
 	// Virtual time has no lateness to speak of: nothing is stored.
 	v := sim.NewVirtual(&quickRat{})
-	rec, err = controller.RunRecorded(ctx, w, controller.Plan{Subject: "R01", Condition: "baseline", Backend: controller.BackendSim, Params: fastParams()},
+	rec, err = controller.RunRecorded(ctx, w, controller.Plan{Provenance: storage.Provenance{Subject: "R01", Condition: "baseline", Backend: hardware.BackendSim, Params: fastParams()}},
 		controller.Setup{Chamber: v, Timeline: v})
 	if err != nil || rec.Result.Err != nil || rec.Result.Lateness != nil {
 		t.Fatal(err, rec.Result.Err, rec.Result.Lateness)

@@ -66,8 +66,7 @@ func TestLoad(t *testing.T) {
 // attempt, its reward collected a second after the response.
 func storeCorrect(t *testing.T, w *storage.Writer, subject, condition string, start time.Time, latency time.Duration) {
 	t.Helper()
-	log, err := w.BeginSession(storage.SessionRecord{Subject: subject, Condition: condition, Params: protocols.Default(),
-		StartedAt: start, Study: "L1", StudyDay: 1})
+	log, err := w.BeginSession(storage.SessionRecord{Provenance: storage.Provenance{Subject: subject, Condition: condition, Params: protocols.Default(), StartedAt: start, Study: "L1", StudyDay: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
