@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/fivechoice/fivechoice/controller/config"
+	"github.com/fivechoice/fivechoice/controller/wiring"
 )
 
 func cmdConfig(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -46,7 +47,7 @@ func configCheck(args []string, stdout, stderr io.Writer) error {
 	for _, path := range fs.Args() {
 		cfg, err := config.Load(path)
 		if err == nil && *hardware {
-			err = config.CheckHardware(cfg)
+			err = wiring.CheckHardware(cfg)
 		}
 		if err != nil {
 			bad++

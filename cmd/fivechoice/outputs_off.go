@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/fivechoice/fivechoice/controller/config"
+	"github.com/fivechoice/fivechoice/controller/wiring"
 )
 
 // cmdOutputsOff switches every configured output off. The systemd unit
@@ -30,7 +31,7 @@ func cmdOutputsOff(_ context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	offs := config.OutputsOff(cfg, log)
+	offs := wiring.OutputsOff(cfg, log)
 	failed := 0
 	for _, o := range offs {
 		if o.Done != "" {
@@ -52,12 +53,12 @@ func cmdOutputsOff(_ context.Context, args []string, stdout, stderr io.Writer) e
 
 // startHardware switches every GPIO output off, before the daemon does
 // anything else (after kill -9 or a power dip a line keeps its level), and
-// then checks every chamber's hardware (config.CheckHardware). A chamber
+// then checks every chamber's hardware (wiring.CheckHardware). A chamber
 // whose outputs cannot be switched off stops the daemon: running other
 // chambers beside a dispenser that may be stuck on is worse.
 func startHardware(cfg *config.Config, log *slog.Logger) error {
 	var errs []error
-	for _, o := range config.GPIOOutputsOff(cfg) {
+	for _, o := range wiring.GPIOOutputsOff(cfg) {
 		if o.Err != nil {
 			errs = append(errs, fmt.Errorf("chamber %s: switching outputs off at start-up: %w", o.Chamber, o.Err))
 			continue
@@ -67,7 +68,7 @@ func startHardware(cfg *config.Config, log *slog.Logger) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	if err := config.CheckHardware(cfg); err != nil {
+	if err := wiring.CheckHardware(cfg); err != nil {
 		return fmt.Errorf("hardware: %w", err)
 	}
 	return nil

@@ -16,6 +16,7 @@ import (
 	"github.com/fivechoice/fivechoice/controller/httpapi"
 	"github.com/fivechoice/fivechoice/controller/metrics"
 	"github.com/fivechoice/fivechoice/controller/timing"
+	"github.com/fivechoice/fivechoice/controller/wiring"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
@@ -145,7 +146,7 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 	if err := sched.Stats().Err; err != nil {
 		log.Warn("precision scheduler degraded; timers may be late by about a millisecond", "component", "timing", "err", err)
 	}
-	boxes, err := config.Boxes(cfg, config.Hooks{Log: log.With("component", "hardware"), HardwareError: m.HardwareError, Scheduler: sched})
+	boxes, err := wiring.Boxes(cfg, wiring.Hooks{Log: log.With("component", "hardware"), HardwareError: m.HardwareError, Scheduler: sched})
 	if err != nil {
 		return err
 	}

@@ -1,16 +1,13 @@
 package config
 
 import (
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/hardware/gpio"
-	"github.com/fivechoice/fivechoice/hardware/serial/emulator"
 )
 
 // namedChamber is a GPIO chamber on a chip given by label, every line by
@@ -83,31 +80,5 @@ func TestLoadChambersNeedsNoToken(t *testing.T) {
 	}
 	if _, err := LoadChambers(path); err == nil || !strings.Contains(err.Error(), "line GPIO12 is also magazine_light") {
 		t.Errorf("a line twice: %v", err)
-	}
-}
-
-func TestOutputsOffSerial(t *testing.T) {
-	board, err := emulator.New(emulator.WithHoles(5))
-	if err != nil {
-		t.Skipf("no pseudo-terminal for the board emulator: %v", err)
-	}
-	defer board.Close()
-	c := &Config{Chambers: []Chamber{
-		{Name: "box1", Backend: hardware.BackendSerial, Serial: &Serial{Port: board.Path(), Baud: DefaultBaud}},
-		{Name: "box2", Backend: hardware.BackendSerial, Serial: &Serial{Port: filepath.Join(t.TempDir(), "ttyUSB9"), Baud: DefaultBaud}},
-		{Name: "sim1", Backend: hardware.BackendSim, Sim: &Sim{Speed: 1}},
-	}}
-	offs := OutputsOff(c, slog.New(slog.DiscardHandler))
-	if len(offs) != 2 {
-		t.Fatalf("got %+v, want the two serial chambers", offs)
-	}
-	if o := offs[0]; o.Err != nil || !strings.Contains(o.Done, "halted") {
-		t.Errorf("the emulated board: %+v", o)
-	}
-	if o := offs[1]; o.Err == nil || !strings.Contains(o.Err.Error(), "did not answer, so it was not told to switch its outputs off") {
-		t.Errorf("a board that is not there: %+v", o)
-	}
-	if len(GPIOOutputsOff(c)) != 0 {
-		t.Error("GPIOOutputsOff touched a serial chamber")
 	}
 }

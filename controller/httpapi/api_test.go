@@ -17,6 +17,7 @@ import (
 	"github.com/fivechoice/fivechoice/controller"
 	"github.com/fivechoice/fivechoice/controller/config"
 	"github.com/fivechoice/fivechoice/controller/httpapi"
+	"github.com/fivechoice/fivechoice/controller/wiring"
 	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/storage"
 )
@@ -68,7 +69,7 @@ func start(t testing.TB) *daemon {
 		{Name: "box2", Backend: hardware.BackendSim, Sim: &config.Sim{Speed: 1}},   // real time
 		{Name: "box3", Backend: hardware.BackendSim, Sim: &config.Sim{Speed: 200}}, // paced virtual time
 	}}
-	boxes, err := config.Boxes(cfg, config.Hooks{Log: log})
+	boxes, err := wiring.Boxes(cfg, wiring.Hooks{Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -140,7 +140,7 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.InstrumentMetricHandler(m.reg, h)
 }
 
-// HardwareError counts an error of a chamber's hardware (config.Hooks).
+// HardwareError counts an error of a chamber's hardware (wiring.Hooks).
 func (m *Metrics) HardwareError(chamber string, _ error) { m.hwErrors.WithLabelValues(chamber).Inc() }
 
 // ObserveCommit records one storage commit (storage.WithCommitObserver).

@@ -1,15 +1,18 @@
-package config
+package wiring
 
 import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/fivechoice/fivechoice/controller"
+	"github.com/fivechoice/fivechoice/controller/config"
 	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/hardware/serial/emulator"
 	"github.com/fivechoice/fivechoice/hardware/sim"
@@ -25,7 +28,7 @@ func TestSerialBackend(t *testing.T) {
 		t.Skipf("no pseudo-terminal for the board emulator: %v", err)
 	}
 	defer board.Close()
-	c := &Config{Chambers: []Chamber{{Name: "box1", Backend: hardware.BackendSerial, Serial: &Serial{Port: board.Path(), Baud: DefaultBaud}}}}
+	c := &config.Config{Chambers: []config.Chamber{{Name: "box1", Backend: hardware.BackendSerial, Serial: &config.Serial{Port: board.Path(), Baud: config.DefaultBaud}}}}
 	if err := CheckHardware(c); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +71,11 @@ func TestSerialBackend(t *testing.T) {
 }
 
 func TestCheckHardwareNamesTheChamber(t *testing.T) {
-	c, err := parse(t, "token_file: token\nchambers:\n"+gpioChamber("left", "gpiochip0", 0)+gpioChamber("right", "gpiochip97", 0))
+	path := filepath.Join(t.TempDir(), "fivechoice.yaml")
+	if err := os.WriteFile(path, []byte("chambers:\n"+gpioChamber("left", "gpiochip0")+gpioChamber("right", "gpiochip97")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.LoadChambers(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +113,7 @@ func run(t *testing.T, box controller.Box, p protocols.Params) controller.Result
 func TestSimSpeed(t *testing.T) {
 	p := protocols.Default()
 	p.MaxTrials, p.Seed = 10, 42
-	boxes, err := Boxes(&Config{Chambers: []Chamber{{Name: "fast", Backend: hardware.BackendSim, Sim: &Sim{Speed: 500}}}}, Hooks{})
+	boxes, err := Boxes(&config.Config{Chambers: []config.Chamber{{Name: "fast", Backend: hardware.BackendSim, Sim: &config.Sim{Speed: 500}}}}, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +140,7 @@ func TestSimSpeed(t *testing.T) {
 // TestPacedStop stops a paced session while it waits: it ends "stopped"
 // at about the session time the wall clock had reached.
 func TestPacedStop(t *testing.T) {
-	boxes, _ := Boxes(&Config{Chambers: []Chamber{{Name: "s", Backend: hardware.BackendSim, Sim: &Sim{Speed: 10}}}}, Hooks{})
+	boxes, _ := Boxes(&config.Config{Chambers: []config.Chamber{{Name: "s", Backend: hardware.BackendSim, Sim: &config.Sim{Speed: 10}}}}, Hooks{})
 	p := protocols.Default()
 	p.Seed = 1
 	ch, tl, err := boxes[0].Open(p, p.Seed)
@@ -166,7 +173,7 @@ func TestHardwareErrorsReported(t *testing.T) {
 		defer mu.Unlock()
 		got = append(got, chamber+": "+err.Error())
 	}
-	boxes, _ := Boxes(&Config{Chambers: []Chamber{{Name: "box1", Backend: hardware.BackendSim, Sim: &Sim{Speed: 1}}}}, Hooks{HardwareError: hook})
+	boxes, _ := Boxes(&config.Config{Chambers: []config.Chamber{{Name: "box1", Backend: hardware.BackendSim, Sim: &config.Sim{Speed: 1}}}}, Hooks{HardwareError: hook})
 	p := protocols.Default()
 	p.Seed = 3
 	ch, tl, err := boxes[0].Open(p, p.Seed)
@@ -195,4 +202,13 @@ func TestHardwareErrorsReported(t *testing.T) {
 		}
 	}
 	var _ hardware.Chamber = ch
+}
+
+// gpioChamber is one GPIO chamber's YAML on lines 0..13 of chip.
+func gpioChamber(name, chip string) string {
+	return "  - name: " + name + "\n    backend: gpio\n    gpio:\n" +
+		"      chip: " + chip + "\n      chip_label: test-chip\n" +
+		"      holes: [0, 1, 2, 3, 4]\n      magazine_beam: 5\n" +
+		"      stimulus_lights: [6, 7, 8, 9, 10]\n      house_light: 11\n" +
+		"      magazine_light: 12\n      pellet: 13\n      debounce: 0s\n      pellet_pulse: 50ms\n"
 }

@@ -1,14 +1,13 @@
-package config
+package sim
 
 import (
 	"context"
 	"time"
 
-	"github.com/fivechoice/fivechoice/controller"
 	"github.com/fivechoice/fivechoice/hardware"
 )
 
-// paced runs a virtual-time timeline against the wall clock, speed times
+// A Paced timeline runs a virtual-time chamber against the wall clock, speed times
 // faster: each input and each deadline is handed out when the wall clock
 // reaches its session time divided by speed. The runner sees virtual time
 // (so outputs happen exactly at their deadlines and timer lateness is
@@ -16,21 +15,23 @@ import (
 // unfold speed times faster than it would in a real chamber. That is what
 // --sim-speed is for: demonstrations and tests of the daemon, not of the
 // timing.
-type paced struct {
-	tl    controller.Timeline
+type Paced struct {
+	tl    *Chamber
 	speed float64
 	start time.Time // the wall-clock instant of session time zero
 	timer *time.Timer
 }
 
-func newPaced(tl controller.Timeline, speed float64) *paced {
+// NewPaced paces the virtual chamber c speed times faster than the wall
+// clock. It is the timeline of a session on c; c stays its chamber.
+func NewPaced(c *Chamber, speed float64) *Paced {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
-	return &paced{tl: tl, speed: speed, timer: t}
+	return &Paced{tl: c, speed: speed, timer: t}
 }
 
 // wall is the wall-clock instant of session time d.
-func (p *paced) wall(d time.Duration) time.Time {
+func (p *Paced) wall(d time.Duration) time.Time {
 	return p.start.Add(time.Duration(float64(d) / p.speed))
 }
 
@@ -38,7 +39,7 @@ func (p *paced) wall(d time.Duration) time.Time {
 // virtual timeline (which runs ahead to the next input or deadline while
 // the pacer waits for it): a session stopped while waiting ends at the
 // moment it was stopped.
-func (p *paced) Now() time.Duration {
+func (p *Paced) Now() time.Duration {
 	v := p.tl.Now()
 	if p.start.IsZero() {
 		return v
@@ -48,7 +49,7 @@ func (p *paced) Now() time.Duration {
 
 // Next takes the next input or the deadline from the virtual timeline and
 // waits until the wall clock reaches it.
-func (p *paced) Next(ctx context.Context, deadline time.Duration) (hardware.Event, bool, error) {
+func (p *Paced) Next(ctx context.Context, deadline time.Duration) (hardware.Event, bool, error) {
 	if p.start.IsZero() {
 		p.start = time.Now()
 	}

@@ -1,9 +1,10 @@
-package config
+package wiring
 
 import (
 	"fmt"
 	"log/slog"
 
+	"github.com/fivechoice/fivechoice/controller/config"
 	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/hardware/gpio"
 	"github.com/fivechoice/fivechoice/hardware/serial"
@@ -17,11 +18,11 @@ type Off struct {
 	Err     error  // why not everything could be switched off: outputs may be on
 }
 
-// GPIOOutputsOff switches every output of every GPIO chamber off. A line
+// GPIOOutputsOff switches every output of every config.GPIO chamber off. A line
 // keeps its level when the process holding it dies, so after a crash or a
 // power dip a dispenser or a light can still be on: the daemon calls this
 // at start-up, before anything else.
-func GPIOOutputsOff(c *Config) []Off {
+func GPIOOutputsOff(c *config.Config) []Off {
 	var out []Off
 	for _, ch := range c.Chambers {
 		if ch.Backend == hardware.BackendGPIO && ch.GPIO != nil {
@@ -31,12 +32,12 @@ func GPIOOutputsOff(c *Config) []Off {
 	return out
 }
 
-// OutputsOff switches every output of every chamber off: GPIO lines
+// OutputsOff switches every output of every chamber off: config.GPIO lines
 // directly, serial boards by their halt command, if they answer. It is
 // the outputs-off command, which systemd runs whenever the daemon has
 // stopped (ExecStopPost=), kill -9 included. Simulated chambers have
 // nothing to switch off and are left out.
-func OutputsOff(c *Config, log *slog.Logger) []Off {
+func OutputsOff(c *config.Config, log *slog.Logger) []Off {
 	var out []Off
 	for _, ch := range c.Chambers {
 		switch {
@@ -49,7 +50,7 @@ func OutputsOff(c *Config, log *slog.Logger) []Off {
 	return out
 }
 
-func gpioOff(ch Chamber) Off {
+func gpioOff(ch config.Chamber) Off {
 	r := Off{Chamber: ch.Name, Backend: hardware.BackendGPIO}
 	off, err := gpio.OutputsOff(ch.GPIO.Wiring)
 	if off.Chip != "" {
@@ -61,7 +62,7 @@ func gpioOff(ch Chamber) Off {
 
 // serialOff halts the chamber's board: every output off, pulses under way
 // cancelled. A board that does not answer cannot be told anything.
-func serialOff(ch Chamber, log *slog.Logger) Off {
+func serialOff(ch config.Chamber, log *slog.Logger) Off {
 	r := Off{Chamber: ch.Name, Backend: hardware.BackendSerial}
 	c, err := serial.Open(ch.Serial.Port, serial.WithBaudRate(ch.Serial.Baud), serial.WithLogger(log))
 	if err != nil {

@@ -1,4 +1,4 @@
-package config
+package wiring
 
 // This file is the one place that knows every chamber backend: it turns a
 // configured chamber into the supervisor's Box, whose Open connects the
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/fivechoice/fivechoice/controller"
+	"github.com/fivechoice/fivechoice/controller/config"
 	"github.com/fivechoice/fivechoice/controller/timing"
 	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/hardware/gpio"
@@ -41,7 +42,7 @@ type Hooks struct {
 // Boxes returns the supervisor's boxes, one per chamber, in the order
 // configured. A backend that this binary lacks would be refused here, at
 // start-up, rather than when the first session is started on it.
-func Boxes(c *Config, h Hooks) ([]controller.Box, error) {
+func Boxes(c *config.Config, h Hooks) ([]controller.Box, error) {
 	if h.Log == nil {
 		h.Log = slog.Default()
 	}
@@ -72,7 +73,7 @@ func Boxes(c *Config, h Hooks) ([]controller.Box, error) {
 // speed 1, else on virtual time paced speed times faster than the wall
 // clock. The protocol's parameters are never scaled, so what is recorded
 // is what ran.
-func simOpen(ch Chamber, sched *timing.Scheduler) controller.Opener {
+func simOpen(ch config.Chamber, sched *timing.Scheduler) controller.Opener {
 	traits, speed := ch.Sim.Rat.Params(), ch.Sim.Speed
 	var opts []sim.Option
 	if sched != nil {
@@ -87,11 +88,11 @@ func simOpen(ch Chamber, sched *timing.Scheduler) controller.Opener {
 			return sim.NewRealtime(subject, opts...), nil, nil
 		}
 		c := sim.NewVirtual(subject)
-		return c, newPaced(c, speed), nil
+		return c, sim.NewPaced(c, speed), nil
 	}
 }
 
-func gpioOpen(ch Chamber, log *slog.Logger) controller.Opener {
+func gpioOpen(ch config.Chamber, log *slog.Logger) controller.Opener {
 	w := ch.GPIO.Wiring
 	return func(p protocols.Params, _ uint64) (hardware.Chamber, controller.Timeline, error) {
 		if p.Holes != len(w.Holes) {
@@ -107,7 +108,7 @@ func gpioOpen(ch Chamber, log *slog.Logger) controller.Opener {
 
 // serialOpen connects to the chamber's I/O board for one session: Open
 // handshakes with the board, which says how many holes it has.
-func serialOpen(ch Chamber, log *slog.Logger) controller.Opener {
+func serialOpen(ch config.Chamber, log *slog.Logger) controller.Opener {
 	port, baud := ch.Serial.Port, ch.Serial.Baud
 	return func(p protocols.Params, _ uint64) (hardware.Chamber, controller.Timeline, error) {
 		c, err := serial.Open(port, serial.WithBaudRate(baud), serial.WithLogger(log))
@@ -125,10 +126,10 @@ func serialOpen(ch Chamber, log *slog.Logger) controller.Opener {
 var reChamberN = regexp.MustCompile(`^chamber (\d+): `)
 
 // CheckHardware checks the chambers against this machine without driving
-// anything: GPIO chips and lines exist and the kernel is recent enough, and
+// anything: config.GPIO chips and lines exist and the kernel is recent enough, and
 // serial devices exist. The daemon runs it at start-up; `config check
 // --hardware` on request.
-func CheckHardware(c *Config) error {
+func CheckHardware(c *config.Config) error {
 	var errs []error
 	var wirings []gpio.Wiring
 	var names []string
@@ -212,4 +213,19 @@ func (c *counted) Err() error {
 		c.errOnce.Do(func() { c.report(err) })
 	}
 	return err
+}
+
+// flatten unpacks joined errors, so that each gets its chamber's name.
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
 }
