@@ -1,27 +1,18 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
-
-	"github.com/fivechoice/fivechoice/controller"
+	"github.com/fivechoice/fivechoice/bench"
 	"github.com/fivechoice/fivechoice/controller/config"
 	"github.com/fivechoice/fivechoice/controller/timing"
-	"github.com/fivechoice/fivechoice/hardware"
-	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
-	"github.com/fivechoice/fivechoice/rat"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
@@ -57,14 +48,12 @@ func cmdBenchTiming(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "warning: %v; running at normal priority, where deadlines can be milliseconds late while other processes keep every core busy (docs/timing.md)\n", err)
 	}
 	var sched *timing.Scheduler
-	var after sim.TimerFunc // nil: Go's timers
 	if *timer == "scheduler" {
 		sched = timing.New(timing.WithSpin(*spin))
 		defer sched.Close()
 		if err := sched.Stats().Err; err != nil {
 			fmt.Fprintln(stderr, "warning:", err)
 		}
-		after = func(d time.Time) (<-chan time.Time, func() bool) { t := sched.Timer(d); return t.C, t.Stop }
 	}
 	var w *storage.Writer
 	if *dbPath != "" {
@@ -89,104 +78,35 @@ func cmdBenchTiming(ctx context.Context, args []string, stdout, stderr io.Writer
 		thread = sched.Stats().Priority
 	}
 	fmt.Fprintf(stdout, "  %s, GOMAXPROCS=%d, %d CPUs, Linux %s; process: %s, scheduler thread: %s\n",
-		runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU(), kernelRelease(), timing.Policy(), thread)
+		runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU(), bench.KernelRelease(), timing.Policy(), thread)
 
-	ctx, cancel := context.WithTimeout(ctx, *duration)
-	defer cancel()
-	var mu sync.Mutex
-	all := timing.NewHistogram()
-	var sessions, failed int
-	var firstErr error
-	run := func(i int, seed uint64) (bool, error) {
-		p := params
-		p.Seed = seed
-		opts := []sim.Option{}
-		if after != nil {
-			opts = append(opts, sim.WithTimer(after))
-		}
-		ch := sim.NewRealtime(rat.New(rat.Default(), p.Holes, p.Seed), opts...)
-		defer ch.Close()
-		s := controller.Setup{Chamber: ch, Scheduler: sched}
-		var res controller.Result
-		if w != nil {
-			rec, err := controller.RunRecorded(ctx, w, controller.Plan{Provenance: storage.Provenance{Subject: "BENCH", Condition: "baseline", Chamber: fmt.Sprintf("bench%02d", i), Backend: hardware.BackendSim, Protocol: *protocol, Params: p, Version: version}}, s)
-			if err != nil {
-				return false, err
-			}
-			res = rec.Result
-		} else {
-			ps, err := protocols.NewSession(p)
-			if err != nil {
-				return false, err
-			}
-			s.Protocol = ps
-			if res, err = controller.Run(ctx, s); err != nil {
-				return false, err
-			}
-		}
-		mu.Lock()
-		all.Merge(res.Lateness)
-		sessions++
-		mu.Unlock()
-		return res.EndReason == protocols.EndStopped, res.Err
+	r := bench.Timing(ctx, bench.TimingOptions{Chambers: *chambers, Duration: *duration, Stagger: *stagger,
+		Params: params, Protocol: *protocol, Version: version, Scheduler: sched, Writer: w})
+	printTiming(stdout, r, sched)
+	if r.Err != nil {
+		return fmt.Errorf("%d chambers failed; first: %w", r.Failed, r.Err)
 	}
+	return nil
+}
 
-	before, beforeOK := readUsage()
-	machine0, machineOK := machineBusy()
-	wall0 := time.Now()
-	var wg sync.WaitGroup
-	for i := range *chambers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select { // operators start chambers one after another
-			case <-time.After(*stagger * time.Duration(i) / time.Duration(*chambers)):
-			case <-ctx.Done():
-				return
-			}
-			for k := uint64(0); ctx.Err() == nil; k++ {
-				stopped, err := run(i, uint64(i)<<20|k)
-				if err != nil {
-					mu.Lock()
-					failed++
-					if firstErr == nil {
-						firstErr = fmt.Errorf("chamber %d: %w", i, err)
-					}
-					mu.Unlock()
-					return
-				}
-				if stopped {
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	wall := time.Since(wall0)
-	after1, afterOK := readUsage()
-	machine1, _ := machineBusy()
-
-	s := all.Summary()
-	fmt.Fprintf(stdout, "  transitions: %d in %d sessions\n", s.Count, sessions)
+// printTiming prints what bench timing measured.
+func printTiming(stdout io.Writer, r bench.TimingResult, sched *timing.Scheduler) {
+	s := r.Lateness
+	fmt.Fprintf(stdout, "  transitions: %d in %d sessions\n", s.Count, r.Sessions)
 	fmt.Fprintf(stdout, "  lateness:    p50 %v  p99 %v  p99.9 %v  max %v  mean %v\n", us(s.P50), us(s.P99), us(s.P999), us(s.Max), us(s.Mean))
 	if sched != nil {
 		st := sched.Stats()
 		fmt.Fprintf(stdout, "  scheduler:   %d timers fired, p50 %v  p99 %v  p99.9 %v  max %v late; %d sleeps, %d spins, %.1f%% of one core spinning\n",
 			st.Fired, us(st.Lateness.P50), us(st.Lateness.P99), us(st.Lateness.P999), us(st.Lateness.Max),
-			st.Sleeps, st.Spins, 100*st.Spinning.Seconds()/wall.Seconds())
+			st.Sleeps, st.Spins, 100*st.Spinning.Seconds()/r.Wall.Seconds())
 	}
-	if beforeOK && afterOK {
-		cpu := after1.cpu - before.cpu
-		fmt.Fprintf(stdout, "  cpu:         %v user+sys in %v: %.1f%% of one core\n", cpu.Round(time.Millisecond), wall.Round(time.Millisecond), 100*cpu.Seconds()/wall.Seconds())
-		fmt.Fprintf(stdout, "  peak rss:    %.1f MB\n", float64(after1.maxRSS)/(1<<20))
+	if u := r.Usage; u.OK {
+		fmt.Fprintf(stdout, "  cpu:         %v user+sys in %v: %.1f%% of one core\n", u.CPU.Round(time.Millisecond), r.Wall.Round(time.Millisecond), 100*u.CPU.Seconds()/r.Wall.Seconds())
+		fmt.Fprintf(stdout, "  peak rss:    %.1f MB\n", float64(u.MaxRSS)/(1<<20))
 	}
-	if machineOK {
-		fmt.Fprintf(stdout, "  machine:     %.0f%% of %d CPUs busy during the run (all processes)\n", 100*machine1.busyFraction(machine0), runtime.NumCPU())
+	if r.MachineOK {
+		fmt.Fprintf(stdout, "  machine:     %.0f%% of %d CPUs busy during the run (all processes)\n", 100*r.MachineBusy, runtime.NumCPU())
 	}
-	if firstErr != nil {
-		return fmt.Errorf("%d chambers failed; first: %w", failed, firstErr)
-	}
-	return nil
 }
 
 func timerName(timer string, spin time.Duration) string {
@@ -199,64 +119,4 @@ func timerName(timer string, spin time.Duration) string {
 // us prints a duration in microseconds.
 func us(d time.Duration) string {
 	return strconv.FormatFloat(float64(d)/float64(time.Microsecond), 'f', 0, 64) + " µs"
-}
-
-type rusage struct {
-	cpu    time.Duration // user + system
-	maxRSS int64         // bytes
-}
-
-func readUsage() (rusage, bool) {
-	var ru unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
-		return rusage{}, false
-	}
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return rusage{cpu: cpu, maxRSS: ru.Maxrss * 1024}, true // Linux reports maxrss in KiB
-}
-
-// cpuTimes is the machine's busy and total CPU time from /proc/stat.
-type cpuTimes struct{ busy, total uint64 }
-
-func (c cpuTimes) busyFraction(before cpuTimes) float64 {
-	if c.total <= before.total {
-		return 0
-	}
-	return float64(c.busy-before.busy) / float64(c.total-before.total)
-}
-
-func machineBusy() (cpuTimes, bool) {
-	f, err := os.Open("/proc/stat")
-	if err != nil {
-		return cpuTimes{}, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	if !sc.Scan() {
-		return cpuTimes{}, false
-	}
-	fields := strings.Fields(sc.Text()) // cpu user nice system idle iowait irq softirq steal ...
-	if len(fields) < 9 || fields[0] != "cpu" {
-		return cpuTimes{}, false
-	}
-	var c cpuTimes
-	for i, f := range fields[1:9] {
-		v, err := strconv.ParseUint(f, 10, 64)
-		if err != nil {
-			return cpuTimes{}, false
-		}
-		c.total += v
-		if i != 3 && i != 4 { // idle, iowait
-			c.busy += v
-		}
-	}
-	return c, true
-}
-
-func kernelRelease() string {
-	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
-	if err != nil {
-		return "?"
-	}
-	return strings.TrimSpace(string(b))
 }
