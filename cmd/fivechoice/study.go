@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os/user"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -81,7 +80,8 @@ func studyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return fmt.Errorf("--start %q: want YYYY-MM-DD", *start)
 		}
 	}
-	orders, err := study.Assign(subs, conds, s)
+	plan, err := study.Design{Name: name, Kind: *design, Subjects: subs, Conditions: conds, Start: startDay,
+		Washout: *washout, Seed: s, Protocol: *protocol, Blind: *blind}.Plan()
 	if err != nil {
 		return err
 	}
@@ -100,34 +100,7 @@ func studyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 	}
-	st := storage.Study{Name: name, Design: *design, Washout: *washout, Seed: s, Protocol: *protocol, Blind: *blind,
-		StartDate: startDay.Format("2006-01-02"), Subjects: subs}
-	label := map[string]string{}
-	var key []storage.KeyEntry
-	if *blind {
-		codes := study.Codes(len(conds), s)
-		for i, c := range conds {
-			code := storage.CodeCondition(name, codes[i])
-			label[c] = code
-			key = append(key, storage.KeyEntry{Code: code, Condition: c, Position: i + 1})
-		}
-		for _, k := range key {
-			st.Conditions = append(st.Conditions, k.Code)
-		}
-		sort.Strings(st.Conditions) // code order says nothing
-	} else {
-		for _, c := range conds {
-			label[c] = c
-		}
-		st.Conditions = conds
-	}
-	var plan []storage.PlanDay
-	for _, sub := range subs {
-		for i, c := range orders[sub] {
-			plan = append(plan, storage.PlanDay{Subject: sub, Day: i + 1, Condition: label[c], Date: study.DayDate(startDay, *washout, i+1).Format("2006-01-02")})
-		}
-	}
-	if err := d.CreateStudy(ctx, st, plan, key); err != nil {
+	if err := d.CreateStudy(ctx, plan.Study, plan.Days, plan.Key); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "study %s created: %d subjects x %d conditions, Williams design, seed %d, washout %v\n", name, len(subs), len(conds), s, *washout)
