@@ -12,7 +12,7 @@ import (
 
 func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("export", "export --db FILE --what sessions|trials|events [--study NAME] [--format csv] [--out FILE]", stderr)
-	db := fs.String("db", "fivechoice.db", "database `file`")
+	db := dbFlag(fs)
 	what := fs.String("what", "sessions", "sessions, trials or events")
 	study := fs.String("study", "", "only this study's sessions")
 	format := fs.String("format", "csv", "csv (the only format)")

@@ -13,6 +13,12 @@ import (
 	"github.com/fivechoice/fivechoice/storage"
 )
 
+// dbFlag defines the --db flag of the commands that read or change the
+// records, the same on every one of them; openDB opens what it names.
+func dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", "fivechoice.db", "database `file`")
+}
+
 // openDB opens the database named by a --db flag.
 func openDB(ctx context.Context, path string) (*storage.DB, error) {
 	if path == "" {
@@ -25,7 +31,7 @@ func openDB(ctx context.Context, path string) (*storage.DB, error) {
 // or JSON with --json.
 func listRecords(ctx context.Context, what string, args []string, stdout, stderr io.Writer, fetch func(*storage.DB) (any, []string, [][]string, error)) error {
 	fs := newFlags(what+" list", what+" list --db FILE [--json]", stderr)
-	db := fs.String("db", "fivechoice.db", "database `file`")
+	db := dbFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, args, false); err != nil {
 		return err
@@ -66,7 +72,7 @@ func cmdSubject(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		})
 	}
 	fs := newFlags("subject add", "subject add ID [flags]", stderr)
-	db := fs.String("db", "fivechoice.db", "database `file`")
+	db := dbFlag(fs)
 	var s storage.Subject
 	fs.StringVar(&s.Sex, "sex", "", "female or male")
 	fs.StringVar(&s.Strain, "strain", "", "strain, e.g. Lister Hooded")
@@ -137,7 +143,7 @@ func cmdCondition(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		})
 	}
 	fs := newFlags("condition add", "condition add ID --drug NAME --dose MG_PER_KG [flags]", stderr)
-	db := fs.String("db", "fivechoice.db", "database `file`")
+	db := dbFlag(fs)
 	var c storage.Condition
 	fs.StringVar(&c.Drug, "drug", "", "drug name (vehicle for vehicle)")
 	fs.Float64Var(&c.DoseMgPerKg, "dose", 0, "dose in mg/kg")

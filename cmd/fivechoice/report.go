@@ -10,7 +10,7 @@ import (
 
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("report", "report --db FILE --study NAME [--format md|csv|json] [--plots DIR]", stderr)
-	db := fs.String("db", "fivechoice.db", "database `file`")
+	db := dbFlag(fs)
 	name := fs.String("study", "", "the study")
 	format := fs.String("format", "md", "md, csv or json")
 	plots := fs.String("plots", "", "write one dose-response figure per measure (PNG and SVG) into this `folder`")

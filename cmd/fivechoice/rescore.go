@@ -13,7 +13,7 @@ import (
 // differ.
 func cmdRescore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("rescore", "rescore --db FILE [--session ID] [--study NAME]", stderr)
-	db := fs.String("db", "fivechoice.db", "database `file`")
+	db := dbFlag(fs)
 	session := fs.String("session", "", "only this session")
 	study := fs.String("study", "", "only this study's sessions")
 	if err := parse(fs, args, false); err != nil {

@@ -18,7 +18,7 @@ import (
 // of a study design before animals are used.
 func cmdSimulateStudy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("simulate study", "simulate study --db FILE --subjects N --conditions vehicle,atx-0.3,... [--protocol NAME] [--phenotype mixed|high|low] --seed N", stderr)
-	db := fs.String("db", "fivechoice.db", "database `file`")
+	db := dbFlag(fs)
 	n := fs.Int("subjects", 16, "number of virtual rats")
 	conditions := fs.String("conditions", "vehicle,atx-0.1,atx-0.3,atx-1.0", "comma-separated conditions; the first is the reference")
 	protocol := fs.String("protocol", "baseline", "protocol of the test sessions")

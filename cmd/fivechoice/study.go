@@ -46,7 +46,7 @@ func splitList(s string) []string {
 
 func studyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("study create", "study create NAME --subjects R01,R02 --conditions vehicle,atx-1.0 [flags]", stderr)
-	db := fs.String("db", "fivechoice.db", "database `file`")
+	db := dbFlag(fs)
 	subjects := fs.String("subjects", "", "comma-separated subject ids (recorded if new)")
 	conditions := fs.String("conditions", "", "comma-separated condition ids; the first is the reference (vehicle)")
 	design := fs.String("design", "latin-square", "latin-square (a Williams design, balanced for first-order carry-over)")
@@ -112,7 +112,7 @@ func studyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 func studyList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("study list", "study list [--db FILE]", stderr)
-	db := fs.String("db", "fivechoice.db", "database `file`")
+	db := dbFlag(fs)
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func studyList(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 func studyShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("study show", "study show NAME [--db FILE]", stderr)
-	db := fs.String("db", "fivechoice.db", "database `file`")
+	db := dbFlag(fs)
 	var name string
 	if err := parseWithID(fs, args, &name); err != nil {
 		return err
@@ -204,7 +204,7 @@ func done(s storage.SessionRecord) bool {
 
 func studyUnblind(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("study unblind", "study unblind NAME --by WHO [--db FILE]", stderr)
-	db := fs.String("db", "fivechoice.db", "database `file`")
+	db := dbFlag(fs)
 	by := fs.String("by", "", "who unblinds (recorded); default: the login name")
 	var name string
 	if err := parseWithID(fs, args, &name); err != nil {
@@ -238,7 +238,7 @@ func studyUnblind(ctx context.Context, args []string, stdout, stderr io.Writer) 
 // command-line counterpart of starting a study session on the daemon.
 func studyRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("study run", "study run NAME --subject ID [--injected-at TIME | --injected-ago D] [--realtime] [--db FILE]", stderr)
-	db := fs.String("db", "fivechoice.db", "database `file`")
+	db := dbFlag(fs)
 	subject := fs.String("subject", "", "subject id")
 	injectedAt := fs.String("injected-at", "", "when the dose was given (RFC 3339, or HH:MM today)")
 	injectedAgo := fs.Duration("injected-ago", 0, "how long ago the dose was given, e.g. 30m")
