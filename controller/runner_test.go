@@ -3,7 +3,6 @@ package controller_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
+	"github.com/fivechoice/fivechoice/storage/storagetest"
 )
 
 const ms = time.Millisecond
@@ -101,14 +101,7 @@ func TestCancelStops(t *testing.T) {
 // aborted, with the fault, and everything recorded so far is kept.
 func TestHardwareFaultAborts(t *testing.T) {
 	ctx := context.Background()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "f.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.EnsureSubject(ctx, "R01")
-	w, _ := db.NewWriter()
-	defer w.Close()
+	db, w := storagetest.Open(t, "R01")
 	ch := sim.NewRealtime(&quickRat{})
 	cable := errors.New("cable pulled")
 	time.AfterFunc(150*ms, func() { ch.Fail(cable) })

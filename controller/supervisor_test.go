@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,20 +14,14 @@ import (
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
+	"github.com/fivechoice/fivechoice/storage/storagetest"
 )
 
 // TestFaultInOneChamberSparesTheOthers runs four chambers at once; one has
 // its cable pulled; the other three finish their sessions normally.
 func TestFaultInOneChamberSparesTheOthers(t *testing.T) {
 	ctx := context.Background()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.EnsureSubject(ctx, "R01")
-	w, _ := db.NewWriter()
-	defer w.Close()
+	db, w := storagetest.Open(t, "R01")
 	var mu sync.Mutex
 	chambers := map[string]*sim.Chamber{}
 	var boxes []controller.Box
@@ -126,11 +119,7 @@ func watchLiveViews(t *testing.T, sup *controller.Supervisor) (stop func()) {
 
 func TestShutdownStopsEverySession(t *testing.T) {
 	ctx := context.Background()
-	db, _ := storage.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	defer db.Close()
-	db.EnsureSubject(ctx, "R01")
-	w, _ := db.NewWriter()
-	defer w.Close()
+	db, w := storagetest.Open(t, "R01")
 	var boxes []controller.Box
 	for _, name := range []string{"a", "b"} {
 		boxes = append(boxes, controller.Box{Name: name, Backend: "sim", Open: func(protocols.Params, uint64) (hardware.Chamber, controller.Timeline, error) {

@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,42 +17,25 @@ import (
 	"github.com/fivechoice/fivechoice/controller/httpapi"
 	"github.com/fivechoice/fivechoice/controller/wiring"
 	"github.com/fivechoice/fivechoice/hardware"
+	"github.com/fivechoice/fivechoice/internal/logbuf"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
 const token = "test-token-0123456789abcdef"
-
-// syncBuffer collects the daemon's log, to check what it never says.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // daemon is the API on a real loopback listener, over a real supervisor
 // running simulated chambers and a real SQLite file.
 type daemon struct {
 	t    testing.TB
 	url  string
-	logs *syncBuffer
+	logs *logbuf.Buffer
 	db   *storage.DB
 }
 
 func start(t testing.TB) *daemon {
 	t.Helper()
 	ctx := context.Background()
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "fivechoice.db"))
 	if err != nil {

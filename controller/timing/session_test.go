@@ -3,7 +3,6 @@ package timing_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
+	"github.com/fivechoice/fivechoice/storage/storagetest"
 )
 
 const ms = time.Millisecond
@@ -74,19 +74,7 @@ func (l *lateness) Transition(_ string, d time.Duration) {
 // summary is stored with the session.
 func TestRecordedSessionStoresItsTiming(t *testing.T) {
 	ctx := context.Background()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.EnsureSubject(ctx, "R01"); err != nil {
-		t.Fatal(err)
-	}
-	w, err := db.NewWriter()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	db, w := storagetest.Open(t, "R01")
 	s := timing.New()
 	defer s.Close()
 	after := func(d time.Time) (<-chan time.Time, func() bool) { tm := s.Timer(d); return tm.C, tm.Stop }

@@ -1,7 +1,6 @@
 package gpio
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fivechoice/fivechoice/hardware"
+	"github.com/fivechoice/fivechoice/internal/logbuf"
 )
 
 // fakeGPIO is a GPIO chip in memory: lines that can be requested once,
@@ -264,29 +264,11 @@ func testWiring() Wiring {
 	return w
 }
 
-// syncBuffer is a log destination tests read while the chamber writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // openFake opens w on a fake chip with a fake clock.
-func openFake(t *testing.T, w Wiring, clock func() time.Duration, opts ...Option) (*Chamber, *fakeGPIO, *syncBuffer) {
+func openFake(t *testing.T, w Wiring, clock func() time.Duration, opts ...Option) (*Chamber, *fakeGPIO, *logbuf.Buffer) {
 	t.Helper()
 	g := newFakeGPIO()
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	opts = append([]Option{withHost(fakeHost(g, clock)), WithLogger(slog.New(slog.NewTextHandler(logs, nil)))}, opts...)
 	c, err := Open(w, opts...)
 	if err != nil {
