@@ -3,6 +3,7 @@ package controller_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -26,7 +27,9 @@ func TestFaultInOneChamberSparesTheOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	db.EnsureSubject(ctx, "R01")
+	for _, id := range []string{"R01", "R02", "R03", "R04"} {
+		db.EnsureSubject(ctx, id)
+	}
 	w, _ := db.NewWriter()
 	defer w.Close()
 	var mu sync.Mutex
@@ -50,7 +53,7 @@ func TestFaultInOneChamberSparesTheOthers(t *testing.T) {
 	for i, b := range boxes {
 		p := fast(uint64(i))
 		p.MaxTrials = 10
-		id, err := sup.Start(b.Name, controller.Plan{Subject: "R01", Condition: "vehicle", Protocol: "fast", Params: p})
+		id, err := sup.Start(b.Name, controller.Plan{Subject: fmt.Sprintf("R%02d", i+1), Condition: "vehicle", Protocol: "fast", Params: p})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,6 +132,7 @@ func TestShutdownStopsEverySession(t *testing.T) {
 	db, _ := storage.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
 	defer db.Close()
 	db.EnsureSubject(ctx, "R01")
+	db.EnsureSubject(ctx, "R02")
 	w, _ := db.NewWriter()
 	defer w.Close()
 	var boxes []controller.Box
@@ -139,10 +143,10 @@ func TestShutdownStopsEverySession(t *testing.T) {
 	}
 	sup, _ := controller.NewSupervisor(w, slog.New(slog.DiscardHandler), boxes, nil)
 	var ids []string
-	for _, b := range boxes {
+	for i, b := range boxes {
 		p := fast(1)
 		p.MaxTrials = 100000
-		id, err := sup.Start(b.Name, controller.Plan{Subject: "R01", Condition: "vehicle", Params: p})
+		id, err := sup.Start(b.Name, controller.Plan{Subject: fmt.Sprintf("R%02d", i+1), Condition: "vehicle", Params: p})
 		if err != nil {
 			t.Fatal(err)
 		}
