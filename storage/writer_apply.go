@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/fivechoice/fivechoice/hardware"
@@ -122,9 +123,14 @@ func (b *batch) endAtCommit(l *SessionLog, s *SessionRecord) error {
 	}
 	rec := *s
 	rec.Ended, rec.EndReason = end, protocols.EndAborted
-	rec.Error = fmt.Sprintf("the record stops whole at event %d, attempt %d: %v", len(events), len(as), l.Err())
-	if s.Error != "" && s.Error != l.Err().Error() {
-		rec.Error = s.Error + "; " + rec.Error
+	why, where := l.Err().Error(), fmt.Sprintf("the record stops whole at event %d, attempt %d", len(events), len(as))
+	switch {
+	case s.Error == "":
+		rec.Error = where + ": " + why
+	case strings.Contains(s.Error, why):
+		rec.Error = s.Error + "; " + where
+	default:
+		rec.Error = s.Error + "; " + where + ": " + why
 	}
 	return b.st.endSession(l.key, &rec)
 }

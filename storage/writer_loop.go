@@ -27,13 +27,12 @@ func (w *Writer) loop(c *sqlite3.SQLiteConn, st *statements) {
 	urgent := w.urgent
 	for {
 		first, ok := w.next(&urgent, nil)
-		if !ok {
+		if !ok && len(b.carry) == 0 {
 			return
 		}
-		b.begin(first.queued)
-		b.add(first)
+		b.begin(first, ok)
 		timer.Reset(w.interval)
-		open := true
+		open := ok
 		for open && !b.due() {
 			var o op
 			if o, open = w.next(&urgent, timer.C); !open {
@@ -48,6 +47,9 @@ func (w *Writer) loop(c *sqlite3.SQLiteConn, st *statements) {
 		timer.Stop()
 		b.commit()
 		if !open {
+			for i := range b.carry { // closed: no later batch will take them
+				b.answer(&b.carry[i], fmt.Errorf("%w: %w", ErrWriterClosed, b.err))
+			}
 			return
 		}
 	}
@@ -102,6 +104,10 @@ type batch struct {
 	err     error // the first failure: the transaction is rolled back
 	expired bool  // the commit interval has passed
 	urgent  bool  // someone waits for the commit
+	// carry are the session ends of a batch that could not be committed,
+	// their callers still waiting: each is tried again with the next
+	// batch, so a session's end is recorded once the database writes again.
+	carry []op
 }
 
 // mark is how far a session's writes in a batch reach.
@@ -110,13 +116,26 @@ type mark struct {
 	attempt int
 }
 
-func (b *batch) begin(oldest int64) {
-	b.started, b.oldest = time.Now(), oldest
+// begin opens a transaction with the carried ends and first (if ok).
+func (b *batch) begin(first op, ok bool) {
+	ops := b.carry
+	b.carry = nil
+	if ok {
+		ops = append(ops, first)
+	}
+	b.oldest = ops[0].queued
+	for _, o := range ops {
+		b.oldest = min(b.oldest, o.queued)
+	}
+	b.started = time.Now()
 	b.err, b.expired, b.urgent = nil, false, false
 	b.ops = b.ops[:0]
 	clear(b.marks)
-	b.w.health.pending(oldest)
+	b.w.health.pending(b.oldest)
 	b.open()
+	for _, o := range ops {
+		b.add(o)
+	}
 }
 
 func (b *batch) due() bool { return b.expired || b.urgent || len(b.ops) >= maxBatch }
@@ -213,6 +232,10 @@ func (b *batch) giveUp() {
 		if l := b.ops[i].log; l != nil {
 			l.refused = true
 			l.fail(fmt.Errorf("%w: a commit failed (%w)", ErrRecordStopped, err))
+		}
+		if b.ops[i].kind == opEnd {
+			b.carry = append(b.carry, b.ops[i])
+			continue
 		}
 		b.answer(&b.ops[i], err)
 	}
