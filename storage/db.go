@@ -38,6 +38,9 @@ type DB struct {
 // Open opens (creating if need be) the database at path and brings its
 // schema up to date. Use ":memory:" only in tests that need no file.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if err := checkIdentity(ctx, path); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	db, err := sql.Open("sqlite3", dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -46,10 +49,6 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.SetMaxOpenConns(1) // every connection would be a new database
 	}
 	d := &DB{path: path, db: db}
-	if err := d.checkIdentity(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
 	if err := d.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

@@ -3,8 +3,10 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strconv"
 	"strings"
 
@@ -32,8 +34,22 @@ func latestMigration() int {
 }
 
 // checkIdentity refuses a file that is not a fivechoice database, or one
-// written by a newer version, before anything is written to it.
-func (d *DB) checkIdentity(ctx context.Context) error {
+// written by a newer version, before anything is written to it: it reads
+// the file on a read-only connection of its own (the daemon's connections
+// would switch it to WAL first). A file that does not exist yet is new.
+func checkIdentity(ctx context.Context, path string) error {
+	if path == ":memory:" {
+		return nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	d := &DB{path: path, db: db}
 	var app, version int64
 	if err := d.db.QueryRowContext(ctx, `PRAGMA application_id`).Scan(&app); err != nil {
 		return fmt.Errorf("not a SQLite database, or it cannot be read: %w", err)

@@ -132,6 +132,7 @@ func (b *batch) begin(first op, ok bool) {
 	b.ops = b.ops[:0]
 	clear(b.marks)
 	b.w.health.pending(b.oldest)
+	b.w.health.writes.Store(int64(len(ops)))
 	b.open()
 	for _, o := range ops {
 		b.add(o)
