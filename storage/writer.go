@@ -161,14 +161,13 @@ func (w *Writer) send(o op) error {
 		return ErrWriterClosed
 	}
 	o.queued = w.health.now()
-	if o.reply != nil {
-		// Its caller is waiting: it may overtake other sessions' writes,
-		// since it concerns a session with nothing queued behind it (a
-		// begin) or waits for everything queued before it to commit.
-		if o.kind == opBegin || o.kind == opExec {
-			w.urgent <- o
-			return nil
-		}
+	if o.wait && (o.kind == opBegin || o.kind == opExec) {
+		// Its caller waits for the commit: it may overtake other sessions'
+		// writes, since it has nothing queued behind it. A queued begin
+		// (a batch of simulated sessions) keeps its place, after the end
+		// of the subject's previous session.
+		w.urgent <- o
+		return nil
 	}
 	w.ops <- o
 	return nil

@@ -72,8 +72,10 @@ func cmdBenchTiming(ctx context.Context, args []string, stdout, stderr io.Writer
 			return err
 		}
 		defer db.Close()
-		if err := db.EnsureSubject(ctx, "BENCH"); err != nil {
-			return err
+		for i := range *chambers { // one animal, one chamber
+			if err := db.EnsureSubject(ctx, benchSubject(i)); err != nil {
+				return err
+			}
 		}
 		if w, err = db.NewWriter(); err != nil {
 			return err
@@ -108,7 +110,7 @@ func cmdBenchTiming(ctx context.Context, args []string, stdout, stderr io.Writer
 		s := controller.Setup{Chamber: ch, Scheduler: sched}
 		var res controller.Result
 		if w != nil {
-			rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: "BENCH", Condition: "baseline", Chamber: fmt.Sprintf("bench%02d", i),
+			rec, err := controller.RunRecorded(ctx, w, controller.Plan{Subject: benchSubject(i), Condition: "baseline", Chamber: fmt.Sprintf("bench%02d", i),
 				Backend: controller.BackendSim, Protocol: *protocol, Params: p, Version: version}, s)
 			if err != nil {
 				return false, err
@@ -260,3 +262,6 @@ func kernelRelease() string {
 	}
 	return strings.TrimSpace(string(b))
 }
+
+// benchSubject is the virtual rat of bench chamber i.
+func benchSubject(i int) string { return fmt.Sprintf("BENCH%02d", i) }
