@@ -99,8 +99,8 @@ type batch struct {
 	rows    *pending
 	ops     []op
 	marks   map[*SessionLog]mark // what each session's writes in it reach
-	started time.Time
-	oldest  int64 // when its oldest write was queued
+	started time.Time // when the commit began
+	oldest  int64     // when its oldest write was queued
 	err     error // the first failure: the transaction is rolled back
 	expired bool  // the commit interval has passed
 	urgent  bool  // someone waits for the commit
@@ -127,7 +127,6 @@ func (b *batch) begin(first op, ok bool) {
 	for _, o := range ops {
 		b.oldest = min(b.oldest, o.queued)
 	}
-	b.started = time.Now()
 	b.err, b.expired, b.urgent = nil, false, false
 	b.ops = b.ops[:0]
 	clear(b.marks)
@@ -157,6 +156,7 @@ func (b *batch) add(o op) {
 // pass, and answers everyone waiting for it.
 func (b *batch) commit() {
 	since := time.Now()
+	b.started = since
 	for try := 0; ; try++ {
 		if b.err == nil {
 			b.err = b.rows.flush()

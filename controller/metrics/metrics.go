@@ -94,7 +94,7 @@ func New(version string, chambers []string) *Metrics {
 	m.lost = counter("lost_input_events_total", "Input events lost before the runner saw them (gaps in the backend's sequence numbers).", "chamber")
 	m.hwErrors = counter("hardware_errors_total", "Errors from a chamber's hardware: opening it, driving an output, its inputs failing.", "chamber")
 	m.commit = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Name: "storage_commit_duration_seconds",
-		Help: "Duration of each storage group commit (a slow card shows here long before it delays anything).", Buckets: commitBuckets})
+		Help: "Duration of each storage group commit, from its last write to the end of COMMIT (fsync), retries included (a slow card shows here long before it delays anything).", Buckets: commitBuckets})
 	m.commitLag = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Name: "storage_commit_lag_seconds",
 		Help: "How long the oldest write of each commit waited to become durable: what a power cut at the worst moment would have cost.", Buckets: commitBuckets})
 	m.commitWrites = prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "storage_writes_total",
