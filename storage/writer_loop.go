@@ -99,11 +99,11 @@ type batch struct {
 	rows    *pending
 	ops     []op
 	marks   map[*SessionLog]mark // what each session's writes in it reach
-	started time.Time // when the commit began
-	oldest  int64     // when its oldest write was queued
-	err     error // the first failure: the transaction is rolled back
-	expired bool  // the commit interval has passed
-	urgent  bool  // someone waits for the commit
+	started time.Time            // when the commit began
+	oldest  int64                // when its oldest write was queued
+	err     error                // the first failure: the transaction is rolled back
+	expired bool                 // the commit interval has passed
+	urgent  bool                 // someone waits for the commit
 	// carry are the session ends of a batch that could not be committed,
 	// their callers still waiting: each is tried again with the next
 	// batch, so a session's end is recorded once the database writes again.
