@@ -61,6 +61,11 @@ func (b *batch) apply(o *op) {
 		}
 	case opExec:
 		o.err = b.isolated(func() error { return o.exec(b.c) })
+	case opProbe:
+		// A real write: an empty transaction commits even on a full disk.
+		if err := stampVersion(b.c); err != nil {
+			b.err = fmt.Errorf("the database still cannot be written: %w", err)
+		}
 	}
 }
 

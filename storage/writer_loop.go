@@ -228,15 +228,21 @@ func (b *batch) committed() {
 func (b *batch) giveUp() {
 	err := b.err
 	b.w.health.fail(err)
+	if len(b.ops) == 1 && b.ops[0].kind == opProbe && len(b.carry) == 0 {
+		return // still failing: said already
+	}
 	b.w.log.Error("storage batch could not be committed; its sessions end at their last whole commit", "err", err, "writes", len(b.ops))
 	for i := range b.ops {
 		if l := b.ops[i].log; l != nil {
 			l.refused = true
 			l.fail(fmt.Errorf("%w: a commit failed (%w)", ErrRecordStopped, err))
 		}
-		if b.ops[i].kind == opEnd {
+		switch b.ops[i].kind {
+		case opEnd:
 			b.carry = append(b.carry, b.ops[i])
 			continue
+		case opBegin:
+			b.answer(&b.ops[i], fmt.Errorf("%w: %w", ErrCannotRecord, err))
 		}
 		b.answer(&b.ops[i], err)
 	}
