@@ -27,9 +27,7 @@ func TestFaultInOneChamberSparesTheOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, id := range []string{"R01", "R02", "R03", "R04"} {
-		db.EnsureSubject(ctx, id)
-	}
+	ensureSubjects(t, db, "R01", "R02", "R03", "R04")
 	w, _ := db.NewWriter()
 	defer w.Close()
 	var mu sync.Mutex
@@ -131,8 +129,7 @@ func TestShutdownStopsEverySession(t *testing.T) {
 	ctx := context.Background()
 	db, _ := storage.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
 	defer db.Close()
-	db.EnsureSubject(ctx, "R01")
-	db.EnsureSubject(ctx, "R02")
+	ensureSubjects(t, db, "R01", "R02")
 	w, _ := db.NewWriter()
 	defer w.Close()
 	var boxes []controller.Box
@@ -166,6 +163,16 @@ func TestShutdownStopsEverySession(t *testing.T) {
 		s, _ := db.Session(ctx, id)
 		if s.EndReason != protocols.EndStopped || s.Status != storage.StatusEnded {
 			t.Errorf("session %s: %s %s", id, s.Status, s.EndReason)
+		}
+	}
+}
+
+// ensureSubjects adds subjects, one per chamber: one animal, one chamber.
+func ensureSubjects(t *testing.T, db *storage.DB, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		if err := db.EnsureSubject(context.Background(), id); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
