@@ -57,6 +57,7 @@ var (
 // one that cannot be committed ends the sessions in it at their last whole
 // commit, and the writer carries on with the others.
 type Writer struct {
+	path       string
 	log        *slog.Logger
 	interval   time.Duration
 	queue      int

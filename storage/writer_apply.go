@@ -62,10 +62,17 @@ func (b *batch) apply(o *op) {
 	case opExec:
 		o.err = b.isolated(func() error { return o.exec(b.c) })
 	case opProbe:
-		// A real write: an empty transaction commits even on a full disk.
+		// A real write: an empty transaction commits even on a full disk,
+		// and a small write on a nearly full one.
+		if b.err = enoughSpace(b.w.path, b.w.Err()); b.err != nil {
+			return
+		}
 		if err := stampVersion(b.c); err != nil {
 			b.err = fmt.Errorf("the database still cannot be written: %w", err)
 		}
+	}
+	if b.err == nil && o.err == nil && !(l != nil && l.refused && o.kind != opEnd) {
+		b.wrote = true
 	}
 }
 

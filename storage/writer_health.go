@@ -29,12 +29,15 @@ func (h *health) now() int64 { return int64(time.Since(h.epoch)) + 1 }
 func (h *health) pending(oldest int64) { h.oldest.Store(oldest) }
 
 // committed notes a completed commit and returns its lag: how long its
-// oldest write waited to become durable.
-func (h *health) committed(oldest int64) time.Duration {
+// oldest write waited to become durable. Only a commit that wrote
+// something shows that the database writes again.
+func (h *health) committed(oldest int64, wrote bool) time.Duration {
 	n := h.now()
 	h.last.Store(n)
 	h.oldest.Store(0)
-	h.failing.Store(nil)
+	if wrote {
+		h.failing.Store(nil)
+	}
 	return time.Duration(n - oldest)
 }
 

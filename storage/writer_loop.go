@@ -102,11 +102,12 @@ type batch struct {
 	started time.Time            // when the commit began
 	oldest  int64                // when its oldest write was queued
 	err     error                // the first failure: the transaction is rolled back
+	wrote   bool                 // a write took effect: its commit shows the database writes
 	expired bool                 // the commit interval has passed
 	urgent  bool                 // someone waits for the commit
-	// carry are the session ends of a batch that could not be committed,
-	// their callers still waiting: each is tried again with the next
-	// batch, so a session's end is recorded once the database writes again.
+	// carry are the session ends of a batch that could not be committed:
+	// each is tried again with the next batch, so a session's end is
+	// recorded once the database writes again.
 	carry []op
 }
 
@@ -127,7 +128,7 @@ func (b *batch) begin(first op, ok bool) {
 	for _, o := range ops {
 		b.oldest = min(b.oldest, o.queued)
 	}
-	b.err, b.expired, b.urgent = nil, false, false
+	b.err, b.expired, b.urgent, b.wrote = nil, false, false, false
 	b.ops = b.ops[:0]
 	clear(b.marks)
 	b.w.health.pending(b.oldest)
@@ -186,7 +187,7 @@ func (b *batch) commit() {
 
 // replay opens a new transaction and applies the batch's writes again.
 func (b *batch) replay() {
-	b.err = nil
+	b.err, b.wrote = nil, false
 	clear(b.marks)
 	b.open()
 	for i := range b.ops {
@@ -211,7 +212,13 @@ func (b *batch) committed() {
 	for l, m := range b.marks {
 		l.advance(m, now)
 	}
-	lag := b.w.health.committed(b.oldest)
+	wrote := b.wrote
+	if err := enoughSpace(b.w.path, b.w.Err()); wrote && err != nil {
+		// Written, but on a disk still nearly full: not recovered yet.
+		wrote = false
+		b.w.health.fail(err)
+	}
+	lag := b.w.health.committed(b.oldest, wrote)
 	if b.w.observe != nil {
 		b.w.observe(now.Sub(b.started), len(b.ops), lag)
 	}
@@ -239,6 +246,9 @@ func (b *batch) giveUp() {
 		}
 		switch b.ops[i].kind {
 		case opEnd:
+			// Its caller learns at once (the chamber is free again); the
+			// end itself is written with the next batch that commits.
+			b.answer(&b.ops[i], fmt.Errorf("%w; the session's end is recorded once the database writes again", err))
 			b.carry = append(b.carry, b.ops[i])
 			continue
 		case opBegin:

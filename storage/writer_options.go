@@ -47,7 +47,7 @@ func (d *DB) NewWriter(opts ...WriterOption) (*Writer, error) {
 	if d.path == ":memory:" {
 		return nil, errors.New("writer: an in-memory database has no second connection; use a file")
 	}
-	w := &Writer{log: slog.Default(), interval: DefaultCommitInterval, queue: 1 << 16, retryFor: DefaultRetryFor,
+	w := &Writer{path: d.path, log: slog.Default(), interval: DefaultCommitInterval, queue: 1 << 16, retryFor: DefaultRetryFor,
 		busy: 10 * time.Second, lagWarning: DefaultLagWarning, done: make(chan struct{})}
 	for _, o := range opts {
 		o(w)

@@ -104,12 +104,19 @@ func TestServeDiskFull(t *testing.T) {
 		t.Errorf("start on a full disk: HTTP %d %+v; want 503 naming the full disk", code, refusal)
 	}
 
-	// Stop it, free space, start again: everything committed is there.
-	if code := d.signal(syscall.SIGTERM); code < 0 {
-		t.Errorf("SIGTERM after the disk filled: killed by signal %d", -code)
-	}
+	// Free space: the daemon notices by itself (it tries a write every
+	// second). Then stop it and start again: everything committed is there.
 	if out, err := exec.Command("mount", "-o", "remount,size=64m", dir).CombinedOutput(); err != nil {
 		t.Fatalf("remount: %v %s", err, out)
+	}
+	for i := 0; d.get("/healthz", &health) != http.StatusOK; i++ {
+		if i == 100 {
+			t.Fatalf("/healthz still %+v 10 s after space was freed", health)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if code := d.signal(syscall.SIGTERM); code < 0 {
+		t.Errorf("SIGTERM after the disk filled: killed by signal %d", -code)
 	}
 	if code := startDaemon(t, cfgDir, "--config", cfgPath).signal(syscall.SIGTERM); code != 0 {
 		t.Errorf("the restart after freeing space exited %d", code)
