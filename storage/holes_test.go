@@ -216,6 +216,28 @@ func TestOneRunningSessionPerSubject(t *testing.T) {
 	if _, err := w.BeginSession(rec); !errors.Is(err, storage.ErrSubjectRunning) {
 		t.Errorf("second running session of R01: %v, want ErrSubjectRunning", err)
 	}
+	// Eight starts racing for R02: exactly one wins.
+	db.EnsureSubject(ctx, "R02")
+	wins := make(chan error, 8)
+	for range 8 {
+		go func() {
+			r := rec
+			r.Subject = "R02"
+			_, err := w.BeginSession(r)
+			wins <- err
+		}()
+	}
+	started := 0
+	for range 8 {
+		if err := <-wins; err == nil {
+			started++
+		} else if !errors.Is(err, storage.ErrSubjectRunning) {
+			t.Errorf("a racing start: %v", err)
+		}
+	}
+	if started != 1 {
+		t.Errorf("%d of 8 racing starts of R02 began a session, want 1", started)
+	}
 	if err := first.End(time.Second, protocols.EndStopped, time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}

@@ -64,10 +64,9 @@ type API struct {
 	mux     *http.ServeMux
 	handler http.Handler
 
-	// started remembers the plans of sessions started here until they end:
-	// a session's row reaches the database with its first commit (up to a
-	// commit interval after the start), and a client that asks at once
-	// must still see its parameters.
+	// started remembers the plans of sessions started here until they end,
+	// so that a running session's view never depends on reading the
+	// database (its row is committed before the 201 in any case).
 	mu      sync.Mutex
 	started map[string]controller.Plan
 }
