@@ -234,11 +234,10 @@ func (b *batch) committed() {
 // and the writer reports itself failing until a commit succeeds again.
 func (b *batch) giveUp() {
 	err := b.err
-	b.w.health.fail(err)
-	if len(b.ops) == 1 && b.ops[0].kind == opProbe && len(b.carry) == 0 {
-		return // still failing: said already
+	if b.w.Err() == nil { // said once, not at every try while failing
+		b.w.log.Error("storage batch could not be committed; its sessions end at their last whole commit", "err", err, "writes", len(b.ops))
 	}
-	b.w.log.Error("storage batch could not be committed; its sessions end at their last whole commit", "err", err, "writes", len(b.ops))
+	b.w.health.fail(err)
 	for i := range b.ops {
 		if l := b.ops[i].log; l != nil {
 			l.refused = true
