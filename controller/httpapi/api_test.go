@@ -49,7 +49,7 @@ type daemon struct {
 	db   *storage.DB
 }
 
-func start(t testing.TB) *daemon {
+func start(t testing.TB, opts ...storage.WriterOption) *daemon {
 	t.Helper()
 	ctx := context.Background()
 	logs := &syncBuffer{}
@@ -58,7 +58,7 @@ func start(t testing.TB) *daemon {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := db.NewWriter(storage.WithLogger(log))
+	w, err := db.NewWriter(append([]storage.WriterOption{storage.WithLogger(log)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
