@@ -109,12 +109,7 @@ func TestServeDiskFull(t *testing.T) {
 	if out, err := exec.Command("mount", "-o", "remount,size=64m", dir).CombinedOutput(); err != nil {
 		t.Fatalf("remount: %v %s", err, out)
 	}
-	for i := 0; d.get("/healthz", &health) != http.StatusOK; i++ {
-		if i == 100 {
-			t.Fatalf("/healthz still %+v 10 s after space was freed", health)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitHealthy(t, d)
 	if code := d.signal(syscall.SIGTERM); code < 0 {
 		t.Errorf("SIGTERM after the disk filled: killed by signal %d", -code)
 	}
@@ -147,5 +142,17 @@ func TestServeDiskFull(t *testing.T) {
 		case reason == "" || reason == "running":
 			t.Errorf("session %s left without an end after restart", id)
 		}
+	}
+}
+
+// waitHealthy waits (10 s at most) for /healthz to answer 200.
+func waitHealthy(t *testing.T, d *daemonProc) {
+	t.Helper()
+	var health struct{ Status, Error string }
+	for i := 0; d.get("/healthz", &health) != http.StatusOK; i++ {
+		if i == 100 {
+			t.Fatalf("/healthz still %+v 10 s after space was freed", health)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
