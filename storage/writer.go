@@ -66,7 +66,7 @@ type Writer struct {
 	lagWarning time.Duration
 	observe    func(d time.Duration, writes int, lag time.Duration)
 	ops        chan op
-	urgent     chan op // writes someone waits for jump the queue
+	urgent     chan op // writes of their own (subjects) jump the queue
 	done       chan struct{}
 	closing    sync.Once
 	mu         sync.RWMutex // guards sends against close
@@ -162,11 +162,11 @@ func (w *Writer) send(o op) error {
 		return ErrWriterClosed
 	}
 	o.queued = w.health.now()
-	if o.wait && (o.kind == opBegin || o.kind == opExec) {
-		// Its caller waits for the commit: it may overtake other sessions'
-		// writes, since it has nothing queued behind it. A queued begin
-		// (a batch of simulated sessions) keeps its place, after the end
-		// of the subject's previous session.
+	if o.kind == opExec {
+		// A write of its own (a subject): it concerns no session, so it may
+		// overtake the sessions' writes. A session's begin keeps its place,
+		// after the end of the subject's previous session, which may still
+		// be queued.
 		w.urgent <- o
 		return nil
 	}
