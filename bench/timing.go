@@ -116,8 +116,12 @@ func (o TimingOptions) session(ctx context.Context, i int, seed uint64) (control
 		s.Protocol = ps
 		return controller.Run(ctx, s)
 	}
-	plan := controller.Plan{Provenance: storage.Provenance{Subject: Subject, Condition: "baseline", Chamber: fmt.Sprintf("bench%02d", i),
+	plan := controller.Plan{Provenance: storage.Provenance{Subject: ChamberSubject(i), Condition: "baseline", Chamber: fmt.Sprintf("bench%02d", i),
 		Backend: hardware.BackendSim, Protocol: o.Protocol, Params: p, Version: o.Version}}
 	rec, err := controller.RunRecorded(ctx, o.Writer, plan, s)
 	return rec.Result, err
 }
+
+// ChamberSubject is the virtual rat of timing bench chamber i: one animal,
+// one chamber, as the database requires of running sessions.
+func ChamberSubject(i int) string { return fmt.Sprintf("BENCH%02d", i) }

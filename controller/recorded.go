@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -33,33 +32,39 @@ type Plan struct {
 type Recorded struct {
 	ID     string
 	Result Result
-	// Dropped counts events and attempt updates that did not fit in the
-	// storage queue (real time only); the stored session says so.
-	Dropped int64
 }
 
-// RunRecorded runs a session and records it through w: the session row,
-// every event and attempt as it happens, and the end (durable before it
-// returns, unless plan.Batch). If began is not nil, it receives nil once the
-// session is recorded and running, or the error that stopped it first.
+// RunRecorded runs a session and records it through w: the session row
+// (committed before the session starts, unless plan.Batch), every event and
+// attempt as it happens, and the end (durable before it returns, unless
+// plan.Batch). If began is not nil, it receives nil once the session is
+// recorded and running, or the error that stopped it first.
 //
 // s.Protocol is the session to run if the caller has made it already (from
 // plan.Params, having checked them early); the parameters recorded are
 // the ones it runs with. If it is nil, the session is made here from
 // plan.Params, which are checked then. Any recorder in s is replaced by the
 // database's.
+//
+// A session whose record stops (a commit that could not be made, a queue
+// that filled because the disk fell behind) ends aborted, and is stored as
+// ending where its record stops: whole, without gaps.
 func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Setup, began ...chan<- error) (Recorded, error) {
-	notify := func(err error) {
+	return runRecorded(ctx, w, plan, s, func(_ *storage.SessionLog, err error) {
 		for _, b := range began {
 			b <- err
 		}
-		began = nil
-	}
+	})
+}
+
+// runRecorded is RunRecorded telling began of the session's log, so that
+// the supervisor can show how far the record is durable.
+func runRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Setup, began func(*storage.SessionLog, error)) (Recorded, error) {
 	p := s.Protocol
 	if p == nil {
 		var err error
 		if p, err = protocols.NewSession(plan.Params); err != nil {
-			notify(err)
+			began(nil, err)
 			return Recorded{}, err
 		}
 	}
@@ -73,14 +78,19 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Setup, beg
 	if rec.Host == "" {
 		rec.Host, _ = os.Hostname()
 	}
-	log, err := w.BeginSession(rec)
+	begin := w.BeginSession
+	if plan.Batch {
+		begin = w.BeginSessionQueued
+	}
+	log, err := begin(rec)
 	if err != nil {
-		notify(err)
+		began(nil, err)
 		return Recorded{}, err
 	}
-	notify(nil)
+	began(log, nil)
 	if s.Timeline == nil {
-		// Real time: never wait for the disk (bounded queue, counted drops).
+		// Real time: never wait for the disk (a bounded queue; a full one
+		// ends the session where its record stops).
 		log.NeverBlock()
 	}
 	s.Protocol, s.Recorder = p, log
@@ -97,16 +107,10 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Setup, beg
 	if !res.Ended { // a horizon stop: the caller decided the run is over
 		res.EndReason, res.Ended = protocols.EndStopped, true
 	}
-	fault := res.Err
-	dropped := log.Dropped()
-	if dropped > 0 {
-		// Flag the session: its record is incomplete though it ran to its end.
-		fault = errors.Join(fault, fmt.Errorf("%d events and attempt updates were dropped: they came faster than the database took them", dropped))
-	}
 	if res.Lateness != nil {
 		timing, err := json.Marshal(res.Lateness.Summary())
 		if err != nil {
-			return Recorded{ID: log.ID(), Result: res, Dropped: dropped}, fmt.Errorf("record end: %w", err)
+			return Recorded{ID: log.ID(), Result: res}, fmt.Errorf("record end: %w", err)
 		}
 		log.SetTiming(timing)
 	}
@@ -114,10 +118,10 @@ func RunRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Setup, beg
 	if plan.Batch {
 		end = log.EndQueued
 	}
-	if err := end(res.At, res.EndReason, wallStart.Add(res.At), fault); err != nil {
-		return Recorded{ID: log.ID(), Result: res, Dropped: dropped}, fmt.Errorf("record end: %w", err)
+	if err := end(res.At, res.EndReason, wallStart.Add(res.At), res.Err); err != nil {
+		return Recorded{ID: log.ID(), Result: res}, fmt.Errorf("record end: %w", err)
 	}
-	return Recorded{ID: log.ID(), Result: res, Dropped: dropped}, nil
+	return Recorded{ID: log.ID(), Result: res}, nil
 }
 
 var _ Recorder = (*storage.SessionLog)(nil)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fivechoice/fivechoice/controller/timing"
@@ -86,6 +87,10 @@ type running struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
 
+	// log is the session's record, once it has begun: how far it is
+	// committed.
+	log atomic.Pointer[storage.SessionLog]
+
 	// The live view, as of the latest step: the summary is worked out from
 	// the tally only when someone reads the view.
 	mu      sync.Mutex
@@ -120,6 +125,14 @@ type ChamberStatus struct {
 	Attempt   int                 `json:"attempt,omitempty"`
 	Counters  *protocols.Counters `json:"counters,omitempty"`
 	Measures  *protocols.Measures `json:"measures,omitempty"`
+	// EventSeq is the last event of the running session handed to
+	// storage (live); Committed is how far its record is durable: what a
+	// crash or power cut now would keep.
+	EventSeq  uint64             `json:"event_seq,omitempty"`
+	Committed *storage.Committed `json:"committed,omitempty"`
+	// StorageWarning says that commits lag behind the sessions by more
+	// than the configured bound (commit_lag_warning); sessions go on.
+	StorageWarning string `json:"storage_warning,omitempty"`
 	// Last is how the chamber's previous session ended, since the daemon
 	// started.
 	Last *LastSession `json:"last_session,omitempty"`
@@ -130,8 +143,11 @@ func (s *Supervisor) Chambers() []ChamberStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]ChamberStatus, 0, len(s.boxes))
+	warning := s.storageWarning()
 	for _, b := range s.boxes {
-		out = append(out, b.status())
+		st := b.status()
+		st.StorageWarning = warning
+		out = append(out, st)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -145,7 +161,20 @@ func (s *Supervisor) Chamber(name string) (ChamberStatus, error) {
 	if !ok {
 		return ChamberStatus{}, fmt.Errorf("chamber %q: %w", name, ErrUnknownChamber)
 	}
-	return b.status(), nil
+	st := b.status()
+	st.StorageWarning = s.storageWarning()
+	return st, nil
+}
+
+// storageWarning says why storage is degraded or failing, or is empty.
+func (s *Supervisor) storageWarning() string {
+	if err := s.w.Err(); err != nil {
+		return "storage cannot write: " + err.Error()
+	}
+	if err := s.w.Degraded(); err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 func (b *box) status() ChamberStatus {
@@ -162,6 +191,10 @@ func (b *box) status() ChamberStatus {
 	st.State, st.SessionID, st.StartedAt = "running", r.id, &started
 	st.Subject, st.Condition, st.Protocol = r.plan.Subject, r.plan.Condition, r.plan.Protocol
 	st.Phase, st.Attempt, st.Counters, st.Measures = r.state.String(), r.attempt, &c, &m
+	if l := r.log.Load(); l != nil {
+		committed := l.Committed()
+		st.EventSeq, st.Committed = l.QueuedEvent(), &committed
+	}
 	return st
 }
 
@@ -171,7 +204,9 @@ func (s *Supervisor) Live(id string) (ChamberStatus, bool) {
 	defer s.mu.Unlock()
 	for _, b := range s.boxes {
 		if b.run != nil && b.run.id == id {
-			return b.status(), true
+			st := b.status()
+			st.StorageWarning = s.storageWarning()
+			return st, true
 		}
 	}
 	return ChamberStatus{}, false
@@ -251,7 +286,12 @@ func (s *Supervisor) run(ctx context.Context, b *box, r *running, sess Setup, be
 		s.mu.Unlock()
 		close(r.done)
 	}()
-	rec, err := RunRecorded(ctx, s.w, r.plan, sess, began)
+	rec, err := runRecorded(ctx, s.w, r.plan, sess, func(l *storage.SessionLog, err error) {
+		if l != nil {
+			r.log.Store(l)
+		}
+		began <- err
+	})
 	if rec.ID != "" { // it began: Start has told the caller so
 		last := &LastSession{ID: rec.ID, Subject: r.plan.Subject, EndReason: rec.Result.EndReason, EndedAt: time.Now()}
 		if last.EndReason == "" {

@@ -3,6 +3,7 @@ package controller_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -21,7 +22,7 @@ import (
 // its cable pulled; the other three finish their sessions normally.
 func TestFaultInOneChamberSparesTheOthers(t *testing.T) {
 	ctx := context.Background()
-	db, w := storagetest.Open(t, "R01")
+	db, w := storagetest.Open(t, "R01", "R02", "R03", "R04")
 	var mu sync.Mutex
 	chambers := map[string]*sim.Chamber{}
 	var boxes []controller.Box
@@ -43,7 +44,7 @@ func TestFaultInOneChamberSparesTheOthers(t *testing.T) {
 	for i, b := range boxes {
 		p := fast(uint64(i))
 		p.MaxTrials = 10
-		id, err := sup.Start(b.Name, controller.Plan{Provenance: storage.Provenance{Subject: "R01", Condition: "vehicle", Protocol: "fast", Params: p}})
+		id, err := sup.Start(b.Name, controller.Plan{Provenance: storage.Provenance{Subject: fmt.Sprintf("R%02d", i+1), Condition: "vehicle", Protocol: "fast", Params: p}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,7 +120,7 @@ func watchLiveViews(t *testing.T, sup *controller.Supervisor) (stop func()) {
 
 func TestShutdownStopsEverySession(t *testing.T) {
 	ctx := context.Background()
-	db, w := storagetest.Open(t, "R01")
+	db, w := storagetest.Open(t, "R01", "R02")
 	var boxes []controller.Box
 	for _, name := range []string{"a", "b"} {
 		boxes = append(boxes, controller.Box{Name: name, Backend: "sim", Open: func(protocols.Params, uint64) (hardware.Chamber, controller.Timeline, error) {
@@ -128,10 +129,10 @@ func TestShutdownStopsEverySession(t *testing.T) {
 	}
 	sup, _ := controller.NewSupervisor(w, slog.New(slog.DiscardHandler), boxes, nil)
 	var ids []string
-	for _, b := range boxes {
+	for i, b := range boxes {
 		p := fast(1)
 		p.MaxTrials = 100000
-		id, err := sup.Start(b.Name, controller.Plan{Provenance: storage.Provenance{Subject: "R01", Condition: "vehicle", Params: p}})
+		id, err := sup.Start(b.Name, controller.Plan{Provenance: storage.Provenance{Subject: fmt.Sprintf("R%02d", i+1), Condition: "vehicle", Params: p}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,9 @@ type LogEntry struct {
 	Output hardware.Output
 	On     bool
 	At     time.Duration
+	// Due is when the protocol asked for an output (its deadline, for a
+	// timer-driven one); zero if not known.
+	Due time.Duration
 }
 
 // Replay recomputes a session from its raw event log: it runs the protocol
@@ -35,8 +38,15 @@ func Replay(p Params, log []LogEntry, end time.Duration, reason string) (*Sessio
 	for i, e := range log {
 		if e.Input.Input == 0 {
 			// An output is the consequence of what came before it, so the
-			// protocol is already where it was; expire what was due first.
-			s.Expire(e.At)
+			// protocol is already where it was; expire what was due first,
+			// up to when the output was asked for, as the runner did live
+			// (an output takes effect a little after its deadline, and
+			// expiring up to then could fire a later deadline too early).
+			due := e.At
+			if e.Due > 0 && e.Due < due {
+				due = e.Due
+			}
+			s.Expire(due)
 			s.outputAt(e.Output, e.On, e.At)
 			continue
 		}

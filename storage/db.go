@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver
 )
@@ -37,6 +38,9 @@ type DB struct {
 // Open opens (creating if need be) the database at path and brings its
 // schema up to date. Use ":memory:" only in tests that need no file.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if err := checkIdentity(ctx, path); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	db, err := sql.Open("sqlite3", dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -49,14 +53,19 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	d.stamp(ctx)
 	return d, nil
 }
 
-func dsn(path string) string {
+func dsn(path string) string { return dsnBusy(path, 10*time.Second) }
+
+// dsnBusy is the connection string with a busy timeout: how long a
+// statement waits for another connection's lock before it fails.
+func dsnBusy(path string, busy time.Duration) string {
 	v := url.Values{}
 	v.Set("_journal_mode", "WAL")
 	v.Set("_foreign_keys", "on")
-	v.Set("_busy_timeout", "10000")
+	v.Set("_busy_timeout", strconv.FormatInt(busy.Milliseconds(), 10))
 	v.Set("_synchronous", "FULL")
 	v.Set("_txlock", "immediate")
 	return "file:" + path + "?" + v.Encode()

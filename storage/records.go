@@ -90,5 +90,5 @@ func LogEntry(e Event) protocols.LogEntry {
 	if e.IsInput() {
 		return protocols.LogEntry{Input: hardware.Event{Input: e.Input, Entry: e.Entry, At: e.At, Seq: e.HWSeq}, At: e.At}
 	}
-	return protocols.LogEntry{Output: e.Output, On: e.On, At: e.At}
+	return protocols.LogEntry{Output: e.Output, On: e.On, At: e.At, Due: e.Due}
 }

@@ -51,16 +51,17 @@ const (
 		iti_start_ns = excluded.iti_start_ns, onset_ns = excluded.onset_ns, response_hole = excluded.response_hole, response_ns = excluded.response_ns,
 		collection_ns = excluded.collection_ns, first_premature_ns = excluded.first_premature_ns, premature = excluded.premature,
 		perseverative = excluded.perseverative, timeout_responses = excluded.timeout_responses`
-	insertSession = `INSERT INTO sessions (id, subject_id, condition_id, chamber, backend, protocol, params, seed, software_version, host, started_at, status, study, study_day, injected_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`
+	insertSession = `INSERT INTO sessions (key, id, subject_id, condition_id, chamber, backend, protocol, params, seed, software_version, host, started_at, status, study, study_day, injected_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`
 	updateSessionEnd = `UPDATE sessions SET status = 'ended', ended_at = ?, ended_ns = ?, end_reason = ?, error = NULLIF(?, ''), timing = ? WHERE key = ?`
 )
 
 // connect opens the writer's own connection to the database at path,
+// checks that it can write (stamping the schema version, a real write),
 // prepares the statements, and runs run with them in a new goroutine that
 // closes done when run returns. It returns once the statements are ready.
-func connect(path string, done chan struct{}, run func(*sqlite3.SQLiteConn, *statements)) error {
-	db, err := sql.Open("sqlite3", dsn(path))
+func connect(path string, busy time.Duration, done chan struct{}, run func(*sqlite3.SQLiteConn, *statements)) error {
+	db, err := sql.Open("sqlite3", dsnBusy(path, busy))
 	if err != nil {
 		return err
 	}
@@ -79,6 +80,9 @@ func connect(path string, done chan struct{}, run func(*sqlite3.SQLiteConn, *sta
 			c, ok := dc.(*sqlite3.SQLiteConn)
 			if !ok {
 				return fmt.Errorf("unexpected driver connection %T", dc)
+			}
+			if err := stampVersion(c); err != nil {
+				return fmt.Errorf("%s cannot be written (a read-only file or file system?): %w", path, err)
 			}
 			st, err := prepare(c)
 			if err != nil {
@@ -258,8 +262,9 @@ func optNsValue(d time.Duration) driver.Value {
 	return int64(d)
 }
 
-// beginSession inserts a session's row as running and returns its key.
-func (st *statements) beginSession(s *SessionRecord) (int64, error) {
+// beginSession inserts a session's row as running and returns its key;
+// key is 0 for a new one, or the key it got before (a batch retried).
+func (st *statements) beginSession(s *SessionRecord, key int64) (int64, error) {
 	var study, day, injected driver.Value
 	if s.Study != "" {
 		study, day = s.Study, int64(s.StudyDay)
@@ -267,8 +272,12 @@ func (st *statements) beginSession(s *SessionRecord) (int64, error) {
 	if !s.InjectedAt.IsZero() {
 		injected = s.InjectedAt.UTC().Format(time.RFC3339Nano)
 	}
+	var k driver.Value
+	if key != 0 {
+		k = key
+	}
 	st.args = st.args[:0]
-	for _, v := range []driver.Value{s.ID, s.Subject, s.Condition, s.Chamber, s.Backend, s.Protocol, string(s.Params.JSON()),
+	for _, v := range []driver.Value{k, s.ID, s.Subject, s.Condition, s.Chamber, s.Backend, s.Protocol, string(s.Params.JSON()),
 		int64(s.Seed), s.Version, s.Host, s.StartedAt.UTC().Format(time.RFC3339Nano), study, day, injected} {
 		st.args = bind(st.args, v)
 	}
@@ -276,6 +285,9 @@ func (st *statements) beginSession(s *SessionRecord) (int64, error) {
 	if err != nil {
 		if isConstraint(err, sqlite3.ErrConstraintForeignKey) {
 			return 0, fmt.Errorf("subject %q or condition %q: %w", s.Subject, s.Condition, ErrNotFound)
+		}
+		if isConstraint(err, sqlite3.ErrConstraintUnique) && strings.Contains(err.Error(), "sessions.subject_id") {
+			return 0, fmt.Errorf("subject %s: %w", s.Subject, ErrSubjectRunning)
 		}
 		if isConstraint(err, sqlite3.ErrConstraintUnique) {
 			return 0, fmt.Errorf("session %s: %w", s.ID, ErrExists)

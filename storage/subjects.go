@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"time"
@@ -45,8 +46,29 @@ func isConstraint(err error, code sqlite3.ErrNoExtended) bool {
 	return errors.As(err, &se) && se.ExtendedCode == code
 }
 
-// AddSubject records a new subject.
+// AddSubject records a new subject. A daemon adds subjects through its
+// Writer instead (Writer.AddSubject), so that they never wait on its lock.
 func (d *DB) AddSubject(ctx context.Context, s Subject) error {
+	q, args := subjectInsert(s)
+	_, err := d.db.ExecContext(ctx, q, args...)
+	return subjectErr(s, err)
+}
+
+// AddSubject records a new subject through the writer: one write of its
+// own in the writer's next commit, returned once committed.
+func (w *Writer) AddSubject(s Subject) error {
+	q, args := subjectInsert(s)
+	vals := make([]driver.Value, len(args))
+	for i, a := range args {
+		vals[i] = a
+	}
+	return subjectErr(s, w.Exec(func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec(q, vals)
+		return err
+	}))
+}
+
+func subjectInsert(s Subject) (string, []any) {
 	if s.CreatedAt.IsZero() {
 		s.CreatedAt = time.Now()
 	}
@@ -54,8 +76,11 @@ func (d *DB) AddSubject(ctx context.Context, s Subject) error {
 	if s.Born != "" {
 		born = s.Born
 	}
-	_, err := d.db.ExecContext(ctx, `INSERT INTO subjects (id, sex, strain, cohort, born, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		s.ID, s.Sex, s.Strain, s.Cohort, born, s.Notes, s.CreatedAt.UTC().Format(time.RFC3339Nano))
+	return `INSERT INTO subjects (id, sex, strain, cohort, born, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		[]any{s.ID, s.Sex, s.Strain, s.Cohort, born, s.Notes, s.CreatedAt.UTC().Format(time.RFC3339Nano)}
+}
+
+func subjectErr(s Subject, err error) error {
 	switch {
 	case isConstraint(err, sqlite3.ErrConstraintPrimaryKey):
 		return fmt.Errorf("subject %s: %w", s.ID, ErrExists)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -13,15 +12,23 @@ import (
 	"github.com/fivechoice/fivechoice/protocols"
 )
 
-// This file is the writer's policy: what is queued, when a batch commits,
-// what a caller waits for, and what happens when a write fails. Its options
-// and start are in writer_options.go, the SQL it runs in statements.go, a
-// session's side in sessionlog.go.
+// This file is the writer's face: what callers queue and wait for. When a
+// batch commits and what happens when it fails is in writer_loop.go, how
+// each write is applied in writer_apply.go, what is known to be durable
+// and how far commits lag in writer_health.go, the SQL in statements.go.
 
 const (
-	// DefaultCommitInterval bounds how long a queued event waits before it
-	// is committed: at most this much data is lost when the power goes.
+	// DefaultCommitInterval bounds how long a queued event waits before its
+	// commit begins, when the disk keeps up.
 	DefaultCommitInterval = 100 * time.Millisecond
+	// DefaultLagWarning is how far commits may lag behind the sessions
+	// (the age of the oldest write not yet committed) before the daemon
+	// warns that a power cut now would cost more than usual.
+	DefaultLagWarning = 3 * time.Second
+	// DefaultRetryFor is how long a batch that failed because another
+	// process held the database's lock is retried before the sessions in
+	// it end at their last whole commit.
+	DefaultRetryFor = time.Minute
 	// maxBatch caps a transaction's size so that a virtual-time flood
 	// still commits regularly.
 	maxBatch = 20000
@@ -30,51 +37,73 @@ const (
 var (
 	// ErrWriterClosed is returned for writes after Close.
 	ErrWriterClosed = errors.New("storage writer closed")
-	// ErrCannotRecord is returned by BeginSession once a write has failed
-	// (a full disk, an I/O error): a session started then could not be
-	// recorded completely, so it is not started at all.
+	// ErrCannotRecord is returned by BeginSession while the database
+	// cannot be written (the last batch failed and nothing has been
+	// committed since): a session started then could not be recorded.
 	ErrCannotRecord = errors.New("the database cannot record")
+	// ErrQueueFull ends a real-time session whose writes came faster than
+	// the database took them until the writer's queue was full: its
+	// record stops whole at its last queued write instead of having gaps.
+	ErrQueueFull = errors.New("storage queue full")
+	// ErrSubjectRunning refuses a second running session of one subject
+	// (the database's one_running_session_per_subject index).
+	ErrSubjectRunning = errors.New("the subject already has a running session")
 )
 
 // A Writer is the database's single writer. Sessions queue their events and
-// attempts on it without waiting; one goroutine commits them in batches, at
-// most one commit interval after they were queued. Beginning a session
-// waits until its row is written; ending one waits for a durable commit
-// (unless queued, for batches of simulated sessions).
+// attempts on it without waiting; one goroutine commits them in batches,
+// at most one commit interval after they were queued while the disk keeps
+// up. A batch that fails because the database is locked is retried whole;
+// one that cannot be committed ends the sessions in it at their last whole
+// commit, and the writer carries on with the others.
 type Writer struct {
-	log      *slog.Logger
-	interval time.Duration
-	queue    int
-	observe  func(time.Duration, int)
-	ops      chan op
-	begins   chan op // session begins jump the queue: their callers wait
-	done     chan struct{}
-	closing  sync.Once
-	mu       sync.RWMutex // guards sends against close
-	closed   bool
-	err      atomic.Pointer[error]
+	path       string
+	log        *slog.Logger
+	interval   time.Duration
+	queue      int
+	retryFor   time.Duration
+	busy       time.Duration // the connection's busy timeout
+	lagWarning time.Duration
+	observe    func(d time.Duration, writes int, lag time.Duration)
+	ops        chan op
+	urgent     chan op // writes of their own (subjects) jump the queue
+	done       chan struct{}
+	closing    sync.Once
+	mu         sync.RWMutex // guards sends against close
+	closed     bool
+	health     health
 }
 
-// BeginSession records a session as running and returns its log. It waits
-// until the row is written (so an unknown subject or condition is refused
-// here), not until it is committed: the row becomes durable with the
-// session's first events, at most one commit interval later.
-func (w *Writer) BeginSession(s SessionRecord) (*SessionLog, error) {
+// BeginSession records a session as running and returns its log once the
+// row is committed: a session the caller reports as started survives a
+// crash at once, and an unknown subject or condition, or a subject that
+// already runs elsewhere, is refused here.
+func (w *Writer) BeginSession(s SessionRecord) (*SessionLog, error) { return w.beginSession(s, true) }
+
+// BeginSessionQueued records a session as running and returns its log
+// once the row is written, without waiting for its commit: for batches of
+// simulated sessions, which then share commits.
+func (w *Writer) BeginSessionQueued(s SessionRecord) (*SessionLog, error) {
+	return w.beginSession(s, false)
+}
+
+func (w *Writer) beginSession(s SessionRecord, durable bool) (*SessionLog, error) {
 	if s.ID == "" {
 		s.ID = NewID()
 	}
 	if err := w.Err(); err != nil {
-		return nil, fmt.Errorf("begin session %s: %w since an earlier write failed: %w", s.ID, ErrCannotRecord, err)
+		return nil, fmt.Errorf("begin session %s: %w: %w", s.ID, ErrCannotRecord, err)
 	}
-	r := w.call(op{kind: opBegin, sess: &s})
+	l := &SessionLog{w: w, id: s.ID, params: s.Params}
+	r := w.call(op{kind: opBegin, log: l, sess: &s, wait: durable})
 	if r.err != nil {
 		return nil, fmt.Errorf("begin session %s: %w", s.ID, r.err)
 	}
-	return &SessionLog{w: w, id: s.ID, key: r.key}, nil
+	return l, nil
 }
 
 // Flush waits until everything queued so far is committed.
-func (w *Writer) Flush() error { return w.call(op{kind: opFlush}).err }
+func (w *Writer) Flush() error { return w.call(op{kind: opFlush, wait: true}).err }
 
 // Close commits what is queued and stops the writer.
 func (w *Writer) Close() error {
@@ -82,39 +111,29 @@ func (w *Writer) Close() error {
 		w.mu.Lock()
 		w.closed = true
 		close(w.ops)
-		close(w.begins)
+		close(w.urgent)
 		w.mu.Unlock()
 	})
 	<-w.done
 	return w.Err()
 }
 
-// Err returns the first write that failed, if any. Data queued around a
-// failed commit is lost, so a runner seeing this ends its session.
-func (w *Writer) Err() error {
-	if p := w.err.Load(); p != nil {
-		return *p
-	}
-	return nil
-}
-
-func (w *Writer) fail(err error) {
-	if w.err.CompareAndSwap(nil, &err) {
-		w.log.Error("storage write failed; sessions recording through this writer will end", "err", err)
-	}
-}
-
-// QueueLen is how many writes are waiting.
-func (w *Writer) QueueLen() int { return len(w.ops) }
+// QueueLen is how many writes are waiting for the writer to take them.
+func (w *Writer) QueueLen() int { return len(w.ops) + len(w.urgent) }
 
 // An op is one queued write.
 type op struct {
-	kind  opKind
-	key   int64 // the session's row key
-	ev    Event
-	att   protocols.Attempt
-	sess  *SessionRecord
-	reply chan result // nil: nobody waits
+	kind   opKind
+	log    *SessionLog // the session an event, attempt, begin or end is of
+	ev     Event
+	att    protocols.Attempt
+	sess   *SessionRecord
+	exec   func(*sqlite3.SQLiteConn) error // opExec
+	queued int64                           // when it was queued (w.health's clock)
+	wait   bool                            // the reply waits for the commit
+	reply  chan result                     // nil: nobody waits
+	key    int64                           // a begin's session key, kept for a retry
+	err    error                           // the write's own failure, in a savepoint
 }
 
 type opKind uint8
@@ -124,13 +143,14 @@ const (
 	opAttempt
 	opBegin
 	opEnd
+	opExec // a write of its own (a subject, a condition), in a savepoint
 	opFlush
 	opTimer // not queued: what next returns when the commit timer fires
+	opProbe // not queued either: the watchdog asks whether the database writes again
 )
 
 // result answers a write that someone waits for.
 type result struct {
-	key int64
 	err error
 }
 
@@ -141,10 +161,13 @@ func (w *Writer) send(o op) error {
 	if w.closed {
 		return ErrWriterClosed
 	}
-	if o.kind == opBegin {
-		// A begin concerns a session with nothing queued yet, so it may
-		// overtake other sessions' writes; its caller is waiting for it.
-		w.begins <- o
+	o.queued = w.health.now()
+	if o.kind == opExec {
+		// A write of its own (a subject): it concerns no session, so it may
+		// overtake the sessions' writes. A session's begin keeps its place,
+		// after the end of the subject's previous session, which may still
+		// be queued.
+		w.urgent <- o
 		return nil
 	}
 	w.ops <- o
@@ -158,6 +181,7 @@ func (w *Writer) trySend(o op) (bool, error) {
 	if w.closed {
 		return false, ErrWriterClosed
 	}
+	o.queued = w.health.now()
 	select {
 	case w.ops <- o:
 		return true, nil
@@ -175,196 +199,11 @@ func (w *Writer) call(o op) result {
 	return <-o.reply
 }
 
-// loop is the writer goroutine: one transaction at a time, committed when
-// the interval since its first write has passed, when it is large, or when
-// someone waits for it.
-func (w *Writer) loop(c *sqlite3.SQLiteConn, st *statements) {
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	b := &batch{w: w, c: c, st: st, rows: newPending(st)}
-	begins := w.begins
-	for {
-		first, ok := w.next(&begins, nil)
-		if !ok {
-			return
-		}
-		b.begin()
-		b.add(first)
-		timer.Reset(w.interval)
-		open := true
-		for open && !b.due() {
-			var o op
-			if o, open = w.next(&begins, timer.C); !open {
-				break
-			}
-			if o.kind == opTimer {
-				b.expired = true
-				continue
-			}
-			b.add(o)
-		}
-		timer.Stop()
-		b.commit()
-		if !open {
-			return
-		}
-	}
-}
-
-// next returns the next write, a waiting begin first. With a timer it
-// returns an opTimer op when the timer fires first. ok is false once the
-// writer is closed and drained.
-func (w *Writer) next(begins *chan op, timer <-chan time.Time) (op, bool) {
-	if *begins != nil {
-		select {
-		case o, ok := <-*begins:
-			if ok {
-				return o, true
-			}
-			*begins = nil
-		default:
-		}
-	}
-	for {
-		select {
-		case o, ok := <-*begins:
-			if !ok {
-				*begins = nil
-				continue
-			}
-			return o, true
-		case o, ok := <-w.ops:
-			if !ok {
-				return op{}, false
-			}
-			return o, true
-		case <-timer:
-			return op{kind: opTimer}, true
-		}
-	}
-}
-
-// batch is one transaction of the writer.
-type batch struct {
-	w       *Writer
-	c       *sqlite3.SQLiteConn
-	st      *statements
-	rows    *pending
-	started time.Time
-	err     error // the first failure: the transaction is rolled back
-	writes  int
-	replies []reply
-	expired bool // the commit interval has passed
-	urgent  bool // someone waits for the commit
-}
-
-// reply is a waiting caller and the result of its own write.
-type reply struct {
-	ch chan result
-	r  result
-}
-
-func (b *batch) begin() {
-	b.started = time.Now()
-	b.err, b.writes, b.expired, b.urgent = nil, 0, false, false
-	b.replies = b.replies[:0]
-	if _, err := b.c.Exec("BEGIN IMMEDIATE", nil); err != nil {
-		b.err = fmt.Errorf("begin transaction: %w", err)
-	}
-}
-
-func (b *batch) due() bool { return b.expired || b.urgent || b.writes >= maxBatch }
-
-func (b *batch) add(o op) {
-	b.writes++
-	if o.reply != nil {
-		// A begin is answered at once; an end or a flush waits for the
-		// commit, which then comes at once.
-		var r result
-		if b.err == nil && o.kind != opFlush {
-			r = b.isolated(o)
-		}
-		if o.kind == opBegin {
-			if r.err == nil {
-				r.err = b.err
-			}
-			o.reply <- r
-			return
-		}
-		b.urgent = true
-		b.replies = append(b.replies, reply{o.reply, r})
-		return
-	}
-	if b.err != nil {
-		return
-	}
-	switch o.kind {
-	case opEnd:
-		if b.err = b.rows.flush(); b.err == nil {
-			b.err = b.st.endSession(o.key, o.sess)
-		}
-	case opEvent:
-		b.err = b.rows.event(o.key, o.ev)
-	case opAttempt:
-		b.rows.attempt(o.key, o.att)
-	}
-}
-
-// isolated applies a write someone waits for inside a savepoint, so that
-// its failure (an unknown subject, say) is that caller's error alone and
-// does not lose the other sessions' writes in the same transaction.
-func (b *batch) isolated(o op) result {
-	if err := b.rows.flush(); err != nil {
-		b.err = err
-		return result{err: err}
-	}
-	if _, err := b.c.Exec(`SAVEPOINT one_write`, nil); err != nil {
-		b.err = err
-		return result{err: err}
-	}
-	var err error
-	var key int64
-	switch o.kind {
-	case opBegin:
-		key, err = b.st.beginSession(o.sess)
-	case opEnd:
-		err = b.st.endSession(o.key, o.sess)
-	}
-	if err != nil {
-		if _, rerr := b.c.Exec(`ROLLBACK TO one_write`, nil); rerr != nil {
-			b.err = rerr
-		}
-	}
-	if _, rerr := b.c.Exec(`RELEASE one_write`, nil); rerr != nil && b.err == nil {
-		b.err = rerr
-	}
-	return result{key: key, err: err}
-}
-
-// commit ends the transaction. If any write failed, it is rolled back: what
-// it held is lost, the writer fails (BeginSession refuses from then on), and
-// every caller waiting for this commit gets the error.
-func (b *batch) commit() {
-	if b.err == nil {
-		b.err = b.rows.flush()
-	}
-	if b.err == nil {
-		if _, err := b.c.Exec("COMMIT", nil); err != nil {
-			b.err = fmt.Errorf("commit: %w", err)
-		}
-	}
-	if b.err != nil {
-		b.c.Exec("ROLLBACK", nil)
-		b.rows.discard()
-		b.w.fail(b.err)
-	}
-	if b.w.observe != nil {
-		b.w.observe(time.Since(b.started), b.writes)
-	}
-	for _, r := range b.replies {
-		if r.r.err == nil {
-			r.r.err = b.err
-		}
-		r.ch <- r.r
-	}
+// Exec runs f on the writer's connection as one write of its own, in a
+// savepoint of the writer's next transaction, and waits until it is
+// committed. Every write of the daemon goes through the one writer, so no
+// request ever meets "database is locked" from the writer's own batches.
+// f's error is the caller's alone; the rest of the batch goes on.
+func (w *Writer) Exec(f func(*sqlite3.SQLiteConn) error) error {
+	return w.call(op{kind: opExec, exec: f, wait: true}).err
 }

@@ -19,25 +19,46 @@ func WithLogger(l *slog.Logger) WriterOption { return func(w *Writer) { w.log = 
 // WithQueue sets how many writes may wait in the queue.
 func WithQueue(n int) WriterOption { return func(w *Writer) { w.queue = n } }
 
-// WithCommitObserver is called after every commit with its duration and
-// the number of writes it held (for the daemon's metrics).
-func WithCommitObserver(f func(d time.Duration, writes int)) WriterOption {
+// WithLagWarning sets how far commits may lag behind the sessions before
+// the writer warns and reports itself degraded (DefaultLagWarning).
+func WithLagWarning(d time.Duration) WriterOption { return func(w *Writer) { w.lagWarning = d } }
+
+// WithRetryFor sets how long a batch that failed on another process's lock
+// is retried before its sessions end at their last whole commit
+// (DefaultRetryFor).
+func WithRetryFor(d time.Duration) WriterOption { return func(w *Writer) { w.retryFor = d } }
+
+// WithBusyTimeout sets how long one statement of the writer waits for
+// another process's lock before it fails (and its batch is retried);
+// default 10 s.
+func WithBusyTimeout(d time.Duration) WriterOption { return func(w *Writer) { w.busy = d } }
+
+// WithCommitObserver is called after every commit with its duration, the
+// number of writes it held, and its lag: how long its oldest write waited
+// to become durable (for the daemon's metrics).
+func WithCommitObserver(f func(d time.Duration, writes int, lag time.Duration)) WriterOption {
 	return func(w *Writer) { w.observe = f }
 }
 
-// NewWriter starts the single writer of d, on a connection of its own.
+// NewWriter starts the single writer of d, on a connection of its own. It
+// refuses a database it cannot write (a read-only file or file system),
+// naming the file, rather than start and fail every write later.
 func (d *DB) NewWriter(opts ...WriterOption) (*Writer, error) {
 	if d.path == ":memory:" {
 		return nil, errors.New("writer: an in-memory database has no second connection; use a file")
 	}
-	w := &Writer{log: slog.Default(), interval: DefaultCommitInterval, queue: 1 << 16, done: make(chan struct{})}
+	w := &Writer{path: d.path, log: slog.Default(), interval: DefaultCommitInterval, queue: 1 << 16, retryFor: DefaultRetryFor,
+		busy: 10 * time.Second, lagWarning: DefaultLagWarning, done: make(chan struct{})}
 	for _, o := range opts {
 		o(w)
 	}
+	w.health.epoch = time.Now()
+	w.health.probe = make(chan struct{}, 1)
 	w.ops = make(chan op, w.queue)
-	w.begins = make(chan op, 64)
-	if err := connect(d.path, w.done, w.loop); err != nil {
+	w.urgent = make(chan op, 64)
+	if err := connect(d.path, w.busy, w.done, w.loop); err != nil {
 		return nil, fmt.Errorf("writer: %w", err)
 	}
+	go w.watch()
 	return w, nil
 }

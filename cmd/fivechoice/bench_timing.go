@@ -62,8 +62,10 @@ func cmdBenchTiming(ctx context.Context, args []string, stdout, stderr io.Writer
 			return err
 		}
 		defer db.Close()
-		if err := db.EnsureSubject(ctx, "BENCH"); err != nil {
-			return err
+		for i := range *chambers { // one animal, one chamber
+			if err := db.EnsureSubject(ctx, bench.ChamberSubject(i)); err != nil {
+				return err
+			}
 		}
 		if w, err = db.NewWriter(); err != nil {
 			return err

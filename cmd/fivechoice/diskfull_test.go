@@ -104,12 +104,14 @@ func TestServeDiskFull(t *testing.T) {
 		t.Errorf("start on a full disk: HTTP %d %+v; want 503 naming the full disk", code, refusal)
 	}
 
-	// Stop it, free space, start again: everything committed is there.
-	if code := d.signal(syscall.SIGTERM); code < 0 {
-		t.Errorf("SIGTERM after the disk filled: killed by signal %d", -code)
-	}
+	// Free space: the daemon notices by itself (it tries a write every
+	// second). Then stop it and start again: everything committed is there.
 	if out, err := exec.Command("mount", "-o", "remount,size=64m", dir).CombinedOutput(); err != nil {
 		t.Fatalf("remount: %v %s", err, out)
+	}
+	waitHealthy(t, d)
+	if code := d.signal(syscall.SIGTERM); code < 0 {
+		t.Errorf("SIGTERM after the disk filled: killed by signal %d", -code)
 	}
 	if code := startDaemon(t, cfgDir, "--config", cfgPath).signal(syscall.SIGTERM); code != 0 {
 		t.Errorf("the restart after freeing space exited %d", code)
@@ -140,5 +142,17 @@ func TestServeDiskFull(t *testing.T) {
 		case reason == "" || reason == "running":
 			t.Errorf("session %s left without an end after restart", id)
 		}
+	}
+}
+
+// waitHealthy waits (10 s at most) for /healthz to answer 200.
+func waitHealthy(t *testing.T, d *daemonProc) {
+	t.Helper()
+	var health struct{ Status, Error string }
+	for i := 0; d.get("/healthz", &health) != http.StatusOK; i++ {
+		if i == 100 {
+			t.Fatalf("/healthz still %+v 10 s after space was freed", health)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -126,7 +126,7 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 	}
 	m := metrics.New(version, names)
 	w, err := db.NewWriter(storage.WithCommitInterval(cfg.CommitInterval), storage.WithLogger(log.With("component", "storage")),
-		storage.WithCommitObserver(m.ObserveCommit))
+		storage.WithCommitObserver(m.ObserveCommit), storage.WithLagWarning(cfg.CommitLagWarning))
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 		return err
 	}
 	api, err := httpapi.New(httpapi.Options{Supervisor: sup, DB: db, Token: cfg.Token, Version: version,
-		Log: log.With("component", "http"), Metrics: m.Handler(), Health: w.Err})
+		Log: log.With("component", "http"), Metrics: m.Handler(), Health: w.Err, Degraded: w.Degraded, Writer: w})
 	if err != nil {
 		return err
 	}

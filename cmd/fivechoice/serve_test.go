@@ -162,16 +162,17 @@ func (d *daemonProc) send(req *http.Request, out any) int {
 	return resp.StatusCode
 }
 
-// startLong starts a session that runs until stopped on each chamber.
+// startLong starts a session that runs until stopped on each chamber, the
+// subject named after the chamber (one animal, one chamber).
 func (d *daemonProc) startLong(chambers ...string) []string {
 	d.t.Helper()
-	if code := d.post("/api/v1/subjects", `{"id": "R01"}`, nil); code != http.StatusCreated && code != http.StatusConflict {
-		d.t.Fatalf("add subject: %d", code)
-	}
 	var ids []string
 	for _, ch := range chambers {
+		if code := d.post("/api/v1/subjects", `{"id": "R-`+ch+`"}`, nil); code != http.StatusCreated && code != http.StatusConflict {
+			d.t.Fatalf("add subject: %d", code)
+		}
 		var s struct{ ID string }
-		body := `{"subject": "R01", "protocol": "baseline", "condition": "vehicle", "params": {"max_trials": 100000, "max_duration": "10h"}}`
+		body := `{"subject": "R-` + ch + `", "protocol": "baseline", "condition": "vehicle", "params": {"max_trials": 100000, "max_duration": "10h"}}`
 		if code := d.post("/api/v1/chambers/"+ch+"/sessions", body, &s); code != http.StatusCreated {
 			d.t.Fatalf("start on %s: %d\n%s", ch, code, d.logs())
 		}

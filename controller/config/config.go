@@ -59,6 +59,10 @@ type Config struct {
 	// CommitInterval bounds how long a recorded event waits before it is
 	// committed: at most this much is lost when the power goes.
 	CommitInterval time.Duration `yaml:"commit_interval"`
+	// CommitLagWarning is how far commits may lag behind the sessions
+	// before the daemon warns (log, metric, /healthz degraded, the
+	// chambers' view); sessions go on regardless.
+	CommitLagWarning time.Duration `yaml:"commit_lag_warning"`
 	// RealtimePriority is the SCHED_FIFO priority (1-99) the daemon asks
 	// for at start-up, so that stimulus timing holds while other processes
 	// keep every core busy (timing.SetRealtimePriority); 0 runs at normal
@@ -144,6 +148,7 @@ func Default() *Config {
 		Listen:           DefaultListen,
 		Log:              Log{Level: "info", Format: "text"},
 		CommitInterval:   storage.DefaultCommitInterval,
+		CommitLagWarning: storage.DefaultLagWarning,
 		RealtimePriority: DefaultRealtimePriority,
 	}
 	for i := range DefaultSimChambers {
@@ -183,6 +188,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("listen", c.Listen),
 		slog.String("token", c.TokenSource),
 		slog.Duration("commit_interval", c.CommitInterval),
+		slog.Duration("commit_lag_warning", c.CommitLagWarning),
 		slog.Int("realtime_priority", c.RealtimePriority),
 		slog.Any("chambers", names),
 	)

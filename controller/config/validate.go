@@ -18,6 +18,9 @@ import (
 const (
 	MinCommitInterval = time.Millisecond
 	MaxCommitInterval = 10 * time.Second
+	// MaxCommitLagWarning bounds commit_lag_warning: a warning later than
+	// this would come after a lab has lost more than it can afford.
+	MaxCommitLagWarning = 10 * time.Minute
 )
 
 // MaxInputLatency bounds a chamber's input_latency: every transition may be
@@ -77,6 +80,12 @@ func (c *Config) check(idx *index, token bool) []error {
 		c.CommitInterval = Default().CommitInterval
 	case c.CommitInterval < MinCommitInterval || c.CommitInterval > MaxCommitInterval:
 		k.bad("commit_interval", "want %v to %v, got %v", MinCommitInterval, MaxCommitInterval, c.CommitInterval)
+	}
+	switch {
+	case !idx.has("commit_lag_warning"):
+		c.CommitLagWarning = Default().CommitLagWarning
+	case c.CommitLagWarning <= c.CommitInterval || c.CommitLagWarning > MaxCommitLagWarning:
+		k.bad("commit_lag_warning", "want more than commit_interval (%v) and at most %v, got %v", c.CommitInterval, MaxCommitLagWarning, c.CommitLagWarning)
 	}
 	switch {
 	case !idx.has("realtime_priority"):

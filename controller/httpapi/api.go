@@ -39,6 +39,13 @@ type Options struct {
 	// Health, if set, is asked by /healthz: an error makes it 503 (a
 	// failed storage writer, say).
 	Health func() error
+	// Degraded, if set, is asked by /healthz after Health: an error makes
+	// it 200 with status "degraded" (storage commits lagging; sessions go
+	// on, and a service manager must not restart the daemon for it).
+	Degraded func() error
+	// Writer, if set, takes the API's own writes (new subjects), so that
+	// every write of the daemon goes through the one storage writer.
+	Writer *storage.Writer
 	// MaxBody bounds request bodies; 0: DefaultMaxBody.
 	MaxBody int64
 }
@@ -51,14 +58,15 @@ type API struct {
 	version string
 	log     *slog.Logger
 	health  func() error
+	degrade func() error
+	writer  *storage.Writer
 	maxBody int64
 	mux     *http.ServeMux
 	handler http.Handler
 
-	// started remembers the plans of sessions started here until they end:
-	// a session's row reaches the database with its first commit (up to a
-	// commit interval after the start), and a client that asks at once
-	// must still see its parameters.
+	// started remembers the plans of sessions started here until they end,
+	// so that a running session's view never depends on reading the
+	// database (its row is committed before the 201 in any case).
 	mu      sync.Mutex
 	started map[string]controller.Plan
 }
@@ -78,7 +86,7 @@ func New(o Options) (*API, error) {
 		o.MaxBody = DefaultMaxBody
 	}
 	a := &API{sup: o.Supervisor, db: o.DB, token: hashToken(o.Token), version: o.Version, log: o.Log,
-		health: o.Health, maxBody: o.MaxBody, mux: http.NewServeMux(), started: map[string]controller.Plan{}}
+		health: o.Health, degrade: o.Degraded, writer: o.Writer, maxBody: o.MaxBody, mux: http.NewServeMux(), started: map[string]controller.Plan{}}
 	a.routes(o.Metrics)
 	a.handler = a.recoverPanics(a.logRequests(a.mux))
 	return a, nil
@@ -130,16 +138,6 @@ func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-}
-
-// healthz answers whether the daemon can record: 200, or 503 with why.
-func (a *API) healthz(w http.ResponseWriter, r *http.Request) error {
-	if a.health != nil {
-		if err := a.health(); err != nil {
-			return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "failing", "error": err.Error()})
-		}
-	}
-	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": a.version})
 }
 
 // notFound answers every request no route takes: 405 with Allow when the

@@ -32,7 +32,7 @@ type daemon struct {
 	db   *storage.DB
 }
 
-func start(t testing.TB) *daemon {
+func start(t testing.TB, opts ...storage.WriterOption) *daemon {
 	t.Helper()
 	ctx := context.Background()
 	logs := &logbuf.Buffer{}
@@ -41,7 +41,7 @@ func start(t testing.TB) *daemon {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := db.NewWriter(storage.WithLogger(log))
+	w, err := db.NewWriter(append([]storage.WriterOption{storage.WithLogger(log)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func start(t testing.TB) *daemon {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := httpapi.New(httpapi.Options{Supervisor: sup, DB: db, Token: token, Version: "test", Log: log, Health: w.Err})
+	api, err := httpapi.New(httpapi.Options{Supervisor: sup, DB: db, Token: token, Version: "test", Log: log, Health: w.Err, Degraded: w.Degraded, Writer: w})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,13 @@ func TestAPI(t *testing.T) {
 	s1 := d.startSession("box1", `{"subject": "R01", "protocol": "baseline", "condition": "vehicle", "seed": 11, "params": `+fast+`}`)
 	s2 := d.startSession("box2", `{"subject": "R02", "protocol": "baseline", "condition": "vehicle",
 		"params": {"iti": "200ms", "limited_hold": "1s", "timeout": "200ms", "initiation": "auto", "max_trials": 100000, "max_duration": "1h"}}`)
-	s3 := d.startSession("box3", `{"subject": "R01", "protocol": "baseline", "condition": "baseline", "params": {"max_trials": 20}}`)
+	// One animal, one chamber: R02 runs on box2 (the database refuses it
+	// even if two requests race).
+	d.errorOf("POST", "/api/v1/chambers/box3/sessions", `{"subject": "R02", "protocol": "baseline", "condition": "vehicle"}`, "", http.StatusConflict)
+	if got := d.do("POST", "/api/v1/subjects", `{"id": "R04"}`, "Bearer "+token, nil); got != http.StatusCreated {
+		t.Fatalf("add subject R04: %d", got)
+	}
+	s3 := d.startSession("box3", `{"subject": "R04", "protocol": "baseline", "condition": "baseline", "params": {"max_trials": 20}}`)
 	if s1.Seed != 11 || s1.Params.ITI != "50ms" || s1.Params.MaxTrials != 5 || s2.Seed == 0 {
 		t.Errorf("recorded plans: %+v %+v", s1, s2)
 	}
@@ -332,8 +338,8 @@ func TestAPI(t *testing.T) {
 	tomorrow := time.Now().AddDate(0, 0, 1).Format(time.DateOnly)
 	for query, want := range map[string]int{
 		"":                                3,
-		"?subject=R01":                    2,
-		"?subject=R01&condition=baseline": 1,
+		"?subject=R01":                    1,
+		"?subject=R04&condition=baseline": 1,
 		"?chamber=box2":                   1,
 		"?from=" + today:                  3,
 		"?to=" + today:                    3,

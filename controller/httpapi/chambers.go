@@ -77,8 +77,10 @@ func (a *API) start(w http.ResponseWriter, name string, plan controller.Plan, wa
 		return fail(http.StatusNotFound, "%v", err)
 	case errors.Is(err, controller.ErrShuttingDown):
 		return fail(http.StatusServiceUnavailable, "the daemon is shutting down")
+	case errors.Is(err, storage.ErrSubjectRunning):
+		return fail(http.StatusConflict, "%v: one animal, one chamber; stop that session first", err)
 	case errors.Is(err, storage.ErrCannotRecord):
-		return fail(http.StatusServiceUnavailable, "session not started: %v; free space or fix the disk, then restart the daemon", err)
+		return fail(http.StatusServiceUnavailable, "session not started: %v; free space or fix the disk (the daemon retries by itself every second)", err)
 	case errors.Is(err, storage.ErrNotFound), errors.As(err, &pe):
 		return fail(http.StatusUnprocessableEntity, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	case err != nil:

@@ -46,7 +46,7 @@ func (a *API) addSubject(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	s := storage.Subject{ID: req.ID, Sex: req.Sex, Strain: req.Strain, Cohort: req.Cohort, Born: req.Born, Notes: req.Notes}
-	err := a.db.AddSubject(r.Context(), s)
+	err := a.storeSubject(r.Context(), s)
 	switch {
 	case errors.Is(err, storage.ErrExists):
 		return fail(http.StatusConflict, "subject %q exists already", req.ID)

@@ -33,9 +33,13 @@ type sessionView struct {
 	Study       string   `json:"study,omitempty"`
 	StudyDay    int      `json:"study_day,omitempty"`
 
-	// While running: where the session is.
-	Phase   string `json:"phase,omitempty"`
-	Attempt int    `json:"attempt,omitempty"`
+	// While running: where the session is (live), and how far its record
+	// is committed (what a crash or power cut now would keep).
+	Phase          string             `json:"phase,omitempty"`
+	Attempt        int                `json:"attempt,omitempty"`
+	EventSeq       uint64             `json:"event_seq,omitempty"`
+	Committed      *storage.Committed `json:"committed,omitempty"`
+	StorageWarning string             `json:"storage_warning,omitempty"`
 
 	Counters *protocols.Counters `json:"counters,omitempty"`
 	Measures *protocols.Measures `json:"measures,omitempty"`
@@ -71,6 +75,7 @@ func planView(p controller.Plan) sessionView {
 // live fills in a running session's live state.
 func (v *sessionView) live(st controller.ChamberStatus) {
 	v.Status, v.Phase, v.Attempt = storage.StatusRunning, st.Phase, st.Attempt
+	v.EventSeq, v.Committed, v.StorageWarning = st.EventSeq, st.Committed, st.StorageWarning
 	v.Counters, v.Measures = st.Counters, st.Measures
 	if v.Backend == "" {
 		v.Backend = st.Backend

@@ -14,29 +14,11 @@ type Live interface {
 	Chambers() []controller.ChamberStatus
 }
 
-// Store is the storage writer, whose queue and health are read at each
-// scrape.
-type Store interface {
-	QueueLen() int
-	Err() error
-}
-
 // Watch exports the live state of the chambers and the storage writer.
 // It is separate from New because the supervisor needs the metrics'
 // Observer before it exists.
 func (m *Metrics) Watch(live Live, store Store) error {
-	queue := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Name: "storage_queue_length",
-		Help: "Writes waiting for the storage writer (a full queue drops events of real-time sessions)."},
-		func() float64 { return float64(store.QueueLen()) })
-	failed := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Name: "storage_failed",
-		Help: "1 once a storage write has failed (sessions recording through the writer then end), else 0."},
-		func() float64 {
-			if store.Err() != nil {
-				return 1
-			}
-			return 0
-		})
-	for _, c := range []prometheus.Collector{queue, failed, &liveCollector{live: live}} {
+	for _, c := range append(storeGauges(store), &liveCollector{live: live}) {
 		if err := m.reg.Register(c); err != nil {
 			return fmt.Errorf("metrics: %w", err)
 		}

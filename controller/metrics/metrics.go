@@ -69,6 +69,7 @@ type Metrics struct {
 	lost         *prometheus.CounterVec   // chamber
 	hwErrors     *prometheus.CounterVec   // chamber
 	commit       prometheus.Histogram
+	commitLag    prometheus.Histogram
 	commitWrites prometheus.Counter
 	rtPriority   prometheus.Gauge
 }
@@ -93,7 +94,9 @@ func New(version string, chambers []string) *Metrics {
 	m.lost = counter("lost_input_events_total", "Input events lost before the runner saw them (gaps in the backend's sequence numbers).", "chamber")
 	m.hwErrors = counter("hardware_errors_total", "Errors from a chamber's hardware: opening it, driving an output, its inputs failing.", "chamber")
 	m.commit = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Name: "storage_commit_duration_seconds",
-		Help: "Duration of each storage group commit (a slow card shows here long before it delays anything).", Buckets: commitBuckets})
+		Help: "Duration of each storage group commit, from its last write to the end of COMMIT (fsync), retries included (a slow card shows here long before it delays anything).", Buckets: commitBuckets})
+	m.commitLag = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Name: "storage_commit_lag_seconds",
+		Help: "How long the oldest write of each commit waited to become durable: what a power cut at the worst moment would have cost.", Buckets: commitBuckets})
 	m.commitWrites = prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "storage_writes_total",
 		Help: "Writes (events, attempt updates, session rows) committed to the database."})
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: namespace, Name: "build_info",
@@ -104,7 +107,7 @@ func New(version string, chambers []string) *Metrics {
 		Help: "The SCHED_FIFO priority the daemon runs at; 0 is normal priority, where timer lateness grows to milliseconds while other processes keep every core busy."})
 
 	m.reg.MustRegister(m.started, m.attempts, m.responses, m.responseLat, m.rewardLat, m.prematureLat,
-		m.lateness, m.lost, m.hwErrors, m.commit, m.commitWrites, build, m.rtPriority,
+		m.lateness, m.lost, m.hwErrors, m.commit, m.commitLag, m.commitWrites, build, m.rtPriority,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -143,8 +146,10 @@ func (m *Metrics) Handler() http.Handler {
 // HardwareError counts an error of a chamber's hardware (wiring.Hooks).
 func (m *Metrics) HardwareError(chamber string, _ error) { m.hwErrors.WithLabelValues(chamber).Inc() }
 
-// ObserveCommit records one storage commit (storage.WithCommitObserver).
-func (m *Metrics) ObserveCommit(d time.Duration, writes int) {
+// ObserveCommit records one storage commit (storage.WithCommitObserver):
+// its duration, its writes, and its lag.
+func (m *Metrics) ObserveCommit(d time.Duration, writes int, lag time.Duration) {
 	m.commit.Observe(d.Seconds())
+	m.commitLag.Observe(lag.Seconds())
 	m.commitWrites.Add(float64(writes))
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/fivechoice/fivechoice/controller"
 	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/storage"
 )
 
 type fakeLive []controller.ChamberStatus
@@ -28,6 +29,9 @@ type fakeStore struct {
 
 func (s fakeStore) QueueLen() int { return s.n }
 func (s fakeStore) Err() error    { return s.err }
+func (s fakeStore) Status() storage.WriterStatus {
+	return storage.WriterStatus{Waiting: s.n + 2, Lag: 4 * time.Second, LagWarning: 3 * time.Second, Lagging: true, SinceCommit: time.Second}
+}
 
 func pct(v float64) *float64 { return &v }
 
@@ -62,7 +66,7 @@ func sample(t *testing.T) *Metrics {
 	o.Transition("something_new", time.Millisecond)
 	o.LostInputs(2)
 	m.HardwareError("box2", errors.New("cable pulled"))
-	m.ObserveCommit(3*time.Millisecond, 120)
+	m.ObserveCommit(3*time.Millisecond, 120, 80*time.Millisecond)
 	return m
 }
 
@@ -134,6 +138,11 @@ func TestMetrics(t *testing.T) {
 		{"fivechoice_storage_writes_total", nil, 120},
 		{"fivechoice_storage_queue_length", nil, 3},
 		{"fivechoice_storage_failed", nil, 0},
+		{"fivechoice_storage_rows_waiting", nil, 5},
+		{"fivechoice_storage_commit_lag_seconds", nil, 1},
+		{"fivechoice_storage_commit_lag_current_seconds", nil, 4},
+		{"fivechoice_storage_seconds_since_commit", nil, 1},
+		{"fivechoice_storage_commit_lagging", nil, 1},
 		{"fivechoice_build_info", []string{"version", "test"}, 1},
 		{"fivechoice_realtime_priority", nil, 10},
 	} {

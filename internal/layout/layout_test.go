@@ -31,7 +31,6 @@ var oversize = map[string]bool{
 	"cmd/fivechoice/avr_test.go":                         true,
 	"hardware/gpio/kernel_test.go":                       true,
 	"hardware/gpio/session_test.go":                      true,
-	"cmd/fivechoice/crash_test.go:TestCrashRecovery":     true,
 	"cmd/fivechoice/diskfull_test.go:TestServeDiskFull":  true,
 	"controller/config/config_test.go:TestRefused":       true,
 	"controller/httpapi/api_test.go:TestAPI":             true,
