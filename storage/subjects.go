@@ -49,6 +49,9 @@ func isConstraint(err error, code sqlite3.ErrNoExtended) bool {
 // AddSubject records a new subject. A daemon adds subjects through its
 // Writer instead (Writer.AddSubject), so that they never wait on its lock.
 func (d *DB) AddSubject(ctx context.Context, s Subject) error {
+	if err := CheckSubjectID(s.ID); err != nil {
+		return err
+	}
 	q, args := subjectInsert(s)
 	_, err := d.db.ExecContext(ctx, q, args...)
 	return subjectErr(s, err)
@@ -57,6 +60,9 @@ func (d *DB) AddSubject(ctx context.Context, s Subject) error {
 // AddSubject records a new subject through the writer: one write of its
 // own in the writer's next commit, returned once committed.
 func (w *Writer) AddSubject(s Subject) error {
+	if err := CheckSubjectID(s.ID); err != nil {
+		return err
+	}
 	q, args := subjectInsert(s)
 	vals := make([]driver.Value, len(args))
 	for i, a := range args {

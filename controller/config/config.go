@@ -160,7 +160,7 @@ func Default() *Config {
 // SetSimSpeed makes every simulated chamber run speed times faster than the
 // wall clock (the serve command's --sim-speed).
 func (c *Config) SetSimSpeed(speed float64) error {
-	if speed < 1 || speed > MaxSimSpeed {
+	if !(speed >= 1 && speed <= MaxSimSpeed) { // NaN fails too
 		return fmt.Errorf("sim speed %v: want 1 (real time) to %d", speed, MaxSimSpeed)
 	}
 	for i := range c.Chambers {

@@ -190,21 +190,21 @@ func (k *checker) sim(p string, s *Sim) {
 	switch {
 	case !k.idx.has(p + ".speed"):
 		s.Speed = 1
-	case s.Speed < 1 || s.Speed > MaxSimSpeed:
+	case !(s.Speed >= 1 && s.Speed <= MaxSimSpeed): // NaN fails too
 		k.bad(p+".speed", "want 1 (real time) to %d, got %v", MaxSimSpeed, s.Speed)
 	}
 	ratio := func(key string, v *float64) {
-		if v != nil && (*v < 0 || *v > 1) {
+		if v != nil && !(*v >= 0 && *v <= 1) { // NaN fails too
 			k.bad(p+".rat."+key, "a probability: want 0 to 1, got %v", *v)
 		}
 	}
 	ratio("attention", s.Rat.Attention)
 	ratio("motivation", s.Rat.Motivation)
 	ratio("perseveration", s.Rat.Perseveration)
-	if v := s.Rat.Impulsivity; v != nil && (*v < 0 || *v > 10) {
+	if v := s.Rat.Impulsivity; v != nil && !(*v >= 0 && *v <= 10) {
 		k.bad(p+".rat.impulsivity", "a hazard per second: want 0 to 10, got %v", *v)
 	}
-	if v := s.Rat.Speed; v != nil && (*v <= 0 || *v > 10) {
+	if v := s.Rat.Speed; v != nil && !(*v > 0 && *v <= 10) {
 		k.bad(p+".rat.speed", "a latency scale: want more than 0, up to 10, got %v", *v)
 	}
 }

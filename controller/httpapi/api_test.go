@@ -210,6 +210,11 @@ func TestAPI(t *testing.T) {
 	}
 	d.errorOf("POST", "/api/v1/subjects", `{"id": "R01"}`, "", http.StatusConflict)
 	d.errorOf("POST", "/api/v1/subjects", `{"id": "R03", "sex": "m"}`, "", http.StatusUnprocessableEntity)
+	for _, id := range []string{`" R01 "`, `"R01\r\n"`, `"R\u200b01"`, `"a/b"`, `"R\u000001"`} {
+		if msg := d.errorOf("POST", "/api/v1/subjects", `{"id": `+id+`}`, "", http.StatusUnprocessableEntity); !strings.Contains(msg, "subject id") {
+			t.Errorf("subject %s: %q", id, msg)
+		}
+	}
 	var subjects struct{ Subjects []struct{ ID string } }
 	if d.do("GET", "/api/v1/subjects", "", "none", &subjects); len(subjects.Subjects) != 2 {
 		t.Errorf("subjects %+v", subjects)
@@ -263,6 +268,8 @@ func TestAPI(t *testing.T) {
 		{"box1", ``, http.StatusBadRequest, "empty body"},
 		{"box1", `{"subject": "R01", "protocl": "baseline"}`, http.StatusBadRequest, `unknown field "protocl"`},
 		{"box1", `{"subject": 7}`, http.StatusBadRequest, `field "subject"`},
+		{"box1", `{"subject": "R01", "protocol": "baseline", "condition": "vehicle", "params": {"iti": "5s", "ITI": "7s"}}`, http.StatusBadRequest, "key params.ITI given twice"},
+		{"box1", `{"subject": "R01", "Subject": "R02", "protocol": "baseline", "condition": "vehicle"}`, http.StatusBadRequest, "key Subject given twice"},
 		{"box1", `{"subject": "` + strings.Repeat("x", httpapi.DefaultMaxBody) + `"}`, http.StatusRequestEntityTooLarge, "larger than"},
 	} {
 		msg := d.errorOf("POST", "/api/v1/chambers/"+tc.chamber+"/sessions", tc.body, "", tc.status)

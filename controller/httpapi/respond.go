@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,22 +56,71 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 
 // decode reads a request's JSON object into v: at most maxBody bytes, no
 // unknown fields (a misspelt field silently ignored could start the wrong
-// session), nothing after the object.
+// session), no key twice in any spelling ({"iti":"5s","ITI":"7s"} would
+// run with whichever came last), nothing after the object.
 func decode(w http.ResponseWriter, r *http.Request, maxBody int64, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		return bodyError(err, maxBody)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return bodyError(err, maxBody)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return bodyError(err, maxBody)
-		}
 		return fail(http.StatusBadRequest, "malformed JSON: more after the object")
 	}
+	if key := repeatedKey(body); key != "" {
+		return fail(http.StatusBadRequest, "malformed JSON: key %s given twice (keys are matched without regard to case)", key)
+	}
 	return nil
+}
+
+// repeatedKey returns the path of the first key that appears twice in one
+// object of a valid JSON document, comparing keys as encoding/json matches
+// them to fields: without regard to case.
+func repeatedKey(doc []byte) string {
+	key, _ := firstRepeat(json.NewDecoder(bytes.NewReader(doc)), "")
+	return key
+}
+
+// firstRepeat reads one value from dec, returning the first repeated key
+// in it, as a path from the document's root.
+func firstRepeat(dec *json.Decoder, path string) (string, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return "", err
+	}
+	switch tok {
+	case json.Delim('{'):
+		seen := map[string]bool{}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return "", err
+			}
+			key := k.(string)
+			p := strings.TrimPrefix(path+"."+key, ".")
+			if seen[strings.ToLower(key)] {
+				return p, nil
+			}
+			seen[strings.ToLower(key)] = true
+			if r, err := firstRepeat(dec, p); r != "" || err != nil {
+				return r, err
+			}
+		}
+	case json.Delim('['):
+		for i := 0; dec.More(); i++ {
+			if r, err := firstRepeat(dec, fmt.Sprintf("%s[%d]", path, i)); r != "" || err != nil {
+				return r, err
+			}
+		}
+	default:
+		return "", nil
+	}
+	_, err = dec.Token() // the closing delimiter
+	return "", err
 }
 
 func bodyError(err error, maxBody int64) error {

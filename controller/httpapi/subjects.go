@@ -37,6 +37,9 @@ func (a *API) addSubject(w http.ResponseWriter, r *http.Request) error {
 	if req.ID == "" {
 		return fail(http.StatusUnprocessableEntity, "id: required")
 	}
+	if err := storage.CheckSubjectID(req.ID); err != nil {
+		return fail(http.StatusUnprocessableEntity, "id: %v", err)
+	}
 	if req.Sex != "" && req.Sex != "female" && req.Sex != "male" {
 		return fail(http.StatusUnprocessableEntity, "sex: want female, male or nothing, got %q", req.Sex)
 	}
