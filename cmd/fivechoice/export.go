@@ -25,7 +25,7 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *format != "csv" {
 		return fmt.Errorf("--format %q: only csv", *format)
 	}
-	d, err := openDB(ctx, *db)
+	d, err := openRecords(ctx, *db)
 	if err != nil {
 		return err
 	}
@@ -50,10 +50,12 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer d.Close()
 	var failed []error
 	for _, src := range fs.Args() {
-		// Bring the source's schema up to date first, so its columns match.
-		sd, err := storage.Open(ctx, src)
+		// Bring the source's schema up to date first, so its columns match;
+		// a source that does not exist is an error, never an empty merge.
+		sd, err := openRecords(ctx, src)
 		if err != nil {
 			failed = append(failed, err)
+			fmt.Fprintf(stderr, "%v\n", err)
 			continue
 		}
 		sd.Close()

@@ -56,7 +56,7 @@ func fivechoice(t *testing.T, dir string, args ...string) (stdout, stderr string
 
 func TestRunStoresASession(t *testing.T) {
 	dir := t.TempDir()
-	out, errOut, code := fivechoice(t, dir, "run", "--db", "lab.db", "--subject", "R07", "--condition", "atx-1.0", "--protocol", "baseline", "--chamber", "sim", "--seed", "99")
+	out, errOut, code := fivechoice(t, dir, "run", "--db", "lab.db", "--subject", "R07", "--new-subject", "--condition", "atx-1.0", "--protocol", "baseline", "--chamber", "sim", "--seed", "99")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -84,7 +84,7 @@ func TestRunStoresASession(t *testing.T) {
 		t.Errorf("stored %d scored trials", sum.Counters.TrialsScored)
 	}
 	// The same seed gives the same session.
-	out2, _, _ := fivechoice(t, dir, "run", "--db", "lab2.db", "--subject", "R07", "--condition", "atx-1.0", "--seed", "99")
+	out2, _, _ := fivechoice(t, dir, "run", "--db", "lab2.db", "--subject", "R07", "--new-subject", "--condition", "atx-1.0", "--seed", "99")
 	cut := func(s string) string { return s[strings.Index(s, "trials scored"):] }
 	if cut(out) != cut(out2) {
 		t.Errorf("seed 99 twice gave different measures:\n%s\n%s", cut(out), cut(out2))
@@ -103,6 +103,12 @@ func TestRunRefusesBadInput(t *testing.T) {
 		{[]string{"run", "--db", "x.db", "--subject", "R1", "--params", `{"iti": "0s"}`}, "parameter iti: must be positive"},
 		{[]string{"run", "--db", "x.db", "--subject", "R1", "--params", `{"itx": "1s"}`}, `unknown parameter "itx"`},
 		{[]string{"run", "--db", "x.db", "--subject", "R1", "--chamber", "box3"}, "simulated chambers only"},
+		{[]string{"run", "--db", "x.db", "--subject", "R1"}, "unknown subject R1: add it with 'fivechoice subject add', or pass --new-subject"},
+		{[]string{"rescore", "--db", "nothere.db"}, "database nothere.db: stat nothere.db: no such file"},
+		{[]string{"export", "--db", "nothere.db"}, "database nothere.db: stat nothere.db: no such file"},
+		{[]string{"report", "--db", "nothere.db", "--study", "S1"}, "database nothere.db: stat nothere.db: no such file"},
+		{[]string{"merge", "--into", "m.db", "nothere.db"}, "database nothere.db: stat nothere.db: no such file"},
+		{[]string{"subject", "list", "--db", "nothere.db"}, "database nothere.db: stat nothere.db: no such file"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 	}
 	for _, tt := range tests {
@@ -156,7 +162,7 @@ func TestScenarioCommands(t *testing.T) {
 // events, and notices a stored attempt that no longer matches them.
 func TestRescoreAndTamper(t *testing.T) {
 	dir := t.TempDir()
-	if _, e, code := fivechoice(t, dir, "run", "--db", "r.db", "--subject", "R1", "--seed", "5"); code != 0 {
+	if _, e, code := fivechoice(t, dir, "run", "--db", "r.db", "--subject", "R1", "--new-subject", "--seed", "5"); code != 0 {
 		t.Fatal(e)
 	}
 	out, _, code := fivechoice(t, dir, "rescore", "--db", "r.db")

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -27,6 +28,44 @@ func openDB(ctx context.Context, path string) (*storage.DB, error) {
 	return storage.Open(ctx, path)
 }
 
+// openRecords opens a database that must exist already: a command that
+// reads records (report, export, rescore, a list) given a misspelt path
+// would otherwise make an empty database and report nothing, as if there
+// were nothing.
+func openRecords(ctx context.Context, path string) (*storage.DB, error) {
+	if path == "" {
+		return nil, errors.New("--db is required")
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	return storage.Open(ctx, path)
+}
+
+// knownSubjects checks that every id is a recorded subject, or records the
+// new ones when add is set (the flag named addFlag): a typo such as R1O for
+// R10 must not become a new rat silently.
+func knownSubjects(ctx context.Context, d *storage.DB, ids []string, add bool, addFlag string) error {
+	var unknown []string
+	for _, id := range ids {
+		if add {
+			if err := d.EnsureSubject(ctx, id); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := d.Subject(ctx, id); errors.Is(err, storage.ErrNotFound) {
+			unknown = append(unknown, id)
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("unknown subject %s: add it with 'fivechoice subject add', or pass %s to record new subjects", strings.Join(unknown, ", "), addFlag)
+	}
+	return nil
+}
+
 // listRecords is the list subcommand of subject and condition: a table,
 // or JSON with --json.
 func listRecords(ctx context.Context, what string, args []string, stdout, stderr io.Writer, fetch func(*storage.DB) (any, []string, [][]string, error)) error {
@@ -36,7 +75,7 @@ func listRecords(ctx context.Context, what string, args []string, stdout, stderr
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}
-	d, err := openDB(ctx, *db)
+	d, err := openRecords(ctx, *db)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *format != "md" && *format != "csv" && *format != "json" {
 		return fmt.Errorf("--format %q: want md, csv or json", *format)
 	}
-	d, err := openDB(ctx, *db)
+	d, err := openRecords(ctx, *db)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ func cmdRescore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}
-	d, err := openDB(ctx, *db)
+	d, err := openRecords(ctx, *db)
 	if err != nil {
 		return err
 	}

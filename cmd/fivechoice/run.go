@@ -22,7 +22,8 @@ import (
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", "run --db FILE --subject ID [--condition ID] [--protocol NAME] [--chamber sim] [--seed N] [--realtime] [--params JSON]", stderr)
 	db := fs.String("db", "fivechoice.db", "SQLite database `file` (created if missing)")
-	subject := fs.String("subject", "", "subject `id` (recorded on first use)")
+	subject := fs.String("subject", "", "subject `id`, recorded already (see --new-subject)")
+	newSubject := fs.Bool("new-subject", false, "record --subject if it is not recorded yet (without it an unknown id is an error, as in the API)")
 	condition := fs.String("condition", "baseline", "dose condition `id` (see the conditions table: baseline, vehicle, atx-0.1 ...)")
 	protocol := fs.String("protocol", "baseline", "built-in parameter set (see 'fivechoice protocols')")
 	chamber := fs.String("chamber", "sim", "chamber: only 'sim' (a simulated chamber with a virtual rat) from the command line")
@@ -71,8 +72,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("--condition %s: %w", cond.ID, err)
 	}
-	if err := d.EnsureSubject(ctx, *subject); err != nil {
-		return err
+	if err := knownSubjects(ctx, d, []string{*subject}, *newSubject, "--new-subject"); err != nil {
+		return fmt.Errorf("--subject: %w", err)
 	}
 	w, err := d.NewWriter()
 	if err != nil {

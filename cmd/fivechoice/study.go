@@ -23,7 +23,7 @@ func cmdStudy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"create": studyCreate, "list": studyList, "show": studyShow, "unblind": studyUnblind, "run": studyRun,
 	}
 	if len(args) == 0 || subs[args[0]] == nil {
-		fmt.Fprintln(stderr, `Usage: fivechoice study create NAME --subjects R01,R02,... --conditions vehicle,atx-0.3,... [--design latin-square] [--washout 48h] [--seed N] [--start YYYY-MM-DD] [--protocol NAME] [--blind]
+		fmt.Fprintln(stderr, `Usage: fivechoice study create NAME --subjects R01,R02,... [--new-subjects] --conditions vehicle,atx-0.3,... [--design latin-square] [--washout 48h] [--seed N] [--start YYYY-MM-DD] [--protocol NAME] [--blind]
        fivechoice study list
        fivechoice study show NAME
        fivechoice study run NAME --subject R01 [--injected-at TIME | --injected-ago 30m] [--realtime]
@@ -47,7 +47,8 @@ func splitList(s string) []string {
 func studyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("study create", "study create NAME --subjects R01,R02 --conditions vehicle,atx-1.0 [flags]", stderr)
 	db := dbFlag(fs)
-	subjects := fs.String("subjects", "", "comma-separated subject ids (recorded if new)")
+	subjects := fs.String("subjects", "", "comma-separated subject ids, recorded already (see --new-subjects)")
+	newSubjects := fs.Bool("new-subjects", false, "record the subjects of --subjects that are not recorded yet (without it an unknown id is an error: a typo is not a new rat)")
 	conditions := fs.String("conditions", "", "comma-separated condition ids; the first is the reference (vehicle)")
 	design := fs.String("design", "latin-square", "latin-square (a Williams design, balanced for first-order carry-over)")
 	washout := fs.Duration("washout", 48*time.Hour, "minimum time between a subject's test days")
@@ -95,10 +96,8 @@ func studyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return fmt.Errorf("--conditions: %w (add it with 'fivechoice condition add')", err)
 		}
 	}
-	for _, sub := range subs {
-		if err := d.EnsureSubject(ctx, sub); err != nil {
-			return err
-		}
+	if err := knownSubjects(ctx, d, subs, *newSubjects, "--new-subjects"); err != nil {
+		return fmt.Errorf("--subjects: %w", err)
 	}
 	if err := d.CreateStudy(ctx, plan.Study, plan.Days, plan.Key); err != nil {
 		return err
@@ -116,7 +115,7 @@ func studyList(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}
-	d, err := openDB(ctx, *db)
+	d, err := openRecords(ctx, *db)
 	if err != nil {
 		return err
 	}
@@ -145,7 +144,7 @@ func studyShow(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parseWithID(fs, args, &name); err != nil {
 		return err
 	}
-	d, err := openDB(ctx, *db)
+	d, err := openRecords(ctx, *db)
 	if err != nil {
 		return err
 	}
@@ -215,7 +214,7 @@ func studyUnblind(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			*by = u.Username
 		}
 	}
-	d, err := openDB(ctx, *db)
+	d, err := openRecords(ctx, *db)
 	if err != nil {
 		return err
 	}
@@ -251,7 +250,7 @@ func studyRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *subject == "" {
 		return errors.New("--subject is required")
 	}
-	d, err := openDB(ctx, *db)
+	d, err := openRecords(ctx, *db)
 	if err != nil {
 		return err
 	}

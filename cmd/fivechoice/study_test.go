@@ -21,7 +21,7 @@ func TestBlindStudy(t *testing.T) {
 		return out + errOut
 	}
 	var seen strings.Builder
-	seen.WriteString(run("study", "create", "BLIND1", "--subjects", "R01,R02,R03,R04", "--conditions", "vehicle,atx-0.3,atx-1.0,atx-3.0", "--seed", "11", "--blind", "--start", "2026-12-01"))
+	seen.WriteString(run("study", "create", "BLIND1", "--subjects", "R01,R02,R03,R04", "--conditions", "vehicle,atx-0.3,atx-1.0,atx-3.0", "--new-subjects", "--seed", "11", "--blind", "--start", "2026-12-01"))
 	for _, s := range []string{"R01", "R02", "R03", "R04"} {
 		seen.WriteString(run("study", "run", "BLIND1", "--subject", s, "--injected-ago", "30m"))
 	}
@@ -59,7 +59,7 @@ func TestBlindStudy(t *testing.T) {
 
 func TestStudyRefusals(t *testing.T) {
 	dir := t.TempDir()
-	fivechoice(t, dir, "study", "create", "S1", "--subjects", "R01,R02", "--conditions", "vehicle,atx-1.0", "--seed", "1", "--db", "s.db")
+	fivechoice(t, dir, "study", "create", "S1", "--subjects", "R01,R02", "--new-subjects", "--conditions", "vehicle,atx-1.0", "--seed", "1", "--db", "s.db")
 	tests := []struct {
 		args []string
 		want string
@@ -68,6 +68,7 @@ func TestStudyRefusals(t *testing.T) {
 		{[]string{"study", "create", "S2", "--subjects", "R01", "--conditions", "vehicle,atx-9"}, "condition atx-9: not found"},
 		{[]string{"study", "create", "S3", "--subjects", "R01", "--conditions", "vehicle"}, "at least 2 conditions"},
 		{[]string{"study", "create", "S4", "--subjects", "R01,R01", "--conditions", "vehicle,atx-1.0"}, "listed twice"},
+		{[]string{"study", "create", "S5", "--subjects", "R01,R1O", "--conditions", "vehicle,atx-1.0"}, "--subjects: unknown subject R1O"},
 		{[]string{"study", "run", "S1", "--subject", "R09"}, "not in study S1"},
 		{[]string{"study", "run", "S9", "--subject", "R01"}, "study S9: not found"},
 		{[]string{"study", "unblind", "S1", "--by", "me"}, "not blind"},
@@ -78,6 +79,9 @@ func TestStudyRefusals(t *testing.T) {
 		if code == 0 || !strings.Contains(errOut, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %q", tt.args, code, errOut, tt.want)
 		}
+	}
+	if out, _, _ := fivechoice(t, dir, "subject", "list", "--db", "s.db"); strings.Contains(out, "R1O") {
+		t.Errorf("a refused study created subject R1O:\n%s", out)
 	}
 	// The washout: a second test day right after the first is refused.
 	if _, e, code := fivechoice(t, dir, "study", "run", "S1", "--subject", "R01", "--injected-ago", "30m", "--db", "s.db"); code != 0 {
@@ -96,7 +100,7 @@ func TestStudyRefusals(t *testing.T) {
 
 func TestReportPlots(t *testing.T) {
 	dir := t.TempDir()
-	fivechoice(t, dir, "study", "create", "P1", "--subjects", "R01,R02,R03", "--conditions", "vehicle,atx-1.0,atx-3.0", "--seed", "2", "--db", "p.db")
+	fivechoice(t, dir, "study", "create", "P1", "--subjects", "R01,R02,R03", "--new-subjects", "--conditions", "vehicle,atx-1.0,atx-3.0", "--seed", "2", "--db", "p.db")
 	for _, s := range []string{"R01", "R02", "R03"} {
 		fivechoice(t, dir, "study", "run", "P1", "--subject", s, "--db", "p.db")
 	}
