@@ -36,7 +36,8 @@ const (
 // parse and return data. It also checks that the dashboard stays readable
 // with many chambers: outside the per-chamber rows no graph or stat draws
 // more than maxSeries series (it aggregates, or shows the top few), and in
-// a chamber's row none does either.
+// a chamber's row none does either. FIVECHOICE_DASHBOARD_CHAMBERS=64 runs
+// it with 64 chambers (docs/grafana.md has the figures).
 func TestDashboardOnPrometheus(t *testing.T) {
 	promBin := testenv.Command(t, "prometheus", "prometheus")
 	queries := dashboardQueries(t)
@@ -46,7 +47,10 @@ func TestDashboardOnPrometheus(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 
 	dir := t.TempDir()
-	const chambers = 16
+	chambers := 16
+	if n, err := strconv.Atoi(os.Getenv("FIVECHOICE_DASHBOARD_CHAMBERS")); err == nil && n > 0 {
+		chambers = n
+	}
 	d := startDaemon(t, dir, "--config", e2eConfig(t, dir, chambers, 200))
 	names := make([]string, chambers)
 	for i := range names {
@@ -60,8 +64,12 @@ func TestDashboardOnPrometheus(t *testing.T) {
 	var failures []string
 	for round := 0; ; round++ {
 		failures = failures[:0]
+		widest := 0
 		for _, q := range queries {
 			n, msg := prom.query(q.expr)
+			if !q.table {
+				widest = max(widest, n)
+			}
 			if msg == "" && !q.table && n > maxSeries {
 				msg = fmt.Sprintf("%d series at %d chambers (panel %q): more than %d is unreadable", n, chambers, q.panel, maxSeries)
 			}
@@ -70,7 +78,7 @@ func TestDashboardOnPrometheus(t *testing.T) {
 			}
 		}
 		if len(failures) == 0 {
-			t.Logf("all %d dashboard queries returned data after %d rounds", len(queries), round+1)
+			t.Logf("all %d dashboard queries returned data after %d rounds; at %d chambers the widest graph draws %d series", len(queries), round+1, chambers, widest)
 			break
 		}
 		if time.Now().After(deadline) {
