@@ -97,6 +97,9 @@ type running struct {
 	state   protocols.State
 	attempt int
 	tally   protocols.Tally
+	// lastInput is the wall-clock time of the latest input (inputWatch);
+	// zero before the first.
+	lastInput time.Time
 }
 
 // NewSupervisor returns a supervisor recording through w.
@@ -136,6 +139,9 @@ type ChamberStatus struct {
 	// Last is how the chamber's previous session ended, since the daemon
 	// started.
 	Last *LastSession `json:"last_session,omitempty"`
+	// LastInputAt is when the running session's rat last broke or
+	// restored a beam; nil before its first input.
+	LastInputAt *time.Time `json:"last_input_at,omitempty"`
 }
 
 // Chambers returns every chamber's live state, by name.
@@ -194,6 +200,10 @@ func (b *box) status() ChamberStatus {
 	if l := r.log.Load(); l != nil {
 		committed := l.Committed()
 		st.EventSeq, st.Committed = l.QueuedEvent(), &committed
+	}
+	if !r.lastInput.IsZero() {
+		last := r.lastInput
+		st.LastInputAt = &last
 	}
 	return st
 }
@@ -261,6 +271,7 @@ func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
 	if s.observer != nil {
 		obs = s.observer(chamber, plan, plan.ID)
 	}
+	obs = r.watchInputs(obs)
 	sess := Setup{Protocol: ps, Chamber: ch, Timeline: tl, Observer: obs, Progress: r.progress, Scheduler: b.Scheduler, InputLatency: b.InputLatency}
 	began := make(chan error, 1)
 	go s.run(ctx, b, r, sess, began)

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,6 +19,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/fivechoice/fivechoice/internal/testenv"
 )
 
 // The deployment files the test checks, relative to this package.
@@ -28,25 +29,34 @@ const (
 	prometheusFile = "../../deploy/prometheus/prometheus.yml"
 )
 
-// TestDashboardOnPrometheus runs the daemon with simulated chambers at high
-// speed, lets the real Prometheus scrape it with the shipped scrape
+// TestDashboardOnPrometheus runs the daemon with 16 simulated chambers at
+// high speed, lets the real Prometheus scrape it with the shipped scrape
 // configuration (at a 1 s interval), and evaluates every PromQL expression
 // of the shipped Grafana dashboard through Prometheus's HTTP API: each must
-// parse and return data.
+// parse and return data. It also checks that the dashboard stays readable
+// with many chambers: outside the per-chamber rows no graph or stat draws
+// more than maxSeries series (it aggregates, or shows the top few), and in
+// a chamber's row none does either. FIVECHOICE_DASHBOARD_CHAMBERS=64 runs
+// it with 64 chambers (docs/grafana.md has the figures).
 func TestDashboardOnPrometheus(t *testing.T) {
-	promBin, err := exec.LookPath("prometheus")
-	if err != nil {
-		t.Skip("prometheus not found (Debian package prometheus; .ci/run installs it): cannot check the dashboard's queries")
+	promBin := testenv.Command(t, "prometheus", "prometheus")
+	queries := dashboardQueries(t)
+	if len(queries) < 10 {
+		t.Fatalf("only %d queries in %s", len(queries), dashboardFile)
 	}
-	exprs := dashboardQueries(t)
-	if len(exprs) < 10 {
-		t.Fatalf("only %d queries in %s", len(exprs), dashboardFile)
-	}
-	deadline := time.Now().Add(50 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 
 	dir := t.TempDir()
-	d := startDaemon(t, dir, "--config", e2eConfig(t, dir, 4, 200))
-	d.startLong("box1", "box2", "box3", "box4")
+	chambers := 16
+	if n, err := strconv.Atoi(os.Getenv("FIVECHOICE_DASHBOARD_CHAMBERS")); err == nil && n > 0 {
+		chambers = n
+	}
+	d := startDaemon(t, dir, "--config", e2eConfig(t, dir, chambers, 200))
+	names := make([]string, chambers)
+	for i := range names {
+		names[i] = "box" + strconv.Itoa(i+1)
+	}
+	d.startLong(names...)
 	prom := startPrometheus(t, promBin, strings.TrimPrefix(d.url, "http://"))
 
 	// Every query must return data; rates need a few scrapes, so ask again
@@ -54,17 +64,25 @@ func TestDashboardOnPrometheus(t *testing.T) {
 	var failures []string
 	for round := 0; ; round++ {
 		failures = failures[:0]
-		for _, e := range exprs {
-			if msg := prom.query(e); msg != "" {
-				failures = append(failures, fmt.Sprintf("%s\n      %s", e, msg))
+		widest := 0
+		for _, q := range queries {
+			n, msg := prom.query(q.expr)
+			if !q.table {
+				widest = max(widest, n)
+			}
+			if msg == "" && !q.table && n > maxSeries {
+				msg = fmt.Sprintf("%d series at %d chambers (panel %q): more than %d is unreadable", n, chambers, q.panel, maxSeries)
+			}
+			if msg != "" {
+				failures = append(failures, fmt.Sprintf("%s\n      %s", q.expr, msg))
 			}
 		}
 		if len(failures) == 0 {
-			t.Logf("all %d dashboard queries returned data after %d rounds", len(exprs), round+1)
+			t.Logf("all %d dashboard queries returned data after %d rounds; at %d chambers the widest graph draws %d series", len(queries), round+1, chambers, widest)
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d dashboard queries failed:\n  %s", len(failures), len(exprs), strings.Join(failures, "\n  "))
+			t.Fatalf("%d of %d dashboard queries failed:\n  %s", len(failures), len(queries), strings.Join(failures, "\n  "))
 		}
 		time.Sleep(time.Second)
 	}
@@ -73,53 +91,51 @@ func TestDashboardOnPrometheus(t *testing.T) {
 	}
 }
 
+// maxSeries is the most series a dashboard graph or stat may draw.
+const maxSeries = 12
+
+// A dashQuery is one PromQL expression of the dashboard, ready for
+// Prometheus, and where it is drawn.
+type dashQuery struct {
+	expr  string
+	panel string
+	table bool // a table lists a row per chamber, and may
+}
+
 // dashboardQueries returns every PromQL expression of the dashboard, with
-// Grafana's variables replaced as Grafana would: every chamber selected,
-// $__rate_interval a few scrape intervals. The chamber variable's own query
-// (label_values) becomes the PromQL it stands for.
-func dashboardQueries(t *testing.T) []string {
+// Grafana's variables replaced as Grafana would: every chamber selected
+// (in a repeated chamber row, one chamber: box1), $__rate_interval a few
+// scrape intervals. The chamber variable's own query (label_values)
+// becomes the PromQL it stands for.
+func dashboardQueries(t *testing.T) []dashQuery {
 	t.Helper()
-	raw, err := os.ReadFile(dashboardFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dash any
-	if err := json.Unmarshal(raw, &dash); err != nil {
-		t.Fatalf("%s: %v", dashboardFile, err)
-	}
-	var exprs []string
-	var walk func(v any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				if s, ok := x.(string); ok && (k == "expr" || k == "definition") {
-					exprs = append(exprs, s)
-				}
-				walk(x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(x)
-			}
+	var out []dashQuery
+	seen := map[dashQuery]bool{}
+	add := func(q dashQuery) {
+		if strings.Contains(q.expr, "$") {
+			t.Errorf("query with a variable the test does not know: %s", q.expr)
+		} else if !seen[q] {
+			seen[q] = true
+			out = append(out, q)
 		}
 	}
-	walk(dash)
-	sort.Strings(exprs)
+	dash := readDashboard(t)
 	labelValues := regexp.MustCompile(`^label_values\(\s*([^,]+?)\s*,\s*(\w+)\s*\)$`)
-	subst := strings.NewReplacer(`"$chamber"`, `".*"`, `"${chamber}"`, `".*"`, "$__rate_interval", "5s", "$__interval", "5s", "$__range", "1m")
-	var out []string
-	for _, e := range exprs {
-		if m := labelValues.FindStringSubmatch(e); m != nil {
-			e = fmt.Sprintf("count by (%s) (%s)", m[2], m[1])
+	for _, v := range dash.Templating.List {
+		if m := labelValues.FindStringSubmatch(v.Definition); m != nil {
+			add(dashQuery{expr: fmt.Sprintf("count by (%s) (%s)", m[2], m[1]), panel: "variable " + v.Name, table: true})
 		}
-		e = subst.Replace(e)
-		if strings.Contains(e, "$") {
-			t.Errorf("query with a variable the test does not know: %s", e)
-			continue
+	}
+	common := []string{"$__rate_interval", "5s", "$__interval", "5s", "$__range", "1m", "$silent", "300"}
+	all := strings.NewReplacer(append([]string{`"$chamber"`, `".*"`, `"${chamber}"`, `".*"`}, common...)...)
+	one := strings.NewReplacer(append([]string{`"$chamber"`, `"box1"`, `"${chamber}"`, `"box1"`}, common...)...)
+	for _, p := range dash.panels() {
+		subst := all
+		if p.repeated {
+			subst = one
 		}
-		if len(out) == 0 || out[len(out)-1] != e {
-			out = append(out, e)
+		for _, tg := range p.Targets {
+			add(dashQuery{expr: subst.Replace(tg.Expr), panel: p.Title, table: p.Type == "table"})
 		}
 	}
 	return out
@@ -133,7 +149,7 @@ type promServer struct {
 // startPrometheus runs a Prometheus of the test's own (Debian's package may
 // run another on :9090) on a free loopback port, scraping target every
 // second with the shipped configuration otherwise.
-func startPrometheus(t *testing.T, bin, target string) *promServer {
+func startPrometheus(t *testing.T, bin, target string, ruleFiles ...string) *promServer {
 	t.Helper()
 	dir := t.TempDir()
 	raw, err := os.ReadFile(prometheusFile)
@@ -149,6 +165,7 @@ func startPrometheus(t *testing.T, bin, target string) *promServer {
 	job := conf["scrape_configs"].([]any)[0].(map[string]any)
 	job["scrape_timeout"] = "900ms"
 	job["static_configs"].([]any)[0].(map[string]any)["targets"] = []string{target}
+	conf["rule_files"] = ruleFiles
 	out, err := yaml.Marshal(conf)
 	if err != nil {
 		t.Fatal(err)
@@ -207,12 +224,13 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// query evaluates expr now and says what is wrong with the answer: an
-// error, no series, or no series with a number.
-func (p *promServer) query(expr string) string {
+// query evaluates expr now and returns how many series it gave, and what
+// is wrong with the answer: an error, no series, or no series with a
+// number.
+func (p *promServer) query(expr string) (series int, problem string) {
 	resp, err := http.Get(p.url + "/api/v1/query?query=" + url.QueryEscape(expr))
 	if err != nil {
-		return err.Error()
+		return 0, err.Error()
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
@@ -226,20 +244,20 @@ func (p *promServer) query(expr string) string {
 		}
 	}
 	if err := json.Unmarshal(body, &r); err != nil {
-		return fmt.Sprintf("%s: %s", resp.Status, body)
+		return 0, fmt.Sprintf("%s: %s", resp.Status, body)
 	}
 	if r.Status != "success" {
-		return "error: " + r.Error
+		return 0, "error: " + r.Error
 	}
 	if len(r.Data.Result) == 0 {
-		return "no data"
+		return 0, "no data"
 	}
 	for _, s := range r.Data.Result {
 		if v, ok := s.Value[1].(string); ok {
 			if f, err := strconv.ParseFloat(v, 64); err == nil && !math.IsNaN(f) {
-				return ""
+				return len(r.Data.Result), ""
 			}
 		}
 	}
-	return fmt.Sprintf("%d series, none with a number", len(r.Data.Result))
+	return len(r.Data.Result), fmt.Sprintf("%d series, none with a number", len(r.Data.Result))
 }

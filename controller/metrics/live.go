@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -23,7 +24,7 @@ func (m *Metrics) Watch(live Live, store Store) error {
 			return fmt.Errorf("metrics: %w", err)
 		}
 	}
-	return nil
+	return m.reg.Register(&healthCollector{live: live, now: time.Now}) // alerts' series
 }
 
 var (

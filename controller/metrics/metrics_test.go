@@ -14,6 +14,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/fivechoice/fivechoice/controller"
+	"github.com/fivechoice/fivechoice/internal/testenv"
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
 )
@@ -221,10 +222,7 @@ func scrape(t *testing.T, m *Metrics) []byte {
 // TestPromtool runs Prometheus's own linter over the exposition: it must
 // report nothing.
 func TestPromtool(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Skip("promtool not found (Debian package prometheus; .ci/run installs it): cannot lint the metrics")
-	}
+	promtool := testenv.Command(t, "promtool", "prometheus")
 	body := scrape(t, sample(t))
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = bytes.NewReader(body)
