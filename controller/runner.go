@@ -173,6 +173,12 @@ func (r *runner) loop(ctx context.Context) (horizon bool) {
 			deadline = hardware.Forever
 		}
 		ev, got, err := r.tl.Next(ctx, deadline)
+		if err == nil && ctx.Err() != nil {
+			// Stopped while the timeline had the next step ready at once
+			// (a timeline behind its clock need not wait, so it may not
+			// look at ctx): the stop wins, whatever the parameters.
+			err = ctx.Err()
+		}
 		switch {
 		case err != nil && isHorizon(err):
 			return true

@@ -151,3 +151,28 @@ func (f *failingRecorder) Err() error {
 	}
 	return nil
 }
+
+// TestStopWinsOverDueSteps: a stop ends a session even when its timeline
+// never has to wait (a virtual chamber, all of whose steps are due at
+// once): before issue 12 such a session ran to its end, ignoring the stop.
+func TestStopWinsOverDueSteps(t *testing.T) {
+	p := fast(3)
+	p.MaxTrials = protocols.MaxTrials
+	ps, err := protocols.NewSession(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := sim.NewVirtual(&quickRat{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := controller.Run(ctx, controller.Setup{Protocol: ps, Chamber: ch, Timeline: ch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.EndReason != protocols.EndStopped {
+		t.Errorf("ended %q after %d attempts, want stopped", res.EndReason, res.Summary.Counters.Attempts)
+	}
+	if ch.Lit(hardware.HouseLight) {
+		t.Error("house light on after a stop")
+	}
+}

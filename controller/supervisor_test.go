@@ -131,7 +131,7 @@ func TestShutdownStopsEverySession(t *testing.T) {
 	var ids []string
 	for i, b := range boxes {
 		p := fast(1)
-		p.MaxTrials = 100000
+		p.MaxTrials = 10000
 		id, err := sup.Start(b.Name, controller.Plan{Provenance: storage.Provenance{Subject: fmt.Sprintf("R%02d", i+1), Condition: "vehicle", Params: p}})
 		if err != nil {
 			t.Fatal(err)

@@ -178,6 +178,34 @@ func (p Params) clone() Params {
 	return p
 }
 
+// MaxTrials is the largest max_trials a session may have: ten times a long
+// session's, so that a typo cannot run a chamber for days.
+const MaxTrials = 10000
+
+// durationRanges are the durations a session may have, by parameter (a
+// list's range is its singular's). Every
+// parameter has a floor and a ceiling so that a typo ("5ns" for "5s",
+// "1000000h") is refused rather than run: below 10 ms a chamber would run
+// hundreds of trials a second, and no task timer is longer than the
+// ceilings. docs/rules.md section 2 lists them.
+var durationRanges = map[string][2]Duration{
+	"stimulus_duration": {Duration(10 * time.Millisecond), Duration(10 * time.Minute)},
+	"iti":               {Duration(10 * time.Millisecond), Duration(10 * time.Minute)},
+	"limited_hold":      {Duration(10 * time.Millisecond), Duration(10 * time.Minute)},
+	"timeout":           {Duration(10 * time.Millisecond), Duration(10 * time.Minute)},
+	"max_duration":      {Duration(10 * time.Millisecond), Duration(24 * time.Hour)},
+	// Lists take their singular's range.
+	"iti_choices":        {Duration(10 * time.Millisecond), Duration(10 * time.Minute)},
+	"stimulus_durations": {Duration(10 * time.Millisecond), Duration(10 * time.Minute)},
+}
+
+// DurationRange returns the range a duration parameter must lie in, for
+// the documentation and the API's error messages.
+func DurationRange(param string) (lo, hi time.Duration, ok bool) {
+	r, ok := durationRanges[param]
+	return time.Duration(r[0]), time.Duration(r[1]), ok
+}
+
 // validate refuses a parameter set the task cannot run, naming the
 // parameter. Check is its one caller.
 func (p Params) validate() error {
@@ -185,31 +213,33 @@ func (p Params) validate() error {
 	bad := func(param, format string, a ...any) {
 		errs = append(errs, &ParamError{param, fmt.Sprintf(format, a...)})
 	}
-	positive := func(param string, d Duration) {
-		if d <= 0 {
-			bad(param, "must be positive, got %v", time.Duration(d))
+	within := func(param string, d Duration) {
+		name, _, _ := strings.Cut(param, "[")
+		r := durationRanges[name]
+		if d < r[0] || d > r[1] {
+			bad(param, "must be %v to %v, got %v", time.Duration(r[0]), time.Duration(r[1]), time.Duration(d))
 		}
 	}
 	if p.Holes < 3 || p.Holes > hardware.MaxHoles {
 		bad("holes", "must be 3 to %d, got %d", hardware.MaxHoles, p.Holes)
 	}
-	positive("stimulus_duration", p.StimulusDuration)
-	positive("iti", p.ITI)
-	positive("limited_hold", p.LimitedHold)
-	positive("timeout", p.Timeout)
-	positive("max_duration", p.MaxDuration)
+	within("stimulus_duration", p.StimulusDuration)
+	within("iti", p.ITI)
+	within("limited_hold", p.LimitedHold)
+	within("timeout", p.Timeout)
+	within("max_duration", p.MaxDuration)
 	choices := func(param string, list []Duration) {
 		if list != nil && len(list) == 0 {
 			bad(param, "must not be empty")
 		}
 		for i, d := range list {
-			positive(fmt.Sprintf("%s[%d]", param, i), d)
+			within(fmt.Sprintf("%s[%d]", param, i), d)
 		}
 	}
 	choices("iti_choices", p.ITIChoices)
 	choices("stimulus_durations", p.StimulusDurations)
-	if p.MaxTrials < 1 {
-		bad("max_trials", "must be at least 1, got %d", p.MaxTrials)
+	if p.MaxTrials < 1 || p.MaxTrials > MaxTrials {
+		bad("max_trials", "must be 1 to %d, got %d", MaxTrials, p.MaxTrials)
 	}
 	oneOf := func(param, v string, allowed ...string) {
 		if !slices.Contains(allowed, v) {

@@ -2,6 +2,7 @@ package protocols
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +69,17 @@ func TestValidateNamesTheParameter(t *testing.T) {
 		{`{"iti_sequence": ["5s"]}`, "iti_sequence"},
 		{`{"iti_choices": ["7s", "9s"], "iti_sequence": ["7s", "8s"]}`, "iti_sequence[1]"},
 		{`{"stimulus_durations": ["1s"], "sd_sequence": ["2s"]}`, "sd_sequence[0]"},
+		// Issue 12: typos that ran before ranges existed.
+		{`{"iti": "1ns"}`, "iti"},
+		{`{"iti": "5ns"}`, "iti"},
+		{`{"iti": "1000000h"}`, "iti"},
+		{`{"stimulus_duration": "9ms"}`, "stimulus_duration"},
+		{`{"limited_hold": "11m"}`, "limited_hold"},
+		{`{"timeout": "1us"}`, "timeout"},
+		{`{"max_duration": "25h"}`, "max_duration"},
+		{`{"max_trials": 10001}`, "max_trials"},
+		{`{"iti_choices": ["7s", "1ms"]}`, "iti_choices[1]"},
+		{`{"stimulus_durations": ["1h"]}`, "stimulus_durations[0]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.json, func(t *testing.T) {
@@ -87,6 +99,32 @@ func TestValidateNamesTheParameter(t *testing.T) {
 				t.Error("NewSession accepted invalid parameters")
 			}
 		})
+	}
+}
+
+// TestRangesInMessages: a refused duration says the range it must lie in,
+// and the ends of each range are accepted.
+func TestRangesInMessages(t *testing.T) {
+	for _, param := range []string{"stimulus_duration", "iti", "limited_hold", "timeout", "max_duration"} {
+		lo, hi, ok := DurationRange(param)
+		if !ok {
+			t.Fatalf("%s: no range", param)
+		}
+		for _, d := range []time.Duration{lo, hi} {
+			p, err := Default().Override([]byte(fmt.Sprintf(`{%q: %q}`, param, d)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.Check(); err != nil {
+				t.Errorf("%s = %v refused: %v", param, d, err)
+			}
+		}
+		p, _ := Default().Override([]byte(fmt.Sprintf(`{%q: %q}`, param, hi+time.Millisecond)))
+		_, err := p.Check()
+		want := fmt.Sprintf("must be %v to %v", lo, hi)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s above range: %v, want %q", param, err, want)
+		}
 	}
 }
 

@@ -67,7 +67,7 @@ func realtimeParams(d time.Duration) protocols.Params {
 	p := protocols.Default()
 	p.ITI, p.StimulusDuration, p.LimitedHold, p.Timeout = protocols.Duration(40*ms), protocols.Duration(30*ms), protocols.Duration(300*ms), protocols.Duration(40*ms)
 	p.Initiation = protocols.InitiationAuto
-	p.MaxTrials, p.MaxDuration, p.Seed = 100000, protocols.Duration(d), 7
+	p.MaxTrials, p.MaxDuration, p.Seed = 10000, protocols.Duration(d), 7
 	return p
 }
 

@@ -54,7 +54,7 @@ func TestServeOnEmulatedAVR(t *testing.T) {
 	for _, s := range []string{"R01", "R02"} {
 		d.post("/api/v1/subjects", `{"id": "`+s+`"}`, nil)
 	}
-	simSession := d.startSession("sim", "R02", `"params": {"max_trials": 100000, "max_duration": "10h"}`)
+	simSession := d.startSession("sim", "R02", `"params": {"max_trials": 10000, "max_duration": "10h"}`)
 
 	// A whole session on the board.
 	first := len(sim.Changes())
@@ -67,7 +67,7 @@ func TestServeOnEmulatedAVR(t *testing.T) {
 
 	// A session whose board dies in its third trial.
 	second := len(sim.Changes())
-	killed := d.startSession("avr", "R01", `"seed": 12, "params": {"max_trials": 100000, "iti": "1s"}`)
+	killed := d.startSession("avr", "R01", `"seed": 12, "params": {"max_trials": 10000, "iti": "1s"}`)
 	if !subject.waitOnsets(3) {
 		t.Fatalf("the second session did not reach its third stimulus; chamber %+v; the board's last pins:\n%s\n%s", d.chamber("avr"), lastPins(sim), d.logs())
 	}

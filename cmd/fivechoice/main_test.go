@@ -100,7 +100,7 @@ func TestRunRefusesBadInput(t *testing.T) {
 		{[]string{"run", "--db", "x.db"}, "--subject is required"},
 		{[]string{"run", "--db", "x.db", "--subject", "R1", "--protocol", "stage9"}, `unknown protocol "stage9"`},
 		{[]string{"run", "--db", "x.db", "--subject", "R1", "--condition", "atx-9"}, "condition atx-9: not found"},
-		{[]string{"run", "--db", "x.db", "--subject", "R1", "--params", `{"iti": "0s"}`}, "parameter iti: must be positive"},
+		{[]string{"run", "--db", "x.db", "--subject", "R1", "--params", `{"iti": "0s"}`}, "parameter iti: must be 10ms to 10m0s, got 0s"},
 		{[]string{"run", "--db", "x.db", "--subject", "R1", "--params", `{"itx": "1s"}`}, `unknown parameter "itx"`},
 		{[]string{"run", "--db", "x.db", "--subject", "R1", "--chamber", "box3"}, "simulated chambers only"},
 		{[]string{"run", "--db", "x.db", "--subject", "R1"}, "unknown subject R1: add it with 'fivechoice subject add', or pass --new-subject"},

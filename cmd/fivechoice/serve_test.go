@@ -172,7 +172,7 @@ func (d *daemonProc) startLong(chambers ...string) []string {
 			d.t.Fatalf("add subject: %d", code)
 		}
 		var s struct{ ID string }
-		body := `{"subject": "R-` + ch + `", "protocol": "baseline", "condition": "vehicle", "params": {"max_trials": 100000, "max_duration": "10h"}}`
+		body := `{"subject": "R-` + ch + `", "protocol": "baseline", "condition": "vehicle", "params": {"max_trials": 10000, "max_duration": "10h"}}`
 		if code := d.post("/api/v1/chambers/"+ch+"/sessions", body, &s); code != http.StatusCreated {
 			d.t.Fatalf("start on %s: %d\n%s", ch, code, d.logs())
 		}

@@ -227,7 +227,7 @@ func TestAPI(t *testing.T) {
 	// Sessions on three chambers at once.
 	s1 := d.startSession("box1", `{"subject": "R01", "protocol": "baseline", "condition": "vehicle", "seed": 11, "params": `+fast+`}`)
 	s2 := d.startSession("box2", `{"subject": "R02", "protocol": "baseline", "condition": "vehicle",
-		"params": {"iti": "200ms", "limited_hold": "1s", "timeout": "200ms", "initiation": "auto", "max_trials": 100000, "max_duration": "1h"}}`)
+		"params": {"iti": "200ms", "limited_hold": "1s", "timeout": "200ms", "initiation": "auto", "max_trials": 10000, "max_duration": "1h"}}`)
 	// One animal, one chamber: R02 runs on box2 (the database refuses it
 	// even if two requests race).
 	d.errorOf("POST", "/api/v1/chambers/box3/sessions", `{"subject": "R02", "protocol": "baseline", "condition": "vehicle"}`, "", http.StatusConflict)
@@ -256,7 +256,9 @@ func TestAPI(t *testing.T) {
 		{"box1", `{"subject": "R01", "protocol": "stage99", "condition": "vehicle"}`, http.StatusUnprocessableEntity, `unknown protocol "stage99"`},
 		{"box1", `{"subject": "R01", "protocol": "baseline", "condition": "atx-99"}`, http.StatusUnprocessableEntity, `unknown condition "atx-99"`},
 		{"box1", `{"subject": "R01", "protocol": "baseline"}`, http.StatusUnprocessableEntity, "condition: required"},
-		{"box1", `{"subject": "R01", "protocol": "baseline", "condition": "vehicle", "params": {"iti": "-5s"}}`, http.StatusUnprocessableEntity, "parameter iti: must be positive"},
+		{"box1", `{"subject": "R01", "protocol": "baseline", "condition": "vehicle", "params": {"iti": "-5s"}}`, http.StatusUnprocessableEntity, "parameter iti: must be 10ms to 10m0s, got -5s"},
+		{"box1", `{"subject": "R01", "protocol": "baseline", "condition": "vehicle", "params": {"iti": "1ns"}}`, http.StatusUnprocessableEntity, "parameter iti: must be 10ms to 10m0s, got 1ns"},
+		{"box1", `{"subject": "R01", "protocol": "baseline", "condition": "vehicle", "params": {"iti": "1000000h"}}`, http.StatusUnprocessableEntity, "parameter iti: must be 10ms to 10m0s"},
 		{"box1", `{"subject": "R01", "protocol": "baseline", "condition": "vehicle", "params": {"itii": "5s"}}`, http.StatusUnprocessableEntity, `unknown parameter "itii"`},
 		{"box1", `{"subject": "R01", "protocol": "baseline", "condition": "vehicle", "params": {"iti": 5}}`, http.StatusUnprocessableEntity, `"iti"`},
 		{"box1", `{"subject": "R01", "protocol": "baseline", "condition": "vehicle", "params": {"seed": 5}}`, http.StatusUnprocessableEntity, `"seed"`},

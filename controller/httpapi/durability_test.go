@@ -20,7 +20,7 @@ func TestHealthDegradedWhileCommitsLag(t *testing.T) {
 	if got := d.do("POST", "/api/v1/subjects", `{"id": "R01"}`, "", nil); got != http.StatusCreated {
 		t.Fatalf("add subject: %d", got)
 	}
-	s := d.startSession("box3", `{"subject": "R01", "protocol": "baseline", "condition": "vehicle", "params": {"max_trials": 100000, "max_duration": "10h"}}`)
+	s := d.startSession("box3", `{"subject": "R01", "protocol": "baseline", "condition": "vehicle", "params": {"max_trials": 10000, "max_duration": "10h"}}`)
 	other, err := sql.Open("sqlite3", "file:"+d.db.Path()+"?_busy_timeout=5000")
 	if err != nil {
 		t.Fatal(err)

@@ -50,6 +50,12 @@ func (p *Paced) Now() time.Duration {
 // Next takes the next input or the deadline from the virtual timeline and
 // waits until the wall clock reaches it.
 func (p *Paced) Next(ctx context.Context, deadline time.Duration) (hardware.Event, bool, error) {
+	// A session whose steps all fall behind the wall clock never waits
+	// below, so a stop is looked for here first: else it would go
+	// unnoticed until the session ended by itself (issue 12).
+	if err := ctx.Err(); err != nil {
+		return hardware.Event{}, false, err
+	}
 	if p.start.IsZero() {
 		p.start = time.Now()
 	}
