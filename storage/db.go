@@ -29,6 +29,10 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// MaxReaders is how many connections read the database at once; more
+// readers wait for one (the writer has its own connection).
+const MaxReaders = 4
+
 // DB is an open fivechoice database.
 type DB struct {
 	path string
@@ -47,6 +51,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	if path == ":memory:" {
 		db.SetMaxOpenConns(1) // every connection would be a new database
+	} else {
+		// Readers: a few at once, and idle ones closed, so that a burst of
+		// API requests neither opens a file descriptor and a page cache
+		// per request nor keeps them afterwards (issue 12).
+		db.SetMaxOpenConns(MaxReaders)
+		db.SetMaxIdleConns(2)
+		db.SetConnMaxIdleTime(time.Minute)
 	}
 	d := &DB{path: path, db: db}
 	if err := d.migrate(ctx); err != nil {

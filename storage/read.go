@@ -65,6 +65,9 @@ type Filter struct {
 	Study     string
 	From, To  time.Time // started in [From, To)
 	Limit     int
+	// Newest lists the latest sessions first (the API's order, so that a
+	// limited list shows today's); else oldest first.
+	Newest bool
 }
 
 // Sessions lists sessions matching f, oldest first.
@@ -97,7 +100,11 @@ func (d *DB) Sessions(ctx context.Context, f Filter) ([]SessionRecord, error) {
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY started_at, id"
+	if f.Newest {
+		q += " ORDER BY started_at DESC, id DESC"
+	} else {
+		q += " ORDER BY started_at, id"
+	}
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
@@ -126,8 +133,16 @@ func optNs(v sql.NullInt64) time.Duration {
 
 // Attempts returns a session's attempts in order.
 func (d *DB) Attempts(ctx context.Context, session string) ([]protocols.Attempt, error) {
+	return d.AttemptsPage(ctx, session, 0, -1)
+}
+
+// AttemptsPage returns at most limit of a session's attempts (all when
+// limit < 0), in order, from attempt after+1: a page of a long session,
+// so that no answer holds a whole session's attempts at once.
+func (d *DB) AttemptsPage(ctx context.Context, session string, after, limit int) ([]protocols.Attempt, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT n, outcome, target, iti_ns, sd_ns, iti_start_ns, onset_ns, COALESCE(response_hole, 0), response_ns,
-		collection_ns, first_premature_ns, premature, perseverative, timeout_responses FROM attempts WHERE session = (SELECT key FROM sessions WHERE id = ?) ORDER BY n`, session)
+		collection_ns, first_premature_ns, premature, perseverative, timeout_responses FROM attempts
+		WHERE session = (SELECT key FROM sessions WHERE id = ?) AND n > ? ORDER BY n LIMIT ?`, session, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("attempts of %s: %w", session, err)
 	}

@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"errors"
+	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -52,10 +54,22 @@ func (a *API) session(r *http.Request, id string) (sessionView, error) {
 		}
 		v.Counters, v.Measures = &sum.Counters, &sum.Measures
 	}
-	if r.URL.Query().Get("attempts") == "1" {
-		as, err := a.db.Attempts(ctx, id)
+	if q := r.URL.Query(); q.Get("attempts") == "1" {
+		after, err := count(q, "attempts_after", 0, 0, math.MaxInt32)
 		if err != nil {
 			return v, err
+		}
+		limit, err := count(q, "attempts_limit", DefaultAttempts, 1, MaxAttempts)
+		if err != nil {
+			return v, err
+		}
+		as, err := a.db.AttemptsPage(ctx, id, after, limit+1)
+		if err != nil {
+			return v, err
+		}
+		if len(as) > limit {
+			as = as[:limit]
+			v.AttemptsNext = as[limit-1].N
 		}
 		v.Attempts = attemptViews(as)
 		if v.Attempts == nil {
@@ -63,6 +77,30 @@ func (a *API) session(r *http.Request, id string) (sessionView, error) {
 		}
 	}
 	return v, nil
+}
+
+// Pages: no answer holds more than a bounded number of rows, however long
+// a session ran or however many are stored (issue 12: one session's
+// attempts came to 58 MB, and eight such requests to 2 GB of memory).
+const (
+	DefaultAttempts = 1000 // attempts per page of GET /sessions/{id}?attempts=1
+	MaxAttempts     = 5000 // the largest attempts_limit
+	DefaultSessions = 100  // sessions per GET /sessions
+	MaxSessions     = 1000 // the largest limit
+)
+
+// count reads a whole-number query parameter in [lo, hi], or def when it
+// is absent.
+func count(q url.Values, name string, def, lo, hi int) (int, error) {
+	s := q.Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, fail(http.StatusBadRequest, "%s: want a whole number from %d to %d, got %q", name, lo, hi, s)
+	}
+	return n, nil
 }
 
 // stopSession ends a running session (reason "stopped") and answers with
@@ -91,13 +129,20 @@ func (a *API) stopSession(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, v)
 }
 
-// listSessions lists sessions, oldest first, filtered by subject,
+// listSessions lists sessions, newest first, filtered by subject,
 // condition, chamber, status and start date (from inclusive, to
 // exclusive; a date alone is a whole day in the daemon's time zone, and
-// to=2025-03-14 includes that day).
+// to=2025-03-14 includes that day), at most limit of them (default
+// DefaultSessions); "more" says whether older ones match too: ask again
+// with to= the oldest one's started_at.
 func (a *API) listSessions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := storage.Filter{Subject: q.Get("subject"), Condition: q.Get("condition"), Chamber: q.Get("chamber"), Status: q.Get("status")}
+	f := storage.Filter{Subject: q.Get("subject"), Condition: q.Get("condition"), Chamber: q.Get("chamber"), Status: q.Get("status"), Newest: true}
+	switch f.Status {
+	case "", storage.StatusRunning, storage.StatusEnded, storage.StatusInterrupted:
+	default:
+		return fail(http.StatusBadRequest, "status: want running, ended or interrupted, got %q", f.Status)
+	}
 	var err error
 	if f.From, err = parseWhen("from", q.Get("from"), false); err != nil {
 		return err
@@ -105,21 +150,25 @@ func (a *API) listSessions(w http.ResponseWriter, r *http.Request) error {
 	if f.To, err = parseWhen("to", q.Get("to"), true); err != nil {
 		return err
 	}
-	if s := q.Get("limit"); s != "" {
-		if f.Limit, err = strconv.Atoi(s); err != nil || f.Limit < 1 {
-			return fail(http.StatusBadRequest, "limit: want a positive whole number, got %q", s)
-		}
+	limit, err := count(q, "limit", DefaultSessions, 1, MaxSessions)
+	if err != nil {
+		return err
 	}
+	f.Limit = limit + 1
 	sessions, err := a.db.Sessions(r.Context(), f)
 	if err != nil {
 		return err
+	}
+	more := len(sessions) > limit
+	if more {
+		sessions = sessions[:limit]
 	}
 	out := make([]sessionView, len(sessions))
 	for i, s := range sessions {
 		out[i] = storedView(s)
 		out[i].Params, out[i].Timing = nil, nil // in the session itself
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+	return writeJSON(w, http.StatusOK, map[string]any{"sessions": out, "more": more})
 }
 
 // parseWhen reads a from/to filter: an RFC 3339 time, or a date

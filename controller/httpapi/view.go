@@ -47,6 +47,9 @@ type sessionView struct {
 	// stored at the end of a real-time session.
 	Timing   json.RawMessage `json:"timing,omitempty"`
 	Attempts []attemptView   `json:"attempts,omitempty"`
+	// AttemptsNext is the attempts_after value of the next page, when the
+	// page ended before the session's last stored attempt.
+	AttemptsNext int `json:"attempts_next,omitempty"`
 }
 
 func storedView(s storage.SessionRecord) sessionView {
