@@ -60,7 +60,7 @@ const (
 // checks that it can write (stamping the schema version, a real write),
 // prepares the statements, and runs run with them in a new goroutine that
 // closes done when run returns. It returns once the statements are ready.
-func connect(path string, busy time.Duration, done chan struct{}, run func(*sqlite3.SQLiteConn, *statements)) error {
+func connect(path string, busy time.Duration, done chan struct{}, setup func() error, run func(*sqlite3.SQLiteConn, *statements)) error {
 	db, err := sql.Open("sqlite3", dsnBusy(path, busy))
 	if err != nil {
 		return err
@@ -77,6 +77,11 @@ func connect(path string, busy time.Duration, done chan struct{}, run func(*sqli
 		defer db.Close()
 		defer conn.Close()
 		err := conn.Raw(func(dc any) error {
+			if setup != nil {
+				if err := setup(); err != nil {
+					return err
+				}
+			}
 			c, ok := dc.(*sqlite3.SQLiteConn)
 			if !ok {
 				return fmt.Errorf("unexpected driver connection %T", dc)

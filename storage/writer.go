@@ -57,21 +57,22 @@ var (
 // one that cannot be committed ends the sessions in it at their last whole
 // commit, and the writer carries on with the others.
 type Writer struct {
-	path       string
-	log        *slog.Logger
-	interval   time.Duration
-	queue      int
-	retryFor   time.Duration
-	busy       time.Duration // the connection's busy timeout
-	lagWarning time.Duration
-	observe    func(d time.Duration, writes int, lag time.Duration)
-	ops        chan op
-	urgent     chan op // writes of their own (subjects) jump the queue
-	done       chan struct{}
-	closing    sync.Once
-	mu         sync.RWMutex // guards sends against close
-	closed     bool
-	health     health
+	path        string
+	log         *slog.Logger
+	interval    time.Duration
+	queue       int
+	retryFor    time.Duration
+	busy        time.Duration // the connection's busy timeout
+	lagWarning  time.Duration
+	observe     func(d time.Duration, writes int, lag time.Duration)
+	threadSetup func() error
+	ops         chan op
+	urgent      chan op // writes of their own (subjects) jump the queue
+	done        chan struct{}
+	closing     sync.Once
+	mu          sync.RWMutex // guards sends against close
+	closed      bool
+	health      health
 }
 
 // BeginSession records a session as running and returns its log once the

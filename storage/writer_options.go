@@ -40,6 +40,11 @@ func WithCommitObserver(f func(d time.Duration, writes int, lag time.Duration)) 
 	return func(w *Writer) { w.observe = f }
 }
 
+// WithThreadSetup has the writer goroutine call f first, on its own
+// thread: the daemon takes it off the real-time class with it
+// (timing.LeaveRealtime), so that SQLite's work never delays a timer.
+func WithThreadSetup(f func() error) WriterOption { return func(w *Writer) { w.threadSetup = f } }
+
 // NewWriter starts the single writer of d, on a connection of its own. It
 // refuses a database it cannot write (a read-only file or file system),
 // naming the file, rather than start and fail every write later.
@@ -56,7 +61,7 @@ func (d *DB) NewWriter(opts ...WriterOption) (*Writer, error) {
 	w.health.probe = make(chan struct{}, 1)
 	w.ops = make(chan op, w.queue)
 	w.urgent = make(chan op, 64)
-	if err := connect(d.path, w.busy, w.done, w.loop); err != nil {
+	if err := connect(d.path, w.busy, w.done, w.threadSetup, w.loop); err != nil {
 		return nil, fmt.Errorf("writer: %w", err)
 	}
 	go w.watch()

@@ -67,7 +67,7 @@ func cmdBenchTiming(ctx context.Context, args []string, stdout, stderr io.Writer
 				return err
 			}
 		}
-		if w, err = db.NewWriter(); err != nil {
+		if w, err = db.NewWriter(storage.WithThreadSetup(timing.LeaveRealtime)); err != nil {
 			return err
 		}
 		defer w.Close()

@@ -115,6 +115,17 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 		log.Warn("the API listens beyond this machine: reads need no token and nothing is encrypted; put a TLS proxy in front", "addr", ln.Addr().String())
 	}
 
+	// Stimulus timing while other processes keep every core busy needs a
+	// real-time priority (docs/timing.md); refused, the daemon still runs.
+	// It is set before the storage writer and the HTTP server start: they
+	// leave it, each on its own thread (timing.LeaveRealtime).
+	policy, rtErr := timing.SetRealtimePriority(cfg.RealtimePriority)
+	if rtErr != nil {
+		log.Warn("real-time priority refused; timers may be milliseconds late while other processes keep every core busy",
+			"component", "timing", "err", rtErr, "policy", policy, "hint", "run as root, or grant LimitRTPRIO= in the systemd unit, or set realtime_priority: 0")
+	} else {
+		log.Info("scheduling", "component", "timing", "policy", policy)
+	}
 	db, err := openStore(ctx, cfg.Database, log.With("component", "storage"))
 	if err != nil {
 		return err
@@ -125,21 +136,16 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 		names[i] = ch.Name
 	}
 	m := metrics.New(version, names)
+	if rtErr == nil {
+		m.SetRealtimePriority(cfg.RealtimePriority)
+	}
 	w, err := db.NewWriter(storage.WithCommitInterval(cfg.CommitInterval), storage.WithLogger(log.With("component", "storage")),
-		storage.WithCommitObserver(m.ObserveCommit), storage.WithLagWarning(cfg.CommitLagWarning))
+		storage.WithCommitObserver(m.ObserveCommit), storage.WithLagWarning(cfg.CommitLagWarning),
+		storage.WithThreadSetup(timing.LeaveRealtime))
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	// Stimulus timing while other processes keep every core busy needs a
-	// real-time priority (docs/timing.md); refused, the daemon still runs.
-	if policy, err := timing.SetRealtimePriority(cfg.RealtimePriority); err != nil {
-		log.Warn("real-time priority refused; timers may be milliseconds late while other processes keep every core busy",
-			"component", "timing", "err", err, "policy", policy, "hint", "run as root, or grant LimitRTPRIO= in the systemd unit, or set realtime_priority: 0")
-	} else {
-		log.Info("scheduling", "component", "timing", "policy", policy)
-		m.SetRealtimePriority(cfg.RealtimePriority)
-	}
 	// One precision scheduler serves every chamber's deadlines (docs/timing.md).
 	sched := timing.New()
 	defer sched.Close()
@@ -158,7 +164,7 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 		return err
 	}
 	api, err := httpapi.New(httpapi.Options{Supervisor: sup, DB: db, Token: cfg.Token, Version: version,
-		Log: log.With("component", "http"), Metrics: m.Handler(), Health: w.Err, Degraded: w.Degraded, Writer: w})
+		Log: log.With("component", "http"), Metrics: m.Handler(), Health: w.Err, Degraded: w.Degraded, Writer: w, Hosts: cfg.Hosts})
 	if err != nil {
 		return err
 	}

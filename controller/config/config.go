@@ -69,6 +69,10 @@ type Config struct {
 	// priority. Refused (no root, CAP_SYS_NICE or RLIMIT_RTPRIO), the
 	// daemon logs a warning and runs at normal priority.
 	RealtimePriority int `yaml:"realtime_priority"`
+	// Hosts are the host names by which the API is reached besides its
+	// addresses, localhost and the machine's own name: a request naming
+	// any other host is refused (DNS rebinding; docs/daemon.md).
+	Hosts []string `yaml:"hosts"`
 
 	Chambers []Chamber `yaml:"chambers"`
 }

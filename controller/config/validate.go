@@ -93,12 +93,20 @@ func (c *Config) check(idx *index, token bool) []error {
 	case c.RealtimePriority < 0 || c.RealtimePriority > 99:
 		k.bad("realtime_priority", "want 0 (normal priority) or a SCHED_FIFO priority 1 to 99, got %d", c.RealtimePriority)
 	}
+	for i, h := range c.Hosts {
+		if !hostName.MatchString(h) {
+			k.bad(fmt.Sprintf("hosts[%d]", i), "want a host name (letters, digits, '-' and '.'), got %q", h)
+		}
+	}
 	if token {
 		k.token(dir)
 	}
 	k.chambers()
 	return k.errs
 }
+
+// hostName is a DNS name: labels of letters, digits and '-', dot-separated.
+var hostName = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$`)
 
 // under resolves a relative path against the configuration's directory,
 // so a daemon started from anywhere finds the same files.

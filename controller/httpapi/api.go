@@ -48,6 +48,12 @@ type Options struct {
 	Writer *storage.Writer
 	// MaxBody bounds request bodies; 0: DefaultMaxBody.
 	MaxBody int64
+	// MaxInFlight bounds the requests served at once; 0:
+	// DefaultMaxInFlight.
+	MaxInFlight int
+	// Hosts are the host names, besides its addresses, localhost and the
+	// machine's name, by which the API is reached (see guard).
+	Hosts []string
 }
 
 // API is the HTTP API. It is an http.Handler.
@@ -61,8 +67,11 @@ type API struct {
 	degrade func() error
 	writer  *storage.Writer
 	maxBody int64
-	mux     *http.ServeMux
-	handler http.Handler
+	// inFlight holds a token per request being served (guard).
+	inFlight chan struct{}
+	hosts    []string
+	mux      *http.ServeMux
+	handler  http.Handler
 
 	// started remembers the plans of sessions started here until they end,
 	// so that a running session's view never depends on reading the
@@ -85,10 +94,14 @@ func New(o Options) (*API, error) {
 	if o.MaxBody <= 0 {
 		o.MaxBody = DefaultMaxBody
 	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = DefaultMaxInFlight
+	}
 	a := &API{sup: o.Supervisor, db: o.DB, token: hashToken(o.Token), version: o.Version, log: o.Log,
-		health: o.Health, degrade: o.Degraded, writer: o.Writer, maxBody: o.MaxBody, mux: http.NewServeMux(), started: map[string]controller.Plan{}}
+		health: o.Health, degrade: o.Degraded, writer: o.Writer, maxBody: o.MaxBody, mux: http.NewServeMux(), started: map[string]controller.Plan{},
+		inFlight: make(chan struct{}, o.MaxInFlight), hosts: hostNames(o.Hosts)}
 	a.routes(o.Metrics)
-	a.handler = a.recoverPanics(a.logRequests(a.mux))
+	a.handler = a.recoverPanics(a.logRequests(a.guard(a.mux)))
 	return a, nil
 }
 
@@ -137,6 +150,7 @@ func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ConnContext:       ConnContext,
 	}
 }
 

@@ -48,3 +48,6 @@ func SetRealtimePriority(p int) (string, error) {
 
 // Policy names the calling thread's scheduling policy.
 func Policy() string { return "normal" }
+
+// LeaveRealtime does nothing where real-time priority is not supported.
+func LeaveRealtime() error { return nil }

@@ -1,0 +1,117 @@
+package httpapi
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/fivechoice/fivechoice/controller/timing"
+)
+
+// DefaultMaxInFlight is how many requests the API serves at once; more are
+// answered 503 at once, with Retry-After, instead of queueing without
+// bound (issue 12: a burst of large reads took 2 GB of memory and 99
+// threads that never came back).
+const DefaultMaxInFlight = 32
+
+// guard is the API's door, in front of every route: the Host check, the
+// bound on requests in flight, and the normal scheduling policy for the
+// connection's thread. /healthz and /metrics pass the first two: a service
+// manager and Prometheus reach them by whatever name they are given, and
+// they must answer while the API is busy.
+func (a *API) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaveRealtime(r.Context(), a)
+		if r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !a.hostAllowed(r.Host) {
+			writeJSON(w, http.StatusMisdirectedRequest, map[string]string{"error": "host " + quoteHost(r.Host) +
+				" is not a name of this daemon: reach it by its IP address, localhost or its host name, or add the name to the configuration's hosts"})
+			return
+		}
+		select {
+		case a.inFlight <- struct{}{}:
+			defer func() { <-a.inFlight }()
+		default:
+			w.Header().Set("Retry-After", "1")
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "busy: too many requests in flight; retry in a second"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// hostAllowed reports whether a request's Host names this daemon: an IP
+// address, localhost, the machine's host name (with or without .local),
+// or a name the configuration lists. A browser sends the name it resolved,
+// so a page of another site whose name an attacker points at the lab's
+// address (DNS rebinding) is refused before it can read anything.
+func (a *API) hostAllowed(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+	if host == "" {
+		return false // HTTP/1.1 requires Host; only hand-made requests lack it
+	}
+	if net.ParseIP(host) != nil || host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	return slices.Contains(a.hosts, host)
+}
+
+// hostNames are the names the daemon answers to besides addresses: the
+// configured ones and the machine's own.
+func hostNames(extra []string) []string {
+	var names []string
+	if h, err := os.Hostname(); err == nil && h != "" {
+		h = strings.ToLower(h)
+		short, _, _ := strings.Cut(h, ".")
+		names = append(names, h, short, short+".local")
+	}
+	for _, n := range extra {
+		names = append(names, strings.ToLower(strings.TrimSuffix(n, ".")))
+	}
+	return names
+}
+
+func quoteHost(h string) string {
+	if len(h) > 100 {
+		h = h[:100] + "..."
+	}
+	return `"` + strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '"' {
+			return '?'
+		}
+		return r
+	}, h) + `"`
+}
+
+// connKey marks a connection's context with whether its goroutine has left
+// the real-time class yet.
+type connKey struct{}
+
+// ConnContext is the http.Server hook that lets guard take each
+// connection's goroutine off the real-time class once (NewServer sets it).
+func ConnContext(ctx context.Context, _ net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, new(atomic.Bool))
+}
+
+// leaveRealtime runs the rest of this connection's goroutine at the normal
+// policy (timing.LeaveRealtime): net/http serves each HTTP/1 connection on
+// one goroutine, which ends when the connection does, taking its thread.
+func leaveRealtime(ctx context.Context, a *API) {
+	done, ok := ctx.Value(connKey{}).(*atomic.Bool)
+	if !ok || done.Swap(true) {
+		return
+	}
+	if err := timing.LeaveRealtime(); err != nil {
+		a.log.Warn("an HTTP connection keeps real-time priority", "err", err)
+	}
+}
