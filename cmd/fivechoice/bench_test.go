@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,5 +36,30 @@ func TestBenchSessions(t *testing.T) {
 	}
 	if _, errOut, code := fivechoice(t, dir, "bench", "sessions", "--n", "0"); code == 0 || !strings.Contains(errOut, "--n must be at least 1") {
 		t.Errorf("--n 0: exit %d, %s", code, errOut)
+	}
+}
+
+// TestBenchAPI runs the API load bench briefly: the real daemon as a
+// child, its three phases measured from its own histogram and /proc, no
+// request failing. (Its figures are in docs/timing.md; nothing here
+// judges them, since a test cannot time on a shared machine.)
+func TestBenchAPI(t *testing.T) {
+	out, err := exec.Command(fivechoiceBin, "bench", "api", "--chambers", "3", "--clients", "4", "--phase", "2s").CombinedOutput()
+	if err != nil {
+		t.Fatalf("bench api: %v\n%s", err, out)
+	}
+	text := string(out)
+	for _, want := range []string{"quiet ", "API load ", "quiet after "} {
+		if !strings.Contains(text, "\n"+want) {
+			t.Errorf("no %q phase:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "failed") {
+		t.Errorf("requests failed:\n%s", text)
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if f := strings.Fields(line); len(f) > 3 && f[0] == "API" && f[2] == "0" {
+			t.Errorf("no transitions measured under load: %s", line)
+		}
 	}
 }

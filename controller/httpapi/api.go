@@ -69,6 +69,7 @@ type API struct {
 	maxBody int64
 	// inFlight holds a token per request being served (guard).
 	inFlight chan struct{}
+	working  chan struct{} // a token per request running (guard)
 	hosts    []string
 	mux      *http.ServeMux
 	handler  http.Handler
@@ -99,7 +100,7 @@ func New(o Options) (*API, error) {
 	}
 	a := &API{sup: o.Supervisor, db: o.DB, token: hashToken(o.Token), version: o.Version, log: o.Log,
 		health: o.Health, degrade: o.Degraded, writer: o.Writer, maxBody: o.MaxBody, mux: http.NewServeMux(), started: map[string]controller.Plan{},
-		inFlight: make(chan struct{}, o.MaxInFlight), hosts: hostNames(o.Hosts)}
+		inFlight: make(chan struct{}, o.MaxInFlight), working: make(chan struct{}, workers()), hosts: hostNames(o.Hosts)}
 	a.routes(o.Metrics)
 	a.handler = a.recoverPanics(a.logRequests(a.guard(a.mux)))
 	return a, nil

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -18,29 +19,48 @@ import (
 // threads that never came back).
 const DefaultMaxInFlight = 32
 
+// workers is how many requests run at once: every processor of the Go
+// runtime but one (and at least one).
+func workers() int { return max(1, runtime.GOMAXPROCS(0)-1) }
+
 // guard is the API's door, in front of every route: the Host check, the
 // bound on requests in flight, and the normal scheduling policy for the
-// connection's thread. /healthz and /metrics pass the first two: a service
-// manager and Prometheus reach them by whatever name they are given, and
-// they must answer while the API is busy.
+// connection's thread, and turns for the processors. /healthz and /metrics
+// pass the Host check and the bound: a service manager and Prometheus
+// reach them by whatever name they are given, and they must answer while
+// the API is busy; /metrics takes its turn for a processor like the rest.
 func (a *API) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		leaveRealtime(r.Context(), a)
-		if r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
+		if r.URL.Path == "/healthz" { // tiny, and a service manager must always get its answer
 			next.ServeHTTP(w, r)
 			return
 		}
-		if !a.hostAllowed(r.Host) {
-			writeJSON(w, http.StatusMisdirectedRequest, map[string]string{"error": "host " + quoteHost(r.Host) +
-				" is not a name of this daemon: reach it by its IP address, localhost or its host name, or add the name to the configuration's hosts"})
-			return
+		if r.URL.Path != "/metrics" {
+			if !a.hostAllowed(r.Host) {
+				writeJSON(w, http.StatusMisdirectedRequest, map[string]string{"error": "host " + quoteHost(r.Host) +
+					" is not a name of this daemon: reach it by its IP address, localhost or its host name, or add the name to the configuration's hosts"})
+				return
+			}
+			select {
+			case a.inFlight <- struct{}{}:
+				defer func() { <-a.inFlight }()
+			default:
+				w.Header().Set("Retry-After", "1")
+				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "busy: too many requests in flight; retry in a second"})
+				return
+			}
 		}
+		// Requests take turns for the processors, /metrics included: the
+		// Go runtime runs goroutines on GOMAXPROCS processors whatever the
+		// threads' priorities, and with every processor busy serving
+		// requests the timing scheduler and the chambers' runners waited
+		// for one (up to the runtime's 10 ms time slice). One processor
+		// always stays free for them.
 		select {
-		case a.inFlight <- struct{}{}:
-			defer func() { <-a.inFlight }()
-		default:
-			w.Header().Set("Retry-After", "1")
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "busy: too many requests in flight; retry in a second"})
+		case a.working <- struct{}{}:
+			defer func() { <-a.working }()
+		case <-r.Context().Done():
 			return
 		}
 		next.ServeHTTP(w, r)

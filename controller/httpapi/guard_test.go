@@ -13,7 +13,8 @@ import (
 
 // guarded is an API with only what guard needs, in front of h.
 func guarded(h http.Handler, inFlight int, hosts ...string) http.Handler {
-	a := &API{log: slog.New(slog.NewTextHandler(io.Discard, nil)), inFlight: make(chan struct{}, inFlight), hosts: hostNames(hosts)}
+	a := &API{log: slog.New(slog.NewTextHandler(io.Discard, nil)), inFlight: make(chan struct{}, inFlight),
+		working: make(chan struct{}, inFlight), hosts: hostNames(hosts)}
 	return a.guard(h)
 }
 
