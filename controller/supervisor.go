@@ -22,6 +22,9 @@ var (
 	ErrBusy           = errors.New("chamber busy")
 	ErrNoSession      = errors.New("no such running session")
 	ErrShuttingDown   = errors.New("shutting down")
+	// ErrUnavailable is a chamber that cannot run a session now: disabled
+	// in the configuration, or its hardware missing (faulted).
+	ErrUnavailable = errors.New("chamber unavailable")
 )
 
 // An Opener connects a chamber's hardware for one session run with
@@ -42,6 +45,15 @@ type Box struct {
 	Scheduler *timing.Scheduler
 	// InputLatency is the chamber's Session.InputLatency.
 	InputLatency time.Duration
+	// Check, if set, says whether the chamber's hardware is there (a
+	// serial port, a GPIO chip and its lines) without driving it. A
+	// chamber whose check fails is shown faulted, refuses sessions, and is
+	// checked again (WatchHardware) until it is back: one unplugged board
+	// must not keep the daemon, and every other chamber, from starting.
+	Check func() error
+	// Disabled chambers are listed but never run a session (the
+	// configuration's disabled: true, for a chamber under repair).
+	Disabled bool
 }
 
 // An ObserverFactory makes the metrics observer of one session.
@@ -64,8 +76,9 @@ type Supervisor struct {
 
 type box struct {
 	Box
-	run  *running
-	last *LastSession
+	run   *running
+	last  *LastSession
+	fault string // why the hardware check fails; "" while it passes
 }
 
 // LastSession is how a chamber's most recent session ended, kept in memory
@@ -116,9 +129,11 @@ func NewSupervisor(w *storage.Writer, log *slog.Logger, boxes []Box, observer Ob
 
 // ChamberStatus is a chamber's live state.
 type ChamberStatus struct {
-	Name      string              `json:"name"`
-	Backend   string              `json:"backend"`
-	State     string              `json:"state"` // idle or running
+	Name    string `json:"name"`
+	Backend string `json:"backend"`
+	State   string `json:"state"` // idle, running, faulted or disabled
+	// Fault says why a faulted chamber's hardware is missing.
+	Fault     string              `json:"fault,omitempty"`
 	SessionID string              `json:"session_id,omitempty"`
 	Subject   string              `json:"subject,omitempty"`
 	Condition string              `json:"condition,omitempty"`
@@ -187,6 +202,12 @@ func (b *box) status() ChamberStatus {
 	st := ChamberStatus{Name: b.Name, Backend: b.Backend, State: "idle", Last: b.last}
 	r := b.run
 	if r == nil {
+		switch {
+		case b.Disabled:
+			st.State = "disabled"
+		case b.fault != "":
+			st.State, st.Fault = "faulted", b.fault
+		}
 		return st
 	}
 	r.mu.Lock()
@@ -245,6 +266,14 @@ func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
 	if b.run != nil {
 		s.mu.Unlock()
 		return "", fmt.Errorf("chamber %q runs session %s: %w", chamber, b.run.id, ErrBusy)
+	}
+	if b.Disabled {
+		s.mu.Unlock()
+		return "", fmt.Errorf("chamber %q is disabled in the configuration: %w", chamber, ErrUnavailable)
+	}
+	if b.fault != "" {
+		s.mu.Unlock()
+		return "", fmt.Errorf("chamber %q is faulted (%s; checked again every few seconds): %w", chamber, b.fault, ErrUnavailable)
 	}
 	if plan.ID == "" {
 		plan.ID = storage.NewID()

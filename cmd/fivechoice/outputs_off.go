@@ -52,24 +52,23 @@ func cmdOutputsOff(_ context.Context, args []string, stdout, stderr io.Writer) e
 }
 
 // startHardware switches every GPIO output off, before the daemon does
-// anything else (after kill -9 or a power dip a line keeps its level), and
-// then checks every chamber's hardware (wiring.CheckHardware). A chamber
-// whose outputs cannot be switched off stops the daemon: running other
-// chambers beside a dispenser that may be stuck on is worse.
+// anything else (after kill -9 or a power dip a line keeps its level). A
+// chamber whose hardware is missing is left to the supervisor, which shows
+// it faulted and checks it again: one unplugged board must not keep
+// sixteen boxes from running. A chamber whose outputs are there but cannot
+// be switched off stops the daemon: running other chambers beside a
+// dispenser that may be stuck on is worse.
 func startHardware(cfg *config.Config, log *slog.Logger) error {
 	var errs []error
 	for _, o := range wiring.GPIOOutputsOff(cfg) {
-		if o.Err != nil {
+		switch {
+		case o.Missing != nil:
+			log.Error("chamber hardware missing at start-up; the chamber is faulted until it is back", "component", "hardware", "chamber", o.Chamber, "err", o.Missing)
+		case o.Err != nil:
 			errs = append(errs, fmt.Errorf("chamber %s: switching outputs off at start-up: %w", o.Chamber, o.Err))
-			continue
+		default:
+			log.Info("outputs off", "component", "hardware", "chamber", o.Chamber, "done", o.Done)
 		}
-		log.Info("outputs off", "component", "hardware", "chamber", o.Chamber, "done", o.Done)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	if err := wiring.CheckHardware(cfg); err != nil {
-		return fmt.Errorf("hardware: %w", err)
-	}
-	return nil
+	return errors.Join(errs...)
 }

@@ -26,6 +26,9 @@ import (
 const (
 	shutdownSessions = 30 * time.Second
 	shutdownHTTP     = 5 * time.Second
+	// hardwareRecheck is how often a faulted chamber's hardware is looked
+	// for again.
+	hardwareRecheck = 5 * time.Second
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -163,6 +166,10 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 	if err := m.Watch(sup, w); err != nil {
 		return err
 	}
+	sup.CheckHardware()
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	defer stopWatch()
+	go sup.WatchHardware(watchCtx, hardwareRecheck)
 	api, err := httpapi.New(httpapi.Options{Supervisor: sup, DB: db, Token: cfg.Token, Version: version,
 		Log: log.With("component", "http"), Metrics: m.Handler(), Health: w.Err, Degraded: w.Degraded, Writer: w, Hosts: cfg.Hosts})
 	if err != nil {

@@ -97,6 +97,10 @@ type Chamber struct {
 	// scored by their hardware time (R18, R19), at the cost of carrying out
 	// the transition up to this much later. 0, the default, does not wait.
 	InputLatency time.Duration `yaml:"input_latency"`
+	// Disabled keeps a chamber in the configuration (and in the API, as
+	// disabled) without running anything on it or checking its hardware:
+	// for a box under repair or a board sent away.
+	Disabled bool `yaml:"disabled"`
 }
 
 // Sim is a simulated chamber with a virtual rat.

@@ -75,6 +75,8 @@ func (a *API) start(w http.ResponseWriter, name string, plan controller.Plan, wa
 		return fail(http.StatusConflict, "%v: stop its session first", err)
 	case errors.Is(err, controller.ErrUnknownChamber):
 		return fail(http.StatusNotFound, "%v", err)
+	case errors.Is(err, controller.ErrUnavailable):
+		return fail(http.StatusConflict, "%v", err)
 	case errors.Is(err, controller.ErrShuttingDown):
 		return fail(http.StatusServiceUnavailable, "the daemon is shutting down")
 	case errors.Is(err, storage.ErrSubjectRunning):

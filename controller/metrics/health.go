@@ -13,7 +13,7 @@ import (
 // fault, and how long a running session's rat has been silent.
 var (
 	descFaulted = prometheus.NewDesc(namespace+"_chamber_faulted",
-		"1 while the chamber is idle after its last session was aborted by a fault (hardware, recording), until a session starts on it again; else 0.",
+		"1 while the chamber's hardware is missing (checked every few seconds), or while it is idle after its last session was aborted by a fault (hardware, recording), until a session starts on it again; else 0.",
 		[]string{"chamber"}, nil)
 	descSinceInput = prometheus.NewDesc(namespace+"_session_seconds_since_input",
 		"Seconds since the running session's rat last broke or restored a beam (since the session started, before its first input).",
@@ -36,7 +36,7 @@ func (c *healthCollector) Collect(ch chan<- prometheus.Metric) {
 	now := c.now()
 	for _, st := range c.live.Chambers() {
 		faulted := 0.0
-		if st.State != "running" && st.Last != nil && st.Last.EndReason == protocols.EndAborted {
+		if st.State == "faulted" || (st.State != "running" && st.Last != nil && st.Last.EndReason == protocols.EndAborted) {
 			faulted = 1
 		}
 		ch <- prometheus.MustNewConstMetric(descFaulted, prometheus.GaugeValue, faulted, st.Name)

@@ -64,7 +64,8 @@ func Boxes(c *config.Config, h Hooks) ([]controller.Box, error) {
 		if h.HardwareError != nil {
 			open = counting(ch.Name, open, h.HardwareError)
 		}
-		boxes = append(boxes, controller.Box{Name: ch.Name, Backend: ch.Backend, Open: open, Scheduler: h.Scheduler, InputLatency: ch.InputLatency})
+		boxes = append(boxes, controller.Box{Name: ch.Name, Backend: ch.Backend, Open: open, Scheduler: h.Scheduler,
+			InputLatency: ch.InputLatency, Check: check(ch), Disabled: ch.Disabled})
 	}
 	return boxes, errors.Join(errs...)
 }
@@ -123,6 +124,31 @@ func serialOpen(ch config.Chamber, log *slog.Logger) controller.Opener {
 	}
 }
 
+// check is a chamber's hardware check (controller.Box.Check): its serial
+// port or its GPIO chip and lines are there. Simulated chambers have none.
+func check(ch config.Chamber) func() error {
+	switch ch.Backend {
+	case hardware.BackendSerial:
+		port := ch.Serial.Port
+		return func() error {
+			if _, err := os.Stat(port); err != nil {
+				return fmt.Errorf("serial port: %w", err)
+			}
+			return nil
+		}
+	case hardware.BackendGPIO:
+		w := ch.GPIO.Wiring
+		return func() error {
+			err := gpio.Check([]gpio.Wiring{w})
+			if err != nil {
+				return errors.New(reChamberN.ReplaceAllString(err.Error(), ""))
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
 var reChamberN = regexp.MustCompile(`^chamber (\d+): `)
 
 // CheckHardware checks the chambers against this machine without driving
@@ -134,6 +160,9 @@ func CheckHardware(c *config.Config) error {
 	var wirings []gpio.Wiring
 	var names []string
 	for _, ch := range c.Chambers {
+		if ch.Disabled {
+			continue
+		}
 		switch ch.Backend {
 		case hardware.BackendGPIO:
 			wirings = append(wirings, ch.GPIO.Wiring)

@@ -16,6 +16,9 @@ type Off struct {
 	Backend string
 	Done    string // what was done, e.g. "8 outputs off on gpiochip0 (pinctrl-bcm2711)"
 	Err     error  // why not everything could be switched off: outputs may be on
+	// Missing says that the chamber's hardware is not there (no chip, no
+	// such lines): nothing can be on, and nothing was tried.
+	Missing error
 }
 
 // GPIOOutputsOff switches every output of every config.GPIO chamber off. A line
@@ -25,7 +28,11 @@ type Off struct {
 func GPIOOutputsOff(c *config.Config) []Off {
 	var out []Off
 	for _, ch := range c.Chambers {
-		if ch.Backend == hardware.BackendGPIO && ch.GPIO != nil {
+		if ch.Backend == hardware.BackendGPIO && ch.GPIO != nil && !ch.Disabled {
+			if err := check(ch)(); err != nil {
+				out = append(out, Off{Chamber: ch.Name, Backend: ch.Backend, Missing: err})
+				continue
+			}
 			out = append(out, gpioOff(ch))
 		}
 	}
