@@ -67,6 +67,9 @@ func configCheck(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "%s%s %s", sep, ch.Name, ch.Backend)
 		}
 		fmt.Fprintf(stdout, "), database %s, listening on %s, token from %s\n", cfg.Database, cfg.Listen, cfg.TokenSource)
+		for _, w := range cfg.Warnings {
+			fmt.Fprintf(stdout, "%s: warning: %s\n", path, w)
+		}
 	}
 	if bad > 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d configuration files have problems", bad, fs.NArg())}

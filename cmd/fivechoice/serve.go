@@ -9,7 +9,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/fivechoice/fivechoice/controller"
 	"github.com/fivechoice/fivechoice/controller/config"
@@ -80,8 +83,46 @@ func serveConfig(path string, stdout io.Writer) (*config.Config, error) {
 		return nil, err
 	}
 	cfg.Token, cfg.TokenSource = tok, "generated for this run"
-	fmt.Fprintf(stdout, "API token for this run (set %s or use --config to keep one):\n%s\n", config.TokenEnv, tok)
+	if f, ok := stdout.(*os.File); ok && isTerminal(f) {
+		fmt.Fprintf(stdout, "API token for this run (set %s or use --config to keep one):\n%s\n", config.TokenEnv, tok)
+		return cfg, nil
+	}
+	// Not a terminal: a journal or a log file, which keep what they are
+	// given for months and are read by more people than the API's users.
+	// The token goes to a file only this user can read.
+	if err := writePrivate(generatedTokenFile, tok+"\n"); err != nil {
+		return nil, fmt.Errorf("generated token: %w", err)
+	}
+	abs, _ := filepath.Abs(generatedTokenFile)
+	fmt.Fprintf(stdout, "API token for this run: in %s (readable by this user only; set %s or use --config to keep one)\n", abs, config.TokenEnv)
 	return cfg, nil
+}
+
+// generatedTokenFile is where a generated token goes when standard output
+// is not a terminal.
+const generatedTokenFile = "fivechoice.token"
+
+// writePrivate writes a file that only its owner can read, replacing any
+// file of that name (whose mode may have been wider).
+func writePrivate(path, content string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(content); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// isTerminal reports whether f is a terminal.
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
 
 // newLogger makes the daemon's logger, on stderr (journald under systemd).
@@ -103,6 +144,9 @@ func newLogger(c config.Log, stderr io.Writer) *slog.Logger {
 func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 	log := newLogger(cfg.Log, stderr)
 	log.Info("starting fivechoice", "version", version, "config", cfg)
+	for _, w := range cfg.Warnings {
+		log.Warn(w, "component", "config")
+	}
 	// Every GPIO output off before anything else, then the chambers'
 	// hardware checked; then a port already taken fails before the
 	// database is touched.

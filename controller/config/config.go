@@ -54,6 +54,11 @@ type Config struct {
 	// TokenSource says where Token came from, for the start-up log (which
 	// never shows the token itself).
 	TokenSource string `yaml:"-"`
+	// Warnings are what Load found risky but not wrong (a token readable
+	// by other users); the daemon logs them and config check prints them.
+	Warnings []string `yaml:"-"`
+	// tokenPath is where the token was read from (token_file, expanded).
+	tokenPath string
 
 	Log Log `yaml:"log"`
 	// CommitInterval bounds how long a recorded event waits before it is

@@ -41,7 +41,34 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(path, data)
+	c, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if c.TokenFile == "" {
+		if w := readableByOthers(path); w != "" {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("%s holds the API token inline and %s: move the token to a token_file only the daemon can read (chmod 600)", path, w))
+		}
+	} else if w := readableByOthers(c.tokenPath); w != "" {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("token_file %s %s: chmod 600 it", c.tokenPath, w))
+	}
+	return c, nil
+}
+
+// readableByOthers says how a file is readable beyond its owner ("is
+// readable by every user (mode 0644)"), or "" when it is not.
+func readableByOthers(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	switch m := fi.Mode().Perm(); {
+	case m&0o004 != 0:
+		return fmt.Sprintf("is readable by every user (mode %04o)", m)
+	case m&0o040 != 0:
+		return fmt.Sprintf("is readable by its group (mode %04o)", m)
+	}
+	return ""
 }
 
 // LoadChambers reads and checks the configuration file at path for its

@@ -36,7 +36,7 @@ func (k *checker) token(dir string) {
 			k.bad("token_file", "%v", err)
 			return
 		}
-		c.Token, c.TokenSource = tok, "file "+path
+		c.Token, c.TokenSource, c.tokenPath = tok, "file "+path, path
 	default:
 		k.bad("token", "missing: set token_file (a file holding the API token) or token")
 	}

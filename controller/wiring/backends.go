@@ -202,16 +202,19 @@ func counting(name string, open controller.Opener, hook func(string, error)) con
 	}
 }
 
-// counted is a chamber whose errors are reported as they happen.
+// counted is a chamber whose fault is reported once: the first error it
+// gives, whichever call gives it. A fault shows in several calls (the
+// output that failed, the halt after it, the inputs ending), and counting
+// each made one pulled cable three hardware errors (issue 12).
 type counted struct {
 	hardware.Chamber
-	report  func(error)
-	errOnce sync.Once
+	report func(error)
+	once   sync.Once
 }
 
 func (c *counted) seen(err error) error {
 	if err != nil {
-		c.report(err)
+		c.once.Do(func() { c.report(err) })
 	}
 	return err
 }
@@ -233,13 +236,12 @@ func (c *counted) Pulse(o hardware.Output) (time.Duration, error) {
 
 func (c *counted) Halt() error { return c.seen(c.Chamber.Halt()) }
 
-// Err is asked when the chamber's inputs have ended: the fault is counted
-// once, however often it is asked, and a chamber closed on purpose is no
-// fault.
+// Err is asked when the chamber's inputs have ended: a chamber closed on
+// purpose is no fault.
 func (c *counted) Err() error {
 	err := c.Chamber.Err()
 	if err != nil && !errors.Is(err, sim.ErrClosed) && !errors.Is(err, gpio.ErrClosed) && !errors.Is(err, serial.ErrClosed) {
-		c.errOnce.Do(func() { c.report(err) })
+		c.seen(err)
 	}
 	return err
 }
