@@ -233,10 +233,15 @@ func studyUnblind(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return tw.Flush()
 }
 
-// studyRun runs a subject's next test day on a simulated chamber: the
-// command-line counterpart of starting a study session on the daemon.
+// studyRun runs a subject's next test day on a simulated chamber with a
+// virtual rat, for rehearsing a study: only with --simulated, and never
+// into a study that real chambers have run days of unless
+// --into-real-study says so (issue 12: a typo'd command marked a real test
+// day done with a virtual rat's data). Real test days start on the daemon.
 func studyRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("study run", "study run NAME --subject ID [--injected-at TIME | --injected-ago D] [--realtime] [--db FILE]", stderr)
+	fs := newFlags("study run", "study run NAME --subject ID --simulated [--into-real-study] [--injected-at TIME | --injected-ago D] [--realtime] [--db FILE]", stderr)
+	simulated := fs.Bool("simulated", false, "required: the test day is run by a virtual rat in a simulated chamber, and recorded as such")
+	intoReal := fs.Bool("into-real-study", false, "allow it in a study whose other test days ran on real chambers")
 	db := dbFlag(fs)
 	subject := fs.String("subject", "", "subject id")
 	injectedAt := fs.String("injected-at", "", "when the dose was given (RFC 3339, or HH:MM today)")
@@ -250,11 +255,22 @@ func studyRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *subject == "" {
 		return errors.New("--subject is required")
 	}
+	if !*simulated {
+		return fmt.Errorf("study run runs test day sessions with a virtual rat in a simulated chamber, and they count as the study's test days: "+
+			"pass --simulated to rehearse study %s that way; real test days start on the daemon (POST /api/v1/studies/%s/sessions)", name, name)
+	}
 	d, err := openRecords(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
+	if !*intoReal {
+		if real, err := realSessions(ctx, d, name); err != nil {
+			return err
+		} else if real > 0 {
+			return fmt.Errorf("study %s has %d test day sessions from real chambers: a virtual rat's session would be mixed with them; pass --into-real-study if that is really wanted", name, real)
+		}
+	}
 	now := time.Now()
 	injected, err := parseInjection(*injectedAt, *injectedAgo, now)
 	if err != nil {
@@ -287,9 +303,24 @@ func studyRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "study %s, subject %s, test day %d\n", name, plan.Subject, plan.StudyDay)
+	fmt.Fprintf(stdout, "study %s, subject %s, test day %d: SIMULATED (a virtual rat in a simulated chamber, recorded with backend sim)\n", name, plan.Subject, plan.StudyDay)
 	printSession(stdout, rec, plan, sum, *db)
 	return nil
+}
+
+// realSessions counts a study's sessions that ran on real chambers.
+func realSessions(ctx context.Context, d *storage.DB, study string) (int, error) {
+	sessions, err := d.Sessions(ctx, storage.Filter{Study: study})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, s := range sessions {
+		if s.Backend != hardware.BackendSim {
+			n++
+		}
+	}
+	return n, nil
 }
 
 func parseInjection(at string, ago time.Duration, now time.Time) (time.Time, error) {

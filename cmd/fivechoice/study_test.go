@@ -23,7 +23,7 @@ func TestBlindStudy(t *testing.T) {
 	var seen strings.Builder
 	seen.WriteString(run("study", "create", "BLIND1", "--subjects", "R01,R02,R03,R04", "--conditions", "vehicle,atx-0.3,atx-1.0,atx-3.0", "--new-subjects", "--seed", "11", "--blind", "--start", "2026-12-01"))
 	for _, s := range []string{"R01", "R02", "R03", "R04"} {
-		seen.WriteString(run("study", "run", "BLIND1", "--subject", s, "--injected-ago", "30m"))
+		seen.WriteString(run("study", "run", "BLIND1", "--simulated", "--subject", s, "--injected-ago", "30m"))
 	}
 	seen.WriteString(run("study", "show", "BLIND1"))
 	seen.WriteString(run("study", "list"))
@@ -69,8 +69,9 @@ func TestStudyRefusals(t *testing.T) {
 		{[]string{"study", "create", "S3", "--subjects", "R01", "--conditions", "vehicle"}, "at least 2 conditions"},
 		{[]string{"study", "create", "S4", "--subjects", "R01,R01", "--conditions", "vehicle,atx-1.0"}, "listed twice"},
 		{[]string{"study", "create", "S5", "--subjects", "R01,R1O", "--conditions", "vehicle,atx-1.0"}, "--subjects: unknown subject R1O"},
-		{[]string{"study", "run", "S1", "--subject", "R09"}, "not in study S1"},
-		{[]string{"study", "run", "S9", "--subject", "R01"}, "study S9: not found"},
+		{[]string{"study", "run", "S1", "--subject", "R01"}, "pass --simulated to rehearse study S1"},
+		{[]string{"study", "run", "S1", "--simulated", "--subject", "R09"}, "not in study S1"},
+		{[]string{"study", "run", "S9", "--simulated", "--subject", "R01"}, "study S9: not found"},
 		{[]string{"study", "unblind", "S1", "--by", "me"}, "not blind"},
 		{[]string{"report", "--study", "S9"}, "study S9: not found"},
 	}
@@ -84,15 +85,15 @@ func TestStudyRefusals(t *testing.T) {
 		t.Errorf("a refused study created subject R1O:\n%s", out)
 	}
 	// The washout: a second test day right after the first is refused.
-	if _, e, code := fivechoice(t, dir, "study", "run", "S1", "--subject", "R01", "--injected-ago", "30m", "--db", "s.db"); code != 0 {
+	if _, e, code := fivechoice(t, dir, "study", "run", "S1", "--simulated", "--subject", "R01", "--injected-ago", "30m", "--db", "s.db"); code != 0 {
 		t.Fatal(e)
 	}
-	_, errOut, code := fivechoice(t, dir, "study", "run", "S1", "--subject", "R01", "--injected-ago", "30m", "--db", "s.db")
+	_, errOut, code := fivechoice(t, dir, "study", "run", "S1", "--simulated", "--subject", "R01", "--injected-ago", "30m", "--db", "s.db")
 	if code == 0 || !strings.Contains(errOut, "still inside the washout") {
 		t.Errorf("second day inside the washout: exit %d %s", code, errOut)
 	}
 	// The pretreatment window: a session two hours after the injection warns.
-	_, errOut, _ = fivechoice(t, dir, "study", "run", "S1", "--subject", "R02", "--injected-ago", "2h", "--db", "s.db")
+	_, errOut, _ = fivechoice(t, dir, "study", "run", "S1", "--simulated", "--subject", "R02", "--injected-ago", "2h", "--db", "s.db")
 	if !strings.Contains(errOut, "warning: the session starts 2h0m0s after the injection") {
 		t.Errorf("no pretreatment warning: %s", errOut)
 	}
@@ -102,7 +103,7 @@ func TestReportPlots(t *testing.T) {
 	dir := t.TempDir()
 	fivechoice(t, dir, "study", "create", "P1", "--subjects", "R01,R02,R03", "--new-subjects", "--conditions", "vehicle,atx-1.0,atx-3.0", "--seed", "2", "--db", "p.db")
 	for _, s := range []string{"R01", "R02", "R03"} {
-		fivechoice(t, dir, "study", "run", "P1", "--subject", s, "--db", "p.db")
+		fivechoice(t, dir, "study", "run", "P1", "--simulated", "--subject", s, "--db", "p.db")
 	}
 	out, errOut, code := fivechoice(t, dir, "report", "--study", "P1", "--db", "p.db", "--format", "json", "--plots", "figs")
 	if code != 0 {
