@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -52,4 +53,36 @@ func (s *Supervisor) WatchHardware(ctx context.Context, every time.Duration) {
 			s.CheckHardware()
 		}
 	}
+}
+
+// Wedged returns an error naming a running session whose runner has not
+// carried out its next deadline within grace of when it was due: a
+// runner stuck in a driver call or a deadlock. The daemon stops feeding
+// systemd's watchdog then, so that the service is restarted (and its
+// outputs switched off by ExecStopPost) rather than left with a chamber
+// frozen in whatever state it was. Real-time deadlines are due at the gap
+// after the last step; a faster-paced simulated one sooner, so this errs
+// on the side of patience.
+func (s *Supervisor) Wedged(grace time.Duration) error {
+	s.mu.Lock()
+	var runs []*running
+	for _, b := range s.boxes {
+		if b.run != nil {
+			runs = append(runs, b.run)
+		}
+	}
+	s.mu.Unlock()
+	now := time.Now()
+	for _, r := range runs {
+		r.mu.Lock()
+		stepped, gap := r.stepped, r.gap
+		r.mu.Unlock()
+		if stepped.IsZero() || gap < 0 {
+			continue // not begun yet, or nothing due
+		}
+		if late := now.Sub(stepped.Add(gap)); late > grace {
+			return fmt.Errorf("session %s on chamber %s: its next step was due %v ago and has not happened", r.id, r.plan.Chamber, late.Round(time.Second))
+		}
+	}
+	return nil
 }

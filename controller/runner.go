@@ -134,6 +134,9 @@ func Run(ctx context.Context, s Setup) (res Result, err error) {
 	}
 	p := s.Protocol
 	r.step(p.Start())
+	if s.Progress != nil {
+		s.Progress(p)
+	}
 	if horizon := r.loop(ctx); horizon {
 		// A virtual run stopped at its horizon: the session is left where
 		// it was then, neither ended nor recorded further.

@@ -113,6 +113,11 @@ type running struct {
 	// lastInput is the wall-clock time of the latest input (inputWatch);
 	// zero before the first.
 	lastInput time.Time
+	// stepped is when the runner last reported a step, and gap how long
+	// after it, in session time, its next deadline was (-1: none): a
+	// runner that has not stepped well past that deadline is wedged.
+	stepped time.Time
+	gap     time.Duration
 }
 
 // NewSupervisor returns a supervisor recording through w.
@@ -365,6 +370,11 @@ func (r *running) progress(p *protocols.Session) {
 	r.state = p.State()
 	r.attempt = len(p.Attempts())
 	r.tally = p.Tally()
+	r.stepped = time.Now()
+	r.gap = -1
+	if d, ok := p.Deadline(); ok {
+		r.gap = max(d-p.Now(), 0)
+	}
 }
 
 // Stop ends a running session (reason "stopped") and waits for it to be

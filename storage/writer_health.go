@@ -132,3 +132,16 @@ func (w *Writer) watch() {
 		}
 	}
 }
+
+// Stuck returns an error when writes have waited longer than bound
+// without any commit completing and without the writer reporting a
+// failure: a writer that is neither working nor failing is wedged (a
+// failing one is alive, retrying and saying so). The daemon's watchdog
+// asks it.
+func (w *Writer) Stuck(bound time.Duration) error {
+	s := w.Status()
+	if s.Waiting > 0 && s.Failing == nil && s.SinceCommit > bound && s.Lag > bound {
+		return fmt.Errorf("storage writer: %d writes waiting, no commit for %v and no error", s.Waiting, s.SinceCommit.Round(time.Second))
+	}
+	return nil
+}

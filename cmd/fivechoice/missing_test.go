@@ -86,4 +86,3 @@ func scrape(t *testing.T, url string) string {
 	}
 	return string(b)
 }
-

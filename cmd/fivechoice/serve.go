@@ -29,6 +29,7 @@ import (
 const (
 	shutdownSessions = 30 * time.Second
 	shutdownHTTP     = 5 * time.Second
+	shutdownStorage  = 15 * time.Second // the unit's TimeoutStopSec=60 is above the sum
 	// hardwareRecheck is how often a faulted chamber's hardware is looked
 	// for again.
 	hardwareRecheck = 5 * time.Second
@@ -223,11 +224,14 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("API listening", "component", "http", "addr", ln.Addr().String(), "chambers", len(boxes), "database", cfg.Database)
+	notifyReady(log, len(boxes), ln.Addr().String())
+	go watchdog(watchCtx, log.With("component", "watchdog"), sup, w)
 
 	var failure error
 	select {
 	case <-ctx.Done():
 		log.Info("stopping: ending running sessions with reason stopped")
+		notifyStopping(log)
 	case err := <-served:
 		failure = fmt.Errorf("http server: %w", err)
 		log.Error("the HTTP server failed; stopping", "err", err)
@@ -274,8 +278,17 @@ func shutdown(sup *controller.Supervisor, srv *http.Server, w *storage.Writer, l
 	if err := srv.Shutdown(hctx); err != nil {
 		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 	}
-	if err := w.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("storage: %w", err))
+	closed := make(chan error, 1)
+	go func() { closed <- w.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			errs = append(errs, fmt.Errorf("storage: %w", err))
+		}
+	case <-time.After(shutdownStorage):
+		// The database has not taken the last writes (locked or failing):
+		// exit within systemd's TimeoutStopSec rather than be killed.
+		errs = append(errs, fmt.Errorf("storage: the last writes were not committed within %v; what was committed before is kept", shutdownStorage))
 	}
 	if err := errors.Join(errs...); err != nil {
 		log.Error("stopped with errors", "err", err)
