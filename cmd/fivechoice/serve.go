@@ -154,37 +154,19 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 	if err := startHardware(cfg, log); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := listen(cfg.Listen, log)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return err
 	}
 	defer ln.Close()
-	if ip, ok := ln.Addr().(*net.TCPAddr); ok && !ip.IP.IsLoopback() {
-		log.Warn("the API listens beyond this machine: reads need no token and nothing is encrypted; put a TLS proxy in front", "addr", ln.Addr().String())
-	}
-
-	// Stimulus timing while other processes keep every core busy needs a
-	// real-time priority (docs/timing.md); refused, the daemon still runs.
-	// It is set before the storage writer and the HTTP server start: they
-	// leave it, each on its own thread (timing.LeaveRealtime).
-	policy, rtErr := timing.SetRealtimePriority(cfg.RealtimePriority)
-	if rtErr != nil {
-		log.Warn("real-time priority refused; timers may be milliseconds late while other processes keep every core busy",
-			"component", "timing", "err", rtErr, "policy", policy, "hint", "run as root, or grant LimitRTPRIO= in the systemd unit, or set realtime_priority: 0")
-	} else {
-		log.Info("scheduling", "component", "timing", "policy", policy)
-	}
+	realtime := setRealtime(cfg.RealtimePriority, log)
 	db, err := openStore(ctx, cfg.Database, log.With("component", "storage"))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	names := make([]string, len(cfg.Chambers))
-	for i, ch := range cfg.Chambers {
-		names[i] = ch.Name
-	}
-	m := metrics.New(version, names)
-	if rtErr == nil {
+	m := metrics.New(version, cfg.ChamberNames())
+	if realtime {
 		m.SetRealtimePriority(cfg.RealtimePriority)
 	}
 	w, err := db.NewWriter(storage.WithCommitInterval(cfg.CommitInterval), storage.WithLogger(log.With("component", "storage")),
@@ -237,6 +219,35 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 		log.Error("the HTTP server failed; stopping", "err", err)
 	}
 	return errors.Join(failure, shutdown(sup, srv, w, log))
+}
+
+// listen opens the API's socket, warning when it reaches beyond this
+// machine.
+func listen(addr string, log *slog.Logger) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	if ip, ok := ln.Addr().(*net.TCPAddr); ok && !ip.IP.IsLoopback() {
+		log.Warn("the API listens beyond this machine: reads need no token and nothing is encrypted; put a TLS proxy in front", "addr", ln.Addr().String())
+	}
+	return ln, nil
+}
+
+// setRealtime asks for real-time priority and says whether it was given.
+// Stimulus timing while other processes keep every core busy needs it
+// (docs/timing.md); refused, the daemon still runs. It is set before the
+// storage writer and the HTTP server start: they leave it, each on its own
+// thread (timing.LeaveRealtime).
+func setRealtime(priority int, log *slog.Logger) bool {
+	policy, err := timing.SetRealtimePriority(priority)
+	if err != nil {
+		log.Warn("real-time priority refused; timers may be milliseconds late while other processes keep every core busy",
+			"component", "timing", "err", err, "policy", policy, "hint", "run as root, or grant LimitRTPRIO= in the systemd unit, or set realtime_priority: 0")
+		return false
+	}
+	log.Info("scheduling", "component", "timing", "policy", policy)
+	return true
 }
 
 // openStore opens the database and marks the sessions a crash left

@@ -215,3 +215,12 @@ func (ch Chamber) GPIOWiring() gpio.Wiring {
 	}
 	return ch.GPIO.Wiring
 }
+
+// ChamberNames returns the chambers' names, in the order configured.
+func (c *Config) ChamberNames() []string {
+	names := make([]string, len(c.Chambers))
+	for i, ch := range c.Chambers {
+		names[i] = ch.Name
+	}
+	return names
+}
