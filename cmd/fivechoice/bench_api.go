@@ -43,7 +43,7 @@ func cmdBenchAPI(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			}
 			return fmt.Sprintf("%.1f%%", 100*float64(p.Within[le])/float64(p.Transitions))
 		}
-		worst := "beyond 100ms"
+		worst := ">100ms"
 		if !math.IsInf(p.Worst, 1) {
 			worst = time.Duration(p.Worst * float64(time.Second)).String()
 		}

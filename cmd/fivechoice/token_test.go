@@ -18,8 +18,12 @@ func TestGeneratedTokenStaysOutOfTheJournal(t *testing.T) {
 	cmd := exec.Command(fivechoiceBin, "serve", "--listen", "127.0.0.1:0")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "FIVECHOICE_TOKEN=")
-	var stdout strings.Builder
-	cmd.Stdout = &stdout
+	out, err := os.Create(filepath.Join(t.TempDir(), "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd.Stdout = out
 	d := startDaemonCmd(t, cmd)
 	tokFile := filepath.Join(dir, "fivechoice.token")
 	fi, err := os.Stat(tokFile)
@@ -35,11 +39,13 @@ func TestGeneratedTokenStaysOutOfTheJournal(t *testing.T) {
 		t.Fatalf("token file holds %q", raw)
 	}
 	time.Sleep(200 * time.Millisecond)
-	if strings.Contains(stdout.String(), tok) || strings.Contains(d.logs(), tok) {
-		t.Errorf("the generated token was printed where a journal keeps it:\n%s\n%s", stdout.String(), d.logs())
+	raw, _ = os.ReadFile(out.Name())
+	stdout := string(raw)
+	if strings.Contains(stdout, tok) || strings.Contains(d.logs(), tok) {
+		t.Errorf("the generated token was printed where a journal keeps it:\n%s\n%s", stdout, d.logs())
 	}
-	if !strings.Contains(stdout.String(), tokFile) {
-		t.Errorf("stdout does not say where the token is: %q", stdout.String())
+	if !strings.Contains(stdout, tokFile) {
+		t.Errorf("stdout does not say where the token is: %q", stdout)
 	}
 }
 
