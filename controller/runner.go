@@ -67,6 +67,9 @@ type Setup struct {
 	// since chambers deliver inputs in order. 0 does not wait (inputs
 	// already delivered are still taken first). Virtual time ignores it.
 	InputLatency time.Duration
+	// Sync pulses the chamber's sync line (hardware.Sync) at session start
+	// and at each stimulus onset; only for chambers that have one.
+	Sync bool
 }
 
 // An Observer is told of a session's happenings as they happen, on the
@@ -134,6 +137,7 @@ func Run(ctx context.Context, s Setup) (res Result, err error) {
 	}
 	p := s.Protocol
 	r.step(p.Start())
+	r.sync(0)
 	if s.Progress != nil {
 		s.Progress(p)
 	}
@@ -292,7 +296,7 @@ func (r *runner) apply(st *protocols.Step) (first time.Duration) {
 		c := &cmds[i]
 		var at time.Duration
 		var err error
-		if c.Output == hardware.Pellet {
+		if c.Output.Pulsed() {
 			at, err = r.s.Chamber.Pulse(c.Output)
 		} else {
 			at, err = r.s.Chamber.Set(c.Output, c.On)
@@ -312,8 +316,30 @@ func (r *runner) apply(st *protocols.Step) (first time.Duration) {
 		if r.s.Recorder != nil {
 			r.record(storage.Event{At: at, Output: c.Output, On: c.On, Due: c.At})
 		}
+		if i == onset {
+			r.sync(c.At)
+		}
 	}
 	return first
+}
+
+// sync pulses the chamber's sync line, if it has one, and records the
+// pulse like any other output: at session start and at each stimulus onset,
+// just after the light (the light's time is the task's; the pulse marks it
+// for a recorder, a few microseconds later on GPIO, within the board's
+// command time on a serial board).
+func (r *runner) sync(due time.Duration) {
+	if !r.s.Sync || r.err != nil {
+		return
+	}
+	at, err := r.s.Chamber.Pulse(hardware.Sync)
+	if err != nil {
+		r.err = fmt.Errorf("sync pulse: %w", err)
+		return
+	}
+	if r.s.Recorder != nil {
+		r.record(storage.Event{At: at, Output: hardware.Sync, On: true, Due: due})
+	}
 }
 
 func onOff(on bool) string {

@@ -73,7 +73,15 @@ const (
 	HouseLight    Output = 101
 	MagazineLight Output = 102
 	Pellet        Output = 103
+	// Sync is the optional TTL line a lab connects to its video,
+	// photometry or electrophysiology recorder: pulsed (never set) at
+	// session start and at each stimulus onset, and recorded like every
+	// other output, so that the recordings can be aligned with the task.
+	Sync Output = 104
 )
+
+// Pulsed reports whether o is pulsed (Chamber.Pulse) rather than switched.
+func (o Output) Pulsed() bool { return o == Pellet || o == Sync }
 
 // Stimulus returns the stimulus light above hole n.
 func Stimulus(n int) Output { return Output(n) }
@@ -89,7 +97,7 @@ func (o Output) Stimulus() (int, bool) {
 // Valid reports whether o names a stimulus light, a light or the dispenser.
 func (o Output) Valid() bool {
 	_, ok := o.Stimulus()
-	return ok || o == HouseLight || o == MagazineLight || o == Pellet
+	return ok || o == HouseLight || o == MagazineLight || o == Pellet || o == Sync
 }
 
 func (o Output) String() string {
@@ -103,6 +111,8 @@ func (o Output) String() string {
 		return "magazine_light"
 	case Pellet:
 		return "pellet"
+	case Sync:
+		return "sync"
 	}
 	return fmt.Sprintf("output(%d)", uint8(o))
 }
@@ -128,6 +138,8 @@ func ParseOutput(s string) (Output, error) {
 		return MagazineLight, nil
 	case "pellet":
 		return Pellet, nil
+	case "sync":
+		return Sync, nil
 	}
 	var n int
 	if _, err := fmt.Sscanf(s, "stimulus%d", &n); err == nil && n >= 1 && n <= MaxHoles {
@@ -168,8 +180,9 @@ type Chamber interface {
 	Events() <-chan Event
 	// Set switches a light and returns the session time it took effect.
 	Set(o Output, on bool) (time.Duration, error)
-	// Pulse fires a momentary output (the pellet dispenser: one pellet) and
-	// returns the session time it took effect.
+	// Pulse fires a momentary output (the pellet dispenser: one pellet; the
+	// sync line: one pulse, on chambers that have one) and returns the
+	// session time it took effect.
 	Pulse(o Output) (time.Duration, error)
 	// Halt switches every output off. Runners defer it on every exit path.
 	Halt() error

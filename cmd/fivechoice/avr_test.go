@@ -29,7 +29,8 @@ import (
 //     every output the protocol switched is recorded where the board's pin
 //     changed (the board times converted to session time through one
 //     offset, the median over the session's outputs), never before the
-//     protocol asked for it; pellet pulses last 50 ms on the board;
+//     protocol asked for it; pellet pulses last 50 ms on the board; the
+//     sync line pulses 10 ms at the start and after every stimulus onset;
 //   - in a second session the board is killed (kill -9 of the emulator,
 //     like a pulled USB cable): that session ends aborted with the port
 //     named, everything recorded before is kept, and the simulated chamber
@@ -116,7 +117,7 @@ func TestServeOnEmulatedAVR(t *testing.T) {
 // than real time.
 func avrConfig(t *testing.T, dir, port string) string {
 	cfg := fmt.Sprintf("database: fivechoice.db\nlisten: 127.0.0.1:0\ntoken: %s\nlog: {level: info, format: json}\ncommit_interval: 50ms\n"+
-		"chambers:\n  - {name: avr, backend: serial, serial: {port: %s, baud: 115200}}\n  - {name: sim, backend: sim, sim: {speed: 10}}\n",
+		"chambers:\n  - {name: avr, backend: serial, serial: {port: %s, baud: 115200, sync: true}}\n  - {name: sim, backend: sim, sim: {speed: 10}}\n",
 		e2eToken, port)
 	path := filepath.Join(dir, "fivechoice.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
@@ -330,6 +331,29 @@ func checkOnBoard(t *testing.T, sim *avrsim.Sim, events []recorded, pins []avrsi
 	if ended && len(ins) < 30 {
 		t.Errorf("only %d inputs in a 10-trial session", len(ins))
 	}
+	checkSync(t, events, ended)
+}
+
+// checkSync: the sync line was pulsed at the session's start and right
+// after every stimulus onset, with the onset's due time.
+func checkSync(t *testing.T, events []recorded, ended bool) {
+	t.Helper()
+	var onsets, syncs int
+	for i, e := range events {
+		isOnset := e.kind == "output" && strings.HasPrefix(e.channel, "stimulus") && e.value == 1
+		if isOnset {
+			onsets++
+			if i+1 == len(events) || events[i+1].channel != "sync" || events[i+1].due != e.due {
+				t.Errorf("stimulus onset at %v (due %v) not followed by its sync pulse", e.at, e.due)
+			}
+		}
+		if e.channel == "sync" {
+			syncs++
+		}
+	}
+	if ended && (onsets < 10 || syncs != onsets+1) {
+		t.Errorf("%d stimulus onsets, %d sync pulses: want one at the start and one per onset", onsets, syncs)
+	}
 }
 
 func spread(ds []time.Duration) string {
@@ -383,13 +407,13 @@ func matchOutputs(sim *avrsim.Sim, events []recorded, pins []avrsim.Change) ([]m
 		}
 		out = append(out, matched{e, q[0]})
 		queue[pin], level[pin] = q[1:], e.value
-		if o == hardware.Pellet {
+		if width := map[hardware.Output]time.Duration{hardware.Pellet: 50 * time.Millisecond, hardware.Sync: 10 * time.Millisecond}[o]; width > 0 {
 			q = queue[pin]
 			if len(q) == 0 || q[0].Level != 0 {
-				return nil, fmt.Errorf("the pellet pulse recorded at %v never ended on the board", e.at)
+				return nil, fmt.Errorf("the %v pulse recorded at %v never ended on the board", o, e.at)
 			}
-			if d := sim.Time(q[0].Cycle) - sim.Time(out[len(out)-1].pin.Cycle); d < 50*time.Millisecond || d > 52*time.Millisecond {
-				return nil, fmt.Errorf("the pellet pulse recorded at %v lasted %v on the board, want 50 ms", e.at, d)
+			if d := sim.Time(q[0].Cycle) - sim.Time(out[len(out)-1].pin.Cycle); d < width || d > width+2*time.Millisecond {
+				return nil, fmt.Errorf("the %v pulse recorded at %v lasted %v on the board, want %v", o, e.at, d, width)
 			}
 			queue[pin], level[pin] = q[1:], 0
 		}

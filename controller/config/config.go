@@ -115,6 +115,9 @@ type Sim struct {
 	// (1, the default, is real time). Faster runs are for demonstrations:
 	// they are paced virtual time, so their timer lateness is zero.
 	Speed float64 `yaml:"speed"`
+	// Sync gives the simulated chamber a sync line, pulsed and recorded as
+	// a real one would be (to rehearse an alignment pipeline).
+	Sync bool `yaml:"sync"`
 }
 
 // Rat overrides traits of the default virtual rat (rat.Default); a
@@ -148,7 +151,15 @@ func (r Rat) Params() rat.Traits {
 type Serial struct {
 	Port string `yaml:"port"` // e.g. /dev/ttyUSB0 or /dev/serial/by-id/...
 	Baud int    `yaml:"baud"` // default DefaultBaud
+	// Sync pulses the board's SYNC pin (firmware protocol 1.1) for
+	// SyncPulse at session start and every stimulus onset.
+	Sync      bool          `yaml:"sync"`
+	SyncPulse time.Duration `yaml:"sync_pulse"` // default DefaultSyncPulse
 }
+
+// DefaultSyncPulse is the sync pulse of a serial or simulated chamber
+// (a GPIO wiring has its own default, the same).
+const DefaultSyncPulse = 10 * time.Millisecond
 
 // Default returns the built-in configuration: DefaultSimChambers simulated
 // chambers (box1, box2, ...) with default virtual rats in real time, the

@@ -234,6 +234,14 @@ func (k *checker) serial(p string, s *Serial, ports map[string]string) {
 	case s.Baud <= 0 || s.Baud > 4_000_000:
 		k.bad(p+".baud", "want a baud rate such as 115200, got %d", s.Baud)
 	}
+	switch {
+	case !s.Sync && k.idx.has(p+".sync_pulse"):
+		k.bad(p+".sync_pulse", "goes with sync: true")
+	case s.Sync && !k.idx.has(p+".sync_pulse"):
+		s.SyncPulse = DefaultSyncPulse
+	case s.Sync && (s.SyncPulse < time.Millisecond || s.SyncPulse > time.Second):
+		k.bad(p+".sync_pulse", "want 1ms to 1s, got %v", s.SyncPulse)
+	}
 }
 
 // canonicalPort names a serial device so that two spellings of one board

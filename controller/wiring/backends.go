@@ -65,7 +65,7 @@ func Boxes(c *config.Config, h Hooks) ([]controller.Box, error) {
 			open = counting(ch.Name, open, h.HardwareError)
 		}
 		boxes = append(boxes, controller.Box{Name: ch.Name, Backend: ch.Backend, Open: open, Scheduler: h.Scheduler,
-			InputLatency: ch.InputLatency, Check: check(ch), Disabled: ch.Disabled})
+			InputLatency: ch.InputLatency, Check: check(ch), Disabled: ch.Disabled, Sync: hasSync(ch)})
 	}
 	return boxes, errors.Join(errs...)
 }
@@ -111,8 +111,12 @@ func gpioOpen(ch config.Chamber, log *slog.Logger) controller.Opener {
 // handshakes with the board, which says how many holes it has.
 func serialOpen(ch config.Chamber, log *slog.Logger) controller.Opener {
 	port, baud := ch.Serial.Port, ch.Serial.Baud
+	opts := []serial.Option{serial.WithBaudRate(baud), serial.WithLogger(log)}
+	if ch.Serial.Sync {
+		opts = append(opts, serial.WithSyncPulse(ch.Serial.SyncPulse))
+	}
 	return func(p protocols.Params, _ uint64) (hardware.Chamber, controller.Timeline, error) {
-		c, err := serial.Open(port, serial.WithBaudRate(baud), serial.WithLogger(log))
+		c, err := serial.Open(port, opts...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -122,6 +126,19 @@ func serialOpen(ch config.Chamber, log *slog.Logger) controller.Opener {
 		}
 		return c, nil, nil
 	}
+}
+
+// hasSync says whether a chamber has a sync line to pulse.
+func hasSync(ch config.Chamber) bool {
+	switch ch.Backend {
+	case hardware.BackendSim:
+		return ch.Sim != nil && ch.Sim.Sync
+	case hardware.BackendSerial:
+		return ch.Serial != nil && ch.Serial.Sync
+	case hardware.BackendGPIO:
+		return ch.GPIO != nil && ch.GPIO.Wiring.Sync != nil
+	}
+	return false
 }
 
 // check is a chamber's hardware check (controller.Box.Check): its serial

@@ -93,7 +93,7 @@ func (b Board) arduinoPin(port string) string {
 // The reference firmware's default wiring (the constants at the top of
 // fivechoice-board.ino): beams on D2..D6 (holes 1..5) and D7 (magazine),
 // stimulus lights on D8..D12, house light A0, magazine light A1, pellet
-// dispenser A2. A beam's level is LOW when it is broken.
+// dispenser A2, sync line A3. A beam's level is LOW when it is broken.
 const sketchHoles = 5
 
 // InputPin is the Arduino pin of a beam in the firmware's wiring.
@@ -119,13 +119,15 @@ func OutputPin(o hardware.Output) (string, error) {
 		return "A1", nil
 	case hardware.Pellet:
 		return "A2", nil
+	case hardware.Sync:
+		return "A3", nil
 	}
 	return "", fmt.Errorf("avrsim: the firmware has no output %v", o)
 }
 
 // OutputOf is the output wired to an Arduino pin, if any.
 func OutputOf(pin string) (hardware.Output, bool) {
-	for _, o := range []hardware.Output{hardware.HouseLight, hardware.MagazineLight, hardware.Pellet} {
+	for _, o := range []hardware.Output{hardware.HouseLight, hardware.MagazineLight, hardware.Pellet, hardware.Sync} {
 		if p, _ := OutputPin(o); p == pin {
 			return o, true
 		}

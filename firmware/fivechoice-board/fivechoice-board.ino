@@ -28,9 +28,9 @@
 // ---------------------------------------------------------------------------
 // Configuration: edit to match the chamber's wiring.
 
-#define FIRMWARE "fivechoice-board-1.0.0" // at most 24 characters, no spaces
+#define FIRMWARE "fivechoice-board-1.1.0" // at most 24 characters, no spaces
 const uint8_t PROTO_MAJOR = 1;
-const uint8_t PROTO_MINOR = 0;
+const uint8_t PROTO_MINOR = 1; // 1.1: PULSE SYNC
 const long BAUD = 115200;
 
 const uint8_t HOLES = 5; // 1 to 9
@@ -40,6 +40,7 @@ const uint8_t STIM_PINS[HOLES] = {8, 9, 10, 11, 12};
 const uint8_t HOUSE_PIN = A0;
 const uint8_t MAGL_PIN = A1;
 const uint8_t PELLET_PIN = A2;
+const uint8_t SYNC_PIN = A3; // TTL to a video/photometry/ephys recorder (PULSE SYNC)
 
 const uint8_t BEAM_BROKEN_LEVEL = LOW; // an input's level when its beam is broken
 const bool INPUT_PULLUPS = true;
@@ -185,11 +186,33 @@ uint32_t pulse(uint16_t ms) {
   return at;
 }
 
+// The sync line: one pulse at a time; a pulse asked for while one is high
+// extends it. Timed against micros() like the pellet.
+bool syncOn = false;
+uint32_t syncEnd = 0;
+
+void syncTick(uint32_t now) {
+  if (syncOn && reached(now, syncEnd)) {
+    drive(SYNC_PIN, false);
+    syncOn = false;
+  }
+}
+
+uint32_t syncPulse(uint16_t ms) {
+  drive(SYNC_PIN, true);
+  uint32_t now = micros();
+  syncOn = true;
+  syncEnd = now + (uint32_t)ms * 1000UL;
+  return now;
+}
+
 void allOff() {
   for (uint8_t i = 0; i < LIGHTS; i++) drive(lightPin(i), false);
   drive(PELLET_PIN, false);
   pelletOn = pelletBusy = false;
   pelletQueued = 0;
+  drive(SYNC_PIN, false);
+  syncOn = false;
 }
 
 // ---------------------------------------------------------------------------
@@ -252,11 +275,12 @@ int hexDigit(char c) {
 }
 
 // output index of a name: 0..HOLES-1 stimulus lights, HOUSE, MAGL, 100
-// for the pellet, 255 for none
+// for the pellet, 101 for the sync line, 255 for none
 uint8_t outputIndex(const char *s) {
   if (!strcmp(s, "HOUSE")) return HOUSE;
   if (!strcmp(s, "MAGL")) return MAGL;
   if (!strcmp(s, "PELLET")) return 100;
+  if (!strcmp(s, "SYNC")) return 101;
   if (s[0] == 'S' && s[1] >= '1' && s[1] <= '9' && !s[2] && (uint8_t)(s[1] - '0') <= HOLES) return s[1] - '1';
   return 255;
 }
@@ -280,13 +304,15 @@ void command(char **f, uint8_t n) {
     uint8_t o = outputIndex(f[2]);
     bool on = !strcmp(f[3], "1");
     if (o == 255) { r.kind = R_NAK; r.text = "badout"; }
-    else if (o == 100) { r.kind = R_NAK; r.text = "pulsed"; }
+    else if (o >= 100) { r.kind = R_NAK; r.text = "pulsed"; }
     else if (!on && strcmp(f[3], "0")) { r.kind = R_NAK; r.text = "badarg"; }
     else { drive(lightPin(o), on); r.t = micros(); }
   } else { // PULSE
     uint32_t ms;
-    if (outputIndex(f[2]) != 100) { r.kind = R_NAK; r.text = "notpulsed"; }
+    uint8_t o = outputIndex(f[2]);
+    if (o != 100 && o != 101) { r.kind = R_NAK; r.text = "notpulsed"; }
     else if (!parseU32(f[3], &ms) || ms < 1 || ms > MAX_PULSE_MS) { r.kind = R_NAK; r.text = "badarg"; }
+    else if (o == 101) r.t = syncPulse((uint16_t)ms);
     else if (pelletBusy && pelletQueued >= MAX_QUEUED) { r.kind = R_NAK; r.text = "busy"; }
     else r.t = pulse((uint16_t)ms);
   }
@@ -444,6 +470,7 @@ void transmit(uint32_t nowMs) {
 void setup() {
   for (uint8_t i = 0; i < LIGHTS; i++) pinMode(lightPin(i), OUTPUT);
   pinMode(PELLET_PIN, OUTPUT);
+  pinMode(SYNC_PIN, OUTPUT);
   allOff();
   for (uint8_t i = 0; i < BEAMS; i++) {
     Beam &b = beams[i];
@@ -459,6 +486,7 @@ void loop() {
   pollBeams();
   uint32_t now = micros();
   pelletTick(now);
+  syncTick(now);
   receive();
   uint32_t nowMs = millis();
   if (inSession && nowMs - lastHostMs > HOST_TIMEOUT_MS) {

@@ -80,6 +80,9 @@ type Chamber struct {
 	err    error
 	closed bool
 	pellet pelletState
+	// syncGen numbers sync pulses; Halt bumps it, so that a pulse's end
+	// timer does nothing after a halt or a later pulse.
+	syncGen uint64
 }
 
 // Open checks the wiring against this machine as Check does, requests every
@@ -238,7 +241,7 @@ func (c *Chamber) Events() <-chan hardware.Event { return c.events }
 
 // Set switches a light and returns the session time it took effect.
 func (c *Chamber) Set(o hardware.Output, on bool) (time.Duration, error) {
-	if o == hardware.Pellet {
+	if o.Pulsed() {
 		return 0, fmt.Errorf("gpio: %v is pulsed, not set", o)
 	}
 	line, ok := c.outs[o]
@@ -306,6 +309,7 @@ func (c *Chamber) halt() error {
 		p.timer.Stop()
 	}
 	p.phase, p.queued = pelletIdle, 0
+	c.syncGen++
 	if c.closed {
 		return nil
 	}

@@ -245,6 +245,48 @@ func TestPelletPulse(t *testing.T) {
 	}
 }
 
+// TestSyncPulse: the sync line goes high at once and low after its pulse,
+// without Pulse waiting; a halt ends a pulse; a chamber without a sync
+// line refuses to pulse one, and nobody may set it.
+func TestSyncPulse(t *testing.T) {
+	w := testWiring()
+	w.Sync, w.SyncPulse = &Line{Offset: 20}, 15*time.Millisecond
+	c, g, _ := openFake(t, w, monotonic)
+	c.Begin()
+	sync := g.out(20)
+	start := time.Now()
+	if _, err := c.Pulse(hardware.Sync); err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(start) >= w.SyncPulse {
+		t.Error("Pulse waited for the sync pulse to end")
+	}
+	if v, _, _ := sync.get(); !v {
+		t.Error("sync low after Pulse")
+	}
+	waitFor(t, func() bool { v, _, _ := sync.get(); return !v }, "the pulse's end")
+	if _, _, h := sync.get(); !slices.Equal(h, []bool{true, false}) {
+		t.Errorf("sync went %v, want high then low", h)
+	}
+	if _, err := c.Set(hardware.Sync, true); err == nil {
+		t.Error("Set(sync) accepted")
+	}
+	c.Pulse(hardware.Sync)
+	if err := c.Halt(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * w.SyncPulse)
+	if v, _, h := sync.get(); v || len(h) != 4 {
+		t.Errorf("after Halt: high=%v history %v, want low, one more pulse cut short", v, h)
+	}
+
+	plain, _, _ := openFake(t, testWiring(), monotonic)
+	plain.Begin()
+	if _, err := plain.Pulse(hardware.Sync); err == nil || !strings.Contains(err.Error(), "not wired") {
+		t.Errorf("Pulse(sync) without a sync line: %v", err)
+	}
+}
+
 func TestHaltSwitchesEverythingOff(t *testing.T) {
 	w := testWiring()
 	c, g, _ := openFake(t, w, (&fakeClock{}).now)

@@ -304,6 +304,7 @@ func TestKernelDebounce(t *testing.T) {
 func TestKernelOutputs(t *testing.T) {
 	chip := newSimChip(t, 16)
 	w := simWiring(chip)
+	w.Sync, w.SyncPulse = &Line{Offset: 14}, DefaultSyncPulse
 	c := openSim(t, w)
 	r := simRig{w, chip}
 	if _, err := c.Begin(); err != nil {
@@ -359,6 +360,8 @@ func TestKernelOutputs(t *testing.T) {
 	if off-at < w.PelletPulse {
 		t.Errorf("pulse lasted %v, want at least %v", off-at, w.PelletPulse)
 	}
+
+	checkKernelSync(t, c, r, now)
 
 	// Halt and Close leave every line off.
 	for h := 1; h <= 5; h++ {
@@ -489,4 +492,31 @@ func shifted(w Wiring, d int) Wiring {
 	w.MagazineLight.Offset += d
 	w.Pellet.Offset += d
 	return w
+}
+
+// checkKernelSync: the sync line goes high at once and low after its pulse.
+func checkKernelSync(t *testing.T, c *Chamber, r simRig, now func() time.Duration) {
+	t.Helper()
+	var off time.Duration
+	at, err := c.Pulse(hardware.Sync)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if on, err := r.level(hardware.Sync); err != nil || !on {
+		t.Errorf("sync line low right after Pulse (%v)", err)
+	}
+	for on := true; on; {
+		if on, err = r.level(hardware.Sync); err != nil {
+			t.Fatal(err)
+		}
+		off = now()
+		if off-at > time.Second {
+			t.Fatal("sync still high after 1s")
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+	measure(t, "sync_pulse_10ms_seen_width", []time.Duration{off - at})
+	if off-at < r.w.SyncPulse {
+		t.Errorf("sync pulse lasted %v, want at least %v", off-at, r.w.SyncPulse)
+	}
 }

@@ -29,6 +29,9 @@ const (
 // asked for while one is under way follows it after a gap as long as the
 // pulse; Pulse then returns the session time it is due.
 func (c *Chamber) Pulse(o hardware.Output) (time.Duration, error) {
+	if o == hardware.Sync {
+		return c.syncPulse()
+	}
 	if o != hardware.Pellet {
 		return 0, fmt.Errorf("gpio: cannot pulse %v", o)
 	}
@@ -91,4 +94,36 @@ func (c *Chamber) nextPulse(gen uint64) {
 	if _, err := c.startPulse(); err != nil {
 		c.fail(err)
 	}
+}
+
+// syncPulse raises the sync line now and lowers it after the wiring's sync
+// pulse, on a timer. A pulse asked for while one is high extends it (the
+// protocol's shortest interval between two is longer than any sane pulse).
+func (c *Chamber) syncPulse() (time.Duration, error) {
+	line, ok := c.outs[hardware.Sync]
+	if !ok {
+		return 0, fmt.Errorf("gpio: %v is not wired", hardware.Sync)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return 0, c.err
+	}
+	at, err := c.drive(line, true)
+	if err != nil {
+		return 0, fmt.Errorf("gpio: sync on: %w", err)
+	}
+	c.syncGen++
+	gen := c.syncGen
+	time.AfterFunc(c.w.SyncPulse, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.syncGen != gen || c.closed || c.err != nil {
+			return // a later pulse, a halt or a close has it
+		}
+		if _, err := c.drive(line, false); err != nil {
+			c.fail(fmt.Errorf("gpio: sync off: %w", err))
+		}
+	})
+	return at, nil
 }

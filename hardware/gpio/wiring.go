@@ -82,12 +82,21 @@ type Wiring struct {
 	Pellet         Line          `yaml:"pellet"`       // the dispenser: one pulse, one pellet
 	Debounce       time.Duration `yaml:"debounce"`     // input debounce (kernel); 0: none
 	PelletPulse    time.Duration `yaml:"pellet_pulse"` // how long the dispenser line is held on
+	// Sync, if given, is a TTL line to a lab's video, photometry or
+	// electrophysiology recorder, pulsed for SyncPulse at session start
+	// and at every stimulus onset (docs/gpio.md, Sync output).
+	Sync      *Line         `yaml:"sync,omitempty"`
+	SyncPulse time.Duration `yaml:"sync_pulse,omitempty"` // default DefaultSyncPulse
 }
 
 // Limits on the durations of a wiring.
 const (
 	MaxDebounce    = 100 * time.Millisecond
 	MaxPelletPulse = time.Second
+	// The sync pulse: long enough for any recorder's digital input (they
+	// sample at 1 kHz or faster), short beside the shortest ITI.
+	DefaultSyncPulse = 10 * time.Millisecond
+	MaxSyncPulse     = time.Second
 )
 
 // A FieldError names the field of a wiring that is wrong, in the wiring's
@@ -141,6 +150,9 @@ func (w Wiring) lines() []wiredLine {
 		wiredLine{field: "magazine_light", line: w.MagazineLight, output: hardware.MagazineLight},
 		wiredLine{field: "pellet", line: w.Pellet, output: hardware.Pellet},
 	)
+	if w.Sync != nil {
+		ls = append(ls, wiredLine{field: "sync", line: *w.Sync, output: hardware.Sync})
+	}
 	return ls
 }
 
@@ -160,6 +172,10 @@ func (w Wiring) withLines(f func(field string, l Line) Line) Wiring {
 	out.HouseLight = f("house_light", w.HouseLight)
 	out.MagazineLight = f("magazine_light", w.MagazineLight)
 	out.Pellet = f("pellet", w.Pellet)
+	if w.Sync != nil {
+		l := f("sync", *w.Sync)
+		out.Sync = &l
+	}
 	return out
 }
 
@@ -200,6 +216,12 @@ func (w Wiring) Validate() error {
 	}
 	if w.PelletPulse <= 0 || w.PelletPulse > MaxPelletPulse {
 		bad("pellet_pulse", "required, up to %v (e.g. 50ms), got %v", MaxPelletPulse, w.PelletPulse)
+	}
+	switch {
+	case w.Sync == nil && w.SyncPulse != 0:
+		bad("sync_pulse", "goes with a sync line, and none is given")
+	case w.Sync != nil && (w.SyncPulse < time.Millisecond || w.SyncPulse > MaxSyncPulse):
+		bad("sync_pulse", "must be 1ms to %v, got %v", MaxSyncPulse, w.SyncPulse)
 	}
 	return errors.Join(errs...)
 }

@@ -31,6 +31,10 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"debounce", func(w *Wiring) { w.Debounce = time.Second }},
 		{"pellet_pulse", func(w *Wiring) { w.PelletPulse = 0 }},
 		{"pellet_pulse", func(w *Wiring) { w.PelletPulse = 2 * time.Second }},
+		{"sync_pulse", func(w *Wiring) { w.SyncPulse = 10 * time.Millisecond }},
+		{"sync_pulse", func(w *Wiring) { w.Sync, w.SyncPulse = &Line{Offset: 20}, 500*time.Microsecond }},
+		{"sync_pulse", func(w *Wiring) { w.Sync, w.SyncPulse = &Line{Offset: 20}, 2*time.Second }},
+		{"sync.offset", func(w *Wiring) { w.Sync, w.SyncPulse = &Line{Offset: w.Pellet.Offset}, DefaultSyncPulse }},
 	}
 	for _, tc := range cases {
 		w := testWiring()

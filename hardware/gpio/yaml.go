@@ -27,6 +27,8 @@ func (w *Wiring) UnmarshalYAML(n *yaml.Node) error {
 		"pellet":          &out.Pellet,
 		"debounce":        &out.Debounce,
 		"pellet_pulse":    &out.PelletPulse,
+		"sync":            &out.Sync,
+		"sync_pulse":      &out.SyncPulse,
 	}
 	required := []string{"chip", "holes", "magazine_beam", "stimulus_lights", "house_light", "magazine_light", "pellet", "pellet_pulse"}
 	seen := map[string]bool{}
@@ -54,6 +56,9 @@ func (w *Wiring) UnmarshalYAML(n *yaml.Node) error {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err
+	}
+	if out.Sync != nil && !seen["sync_pulse"] {
+		out.SyncPulse = DefaultSyncPulse
 	}
 	*w = out
 	return nil

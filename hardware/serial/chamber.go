@@ -161,6 +161,8 @@ func (cfg config) check() error {
 		return fmt.Errorf("serial: heartbeat %v and silence %v: want 0 < interval < silence", cfg.beat, cfg.silence)
 	case cfg.pellet < time.Millisecond || cfg.pellet > MaxPelletPulse:
 		return fmt.Errorf("serial: pellet pulse %v: want 1ms to %v", cfg.pellet, MaxPelletPulse)
+	case cfg.sync != 0 && (cfg.sync < time.Millisecond || cfg.sync > MaxPelletPulse):
+		return fmt.Errorf("serial: sync pulse %v: want 1ms to %v", cfg.sync, MaxPelletPulse)
 	case cfg.cmdTimeout <= 0 || cfg.cmdTries < 1:
 		return fmt.Errorf("serial: command timeout %v, %d tries: want both positive", cfg.cmdTimeout, cfg.cmdTries)
 	case cfg.corruptLimit < 0 || cfg.corruptIn <= 0:
@@ -269,7 +271,12 @@ func (c *Chamber) Set(o hardware.Output, on bool) (time.Duration, error) {
 // starts, which is later than now when a pulse is already under way (the
 // board then starts this one after it and a gap as long).
 func (c *Chamber) Pulse(o hardware.Output) (time.Duration, error) {
-	if o != hardware.Pellet {
+	switch {
+	case o == hardware.Sync && c.cfg.sync == 0:
+		return 0, fmt.Errorf("serial: %v is not configured on %s", o, c.name)
+	case o == hardware.Sync:
+		return c.command(Frame{Type: TypePulse, Output: o, Pulse: uint16(c.cfg.sync / time.Millisecond)})
+	case o != hardware.Pellet:
 		return 0, fmt.Errorf("serial: cannot pulse %v", o)
 	}
 	return c.command(Frame{Type: TypePulse, Output: o, Pulse: uint16(c.cfg.pellet / time.Millisecond)})

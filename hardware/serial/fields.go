@@ -148,8 +148,8 @@ func ParseInputName(s string) (hardware.Input, error) {
 }
 
 // OutputName is an output's name on the wire: S1..S9 for the stimulus
-// lights, HOUSE, MAGL (magazine light) and PELLET ("?" for an invalid
-// output).
+// lights, HOUSE, MAGL (magazine light), PELLET and SYNC (protocol 1.1)
+// ("?" for an invalid output).
 func OutputName(o hardware.Output) string {
 	if n, ok := o.Stimulus(); ok {
 		return "S" + strconv.Itoa(n)
@@ -161,6 +161,8 @@ func OutputName(o hardware.Output) string {
 		return "MAGL"
 	case hardware.Pellet:
 		return "PELLET"
+	case hardware.Sync:
+		return "SYNC"
 	}
 	return "?"
 }
@@ -174,6 +176,8 @@ func ParseOutputName(s string) (hardware.Output, error) {
 		return hardware.MagazineLight, nil
 	case "PELLET":
 		return hardware.Pellet, nil
+	case "SYNC":
+		return hardware.Sync, nil
 	}
 	if len(s) == 2 && s[0] == 'S' && s[1] >= '1' && s[1] <= '0'+hardware.MaxHoles {
 		return hardware.Stimulus(int(s[1] - '0')), nil

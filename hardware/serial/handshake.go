@@ -53,6 +53,10 @@ wait:
 		return fmt.Errorf("%w on %s: the board speaks protocol %v (firmware %s), this host speaks %v: flash firmware of protocol %d.x",
 			ErrVersion, c.name, hi.Version, hi.Text, Protocol, Protocol.Major)
 	}
+	if c.cfg.sync != 0 && hi.Version.Minor < 1 {
+		return fmt.Errorf("%w on %s: a sync line is configured, but the board speaks protocol %v (firmware %s), which has none: flash firmware of protocol 1.1 or later",
+			ErrVersion, c.name, hi.Version, hi.Text)
+	}
 	if int(hi.Holes) < c.cfg.minHoles {
 		return fmt.Errorf("%w on %s: the board has %d holes, at least %d are needed", ErrHandshake, c.name, hi.Holes, c.cfg.minHoles)
 	}

@@ -35,6 +35,7 @@ type config struct {
 	corruptIn    time.Duration
 	bufSize      int
 	pellet       time.Duration
+	sync         time.Duration // 0: no sync line
 	minHoles     int
 	nativeUSB    bool
 }
@@ -106,6 +107,10 @@ func WithCorruptLimit(n int, d time.Duration) Option {
 // WithEventBuffer sets how many input events may wait for the runner
 // before further ones are dropped (and counted).
 func WithEventBuffer(n int) Option { return func(c *config) { c.bufSize = n } }
+
+// WithSyncPulse gives the chamber a sync line (the board's SYNC pin,
+// protocol 1.1) pulsed for d (1ms to MaxPelletPulse) by Pulse(hardware.Sync).
+func WithSyncPulse(d time.Duration) Option { return func(c *config) { c.sync = d } }
 
 // WithPelletPulse sets how long the board holds the pellet dispenser on
 // for one pellet (default 50ms, at most 1s).

@@ -284,7 +284,7 @@ func (c *Chamber) Events() <-chan hardware.Event { return c.events }
 
 // Set switches a light; the subject sees it at once.
 func (c *Chamber) Set(o hardware.Output, on bool) (time.Duration, error) {
-	if !o.Valid() || o == hardware.Pellet {
+	if !o.Valid() || o.Pulsed() {
 		return 0, fmt.Errorf("sim: cannot set %v", o)
 	}
 	return c.apply(o, on)
@@ -292,7 +292,7 @@ func (c *Chamber) Set(o hardware.Output, on bool) (time.Duration, error) {
 
 // Pulse delivers one pellet.
 func (c *Chamber) Pulse(o hardware.Output) (time.Duration, error) {
-	if o != hardware.Pellet {
+	if !o.Pulsed() {
 		return 0, fmt.Errorf("sim: cannot pulse %v", o)
 	}
 	return c.apply(o, true)
@@ -305,7 +305,7 @@ func (c *Chamber) apply(o hardware.Output, on bool) (time.Duration, error) {
 		return 0, c.err
 	}
 	t := c.Now()
-	if o != hardware.Pellet {
+	if !o.Pulsed() {
 		c.levels[o] = on
 	}
 	if c.log != nil {

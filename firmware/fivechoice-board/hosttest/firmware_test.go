@@ -18,12 +18,12 @@ func TestFirmwareWithTheHost(t *testing.T) {
 }
 
 func withTheHost(t *testing.T, b board) {
-	c, err := serial.Open(b.path(), serial.WithLogger(quiet()))
+	c, err := serial.Open(b.path(), serial.WithLogger(quiet()), serial.WithSyncPulse(10*time.Millisecond))
 	if err != nil {
 		t.Fatalf("handshake with the firmware: %v", err)
 	}
 	defer c.Close()
-	if info := c.Board(); info.Firmware != "fivechoice-board-1.0.0" || info.Holes != 5 || info.Protocol != serial.Protocol {
+	if info := c.Board(); info.Firmware != "fivechoice-board-1.1.0" || info.Holes != 5 || info.Protocol != serial.Protocol {
 		t.Errorf("board: %+v", info)
 	}
 	start, err := c.Begin()
@@ -46,6 +46,7 @@ func withTheHost(t *testing.T, b board) {
 	if d := ws[len(ws)-1].at - ws[len(ws)-2].at; d < 50*time.Millisecond || d > 65*time.Millisecond { // plus the loop's lateness
 		t.Errorf("pellet pulse %v, want 50 ms", d)
 	}
+	checkSyncPin(t, b, c)
 
 	// A beam edge is stamped by the board and mapped onto session time.
 	broke := time.Since(start)
@@ -161,5 +162,22 @@ func frames(t *testing.T, b board) {
 	eventually(t, "the house light off after the host went silent", func() bool { return level(b, pinHouse) == 0 })
 	if hb := expect(serial.TypeBeat); hb.Token != 0 {
 		t.Errorf("heartbeat after leaving the session: %+v", hb)
+	}
+}
+
+// checkSyncPin: the sync line (protocol 1.1) goes high at the time the
+// board acknowledges and low 10 ms later on the board's clock.
+func checkSyncPin(t *testing.T, b board, c *serial.Chamber) {
+	t.Helper()
+	if _, err := c.Pulse(hardware.Sync); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the sync pulse to end", func() bool { return len(b.writesTo(pinSync)) >= 3 })
+	ws := b.writesTo(pinSync)
+	if n := len(ws); ws[n-2].level != 1 || ws[n-1].level != 0 {
+		t.Fatalf("sync pin: %+v", ws)
+	}
+	if d := ws[len(ws)-1].at - ws[len(ws)-2].at; d < 10*time.Millisecond || d > 15*time.Millisecond {
+		t.Errorf("sync pulse %v, want 10 ms", d)
 	}
 }

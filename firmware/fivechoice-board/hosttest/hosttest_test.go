@@ -10,7 +10,7 @@
 //     clock; firmware/avrsim). It checks the same on the real machine code,
 //     timer, UART and port registers, at the real baud rate.
 //
-// The same tests run on each: the handshake, outputs, the pellet pulse,
+// The same tests run on each: the handshake, outputs, the pellet pulse, the sync pulse,
 // debounced and timestamped beam edges, a glitch dropped, the idempotent
 // repeat of a command, a corrupt frame counted, and the host watchdog.
 // The stub needs g++ and skips without it; the emulated boards need the
@@ -33,6 +33,7 @@ const (
 	pinStim3  = "D10"
 	pinHouse  = "A0"
 	pinPellet = "A2"
+	pinSync   = "A3"
 )
 
 // A board is the firmware running somewhere, with its serial port on a pty.

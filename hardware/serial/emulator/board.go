@@ -102,6 +102,11 @@ func (b *Board) commandLocked(f serial.Frame, now time.Time) (serial.Frame, []ch
 		b.pelletFree = now
 		return ack(now), told
 	case serial.TypePulse:
+		if f.Output == hardware.Sync { // protocol 1.1: one pulse at a time, at once
+			d := time.Duration(f.Pulse) * time.Millisecond
+			b.outputs = append(b.outputs, OutputChange{Output: hardware.Sync, On: true, Board: b.Clock(now), Host: now, Pulse: d, Cause: "PULSE"})
+			return ack(now), []change{{hardware.Sync, true}}
+		}
 		if f.Output != hardware.Pellet {
 			return nak("notpulsed")
 		}
@@ -117,7 +122,7 @@ func (b *Board) commandLocked(f serial.Frame, now time.Time) (serial.Frame, []ch
 	if n, ok := f.Output.Stimulus(); ok && n > b.cfg.holes {
 		return nak("badout")
 	}
-	if f.Output == hardware.Pellet {
+	if f.Output.Pulsed() {
 		return nak("pulsed")
 	}
 	b.levels[f.Output] = f.On

@@ -16,6 +16,7 @@
 #define A0 14
 #define A1 15
 #define A2 16
+#define A3 17
 
 void pinMode(uint8_t pin, uint8_t mode);
 int digitalRead(uint8_t pin);
