@@ -103,6 +103,9 @@ func studyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	fmt.Fprintf(stdout, "study %s created: %d subjects x %d conditions, Williams design, seed %d, washout %v\n", name, len(subs), len(conds), s, *washout)
+	if b, err := study.WilliamsBalance(len(subs), conds, s); err == nil && !b.Balanced {
+		fmt.Fprintln(stderr, "warning:", b.Warning())
+	}
 	if *blind {
 		fmt.Fprintf(stdout, "blind: operators see the conditions as codes; the key is kept apart in %s and 'fivechoice study unblind %s --by NAME' reveals it\n", *db, name)
 	}

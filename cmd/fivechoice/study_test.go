@@ -131,3 +131,20 @@ func TestReportPlots(t *testing.T) {
 		}
 	}
 }
+
+// TestStudyCreateWarnsUnbalanced: a number of rats that does not balance
+// the Williams design is warned about, saying which sizes would; a
+// multiple of the sequences is not.
+func TestStudyCreateWarnsUnbalanced(t *testing.T) {
+	dir := t.TempDir()
+	_, errOut, code := fivechoice(t, dir, "study", "create", "U1", "--subjects", "R1,R2,R3,R4,R5,R6,R7,R8,R9,R10", "--new-subjects",
+		"--conditions", "vehicle,atx-0.1,atx-0.3,atx-1.0", "--db", "u.db")
+	if code != 0 || !strings.Contains(errOut, "10 subjects do not balance the Williams design") || !strings.Contains(errOut, "(8 or 12)") {
+		t.Errorf("10 rats: exit %d, stderr %q", code, errOut)
+	}
+	_, errOut, code = fivechoice(t, dir, "study", "create", "U2", "--subjects", "R1,R2,R3,R4,R5,R6,R7,R8",
+		"--conditions", "vehicle,atx-0.1,atx-0.3,atx-1.0", "--db", "u.db")
+	if code != 0 || strings.Contains(errOut, "warning") {
+		t.Errorf("8 rats: exit %d, stderr %q", code, errOut)
+	}
+}
