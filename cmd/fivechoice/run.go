@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/rat"
 	"github.com/fivechoice/fivechoice/storage"
+	"github.com/fivechoice/fivechoice/training"
 )
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -174,20 +177,47 @@ func fmtOpt(v *float64, format string) string {
 
 func cmdProtocols(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("protocols", "protocols [--json]", stderr)
-	asJSON := fs.Bool("json", false, "print every parameter of every set as JSON")
+	asJSON := fs.Bool("json", false, "print every parameter set and training programme as one JSON document")
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}
-	for _, p := range protocols.Presets() {
-		if *asJSON {
-			fmt.Fprintf(stdout, "%s %s\n", p.Name, p.Params.JSON())
-			continue
+	if *asJSON {
+		type set struct {
+			Name        string           `json:"name"`
+			Description string           `json:"description"`
+			Advance     string           `json:"advance,omitempty"`
+			Params      protocols.Params `json:"params"`
 		}
+		var doc struct {
+			ParameterSets []set                `json:"parameter_sets"`
+			Programmes    []training.Programme `json:"programmes"`
+		}
+		for _, p := range protocols.Presets() {
+			doc.ParameterSets = append(doc.ParameterSets, set{p.Name, p.Description, p.Advance, p.Params})
+		}
+		doc.Programmes = []training.Programme{training.Builtin()}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	}
+	for _, p := range protocols.Presets() {
 		adv := ""
 		if p.Advance != "" {
 			adv = "; advance: " + p.Advance
 		}
 		fmt.Fprintf(stdout, "%-13s %s%s\n", p.Name, p.Description, adv)
 	}
+	fmt.Fprintf(stdout, "\ntraining programme %s (fivechoice simulate training; docs/training.md):\n", training.Builtin().Name)
+	for _, st := range training.Builtin().Stages {
+		fmt.Fprintf(stdout, "  %-9s %-9s advance after %d consecutive sessions with %s\n", st.Name, st.Protocol, st.Sessions, criteriaText(st.Advance))
+	}
 	return nil
+}
+
+func criteriaText(cs []training.Criterion) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = c.String()
+	}
+	return strings.Join(s, ", ")
 }

@@ -16,6 +16,7 @@ func simulateCommands() []command {
 	return []command{
 		{"validate", "check the virtual rats against the published effect pattern", cmdSimulateValidate},
 		{"study", "run a whole simulated drug study and print its report", cmdSimulateStudy},
+		{"training", "train naive virtual rats through a training programme: sessions to criterion per stage", cmdSimulateTraining},
 		{"power", "how many rats a dose study needs: power by group size from simulated studies", cmdSimulatePower},
 	}
 }

@@ -1,0 +1,184 @@
+// Package training holds training programmes as data: the stages a rat
+// goes through from naive to a stable baseline, each with its parameter set
+// and its criteria to advance (and optionally to fall back), and the pure
+// decision a programme makes from a rat's sessions at its stage. The same
+// decision serves the lab and the simulated cohorts (simulate training),
+// so a programme can be rehearsed on virtual rats before it is used.
+package training
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/fivechoice/fivechoice/protocols"
+)
+
+// Magazine is the protocol name of a magazine-training stage (spec
+// section 8: pellets on a variable-time schedule, the magazine light on
+// until each collection): it has no task parameters.
+const Magazine = "magazine"
+
+// A Programme is an ordered list of stages; a rat starts at the first.
+type Programme struct {
+	Name   string  `json:"name" yaml:"name"`
+	Stages []Stage `json:"stages" yaml:"stages"`
+}
+
+// A Stage is one step of a programme.
+type Stage struct {
+	Name string `json:"name" yaml:"name"`
+	// Protocol is a built-in (or lab-saved) parameter set, or Magazine.
+	Protocol string `json:"protocol" yaml:"protocol"`
+	// Advance are criteria every one of which a session must meet; the rat
+	// moves on after Sessions consecutive sessions meeting them all.
+	Advance  []Criterion `json:"advance" yaml:"advance"`
+	Sessions int         `json:"sessions" yaml:"sessions"`
+	// FallBack, if given, moves the rat back one stage after
+	// FallBackSessions consecutive sessions meeting them all.
+	FallBack         []Criterion `json:"fall_back,omitempty" yaml:"fall_back"`
+	FallBackSessions int         `json:"fall_back_sessions,omitempty" yaml:"fall_back_sessions"`
+}
+
+// A Criterion compares one session measure with a value: "correct >= 30",
+// "accuracy_pct > 80", "omissions_pct < 20".
+type Criterion struct {
+	Measure string  `json:"measure"`
+	Op      string  `json:"op"`
+	Value   float64 `json:"value"`
+}
+
+func (c Criterion) String() string {
+	return fmt.Sprintf("%s %s %s", c.Measure, c.Op, strconv.FormatFloat(c.Value, 'f', -1, 64))
+}
+
+// ParseCriterion reads "measure op value".
+func ParseCriterion(s string) (Criterion, error) {
+	f := strings.Fields(s)
+	if len(f) != 3 {
+		return Criterion{}, fmt.Errorf("criterion %q: want MEASURE OP VALUE, e.g. \"accuracy_pct > 80\"", s)
+	}
+	c := Criterion{Measure: f[0], Op: f[1]}
+	if _, ok := Measures[c.Measure]; !ok {
+		return c, fmt.Errorf("criterion %q: unknown measure %q (known: %s)", s, c.Measure, strings.Join(MeasureNames(), ", "))
+	}
+	if !slices.Contains([]string{">=", ">", "<=", "<"}, c.Op) {
+		return c, fmt.Errorf("criterion %q: unknown comparison %q (>=, >, <=, <)", s, c.Op)
+	}
+	v, err := strconv.ParseFloat(f[2], 64)
+	if err != nil || v != v {
+		return c, fmt.Errorf("criterion %q: %q is not a number", s, f[2])
+	}
+	c.Value = v
+	return c, nil
+}
+
+// Met says whether a session's value meets the criterion; an undefined
+// value (no trial to make a percentage of) meets none.
+func (c Criterion) Met(v float64, defined bool) bool {
+	if !defined {
+		return false
+	}
+	switch c.Op {
+	case ">=":
+		return v >= c.Value
+	case ">":
+		return v > c.Value
+	case "<=":
+		return v <= c.Value
+	case "<":
+		return v < c.Value
+	}
+	return false
+}
+
+// Builtin is the 5-CSRTT programme of the spec (section 8): magazine
+// training, stages 1-7 and baseline, each advanced on two consecutive
+// sessions meeting its criteria; baseline is reached when it is stable.
+func Builtin() Programme {
+	c := func(s string) Criterion {
+		cr, err := ParseCriterion(s)
+		if err != nil {
+			panic(err)
+		}
+		return cr
+	}
+	accurate := []Criterion{c("correct >= 50"), c("accuracy_pct > 80"), c("omissions_pct < 20")}
+	return Programme{Name: "5csrtt", Stages: []Stage{
+		{Name: "magazine", Protocol: Magazine, Sessions: 1, Advance: []Criterion{c("pellets_collected >= 30"), c("collection_latency_mean_s < 5")}},
+		{Name: "stage1", Protocol: "stage1", Sessions: 2, Advance: []Criterion{c("correct >= 30")}},
+		{Name: "stage2", Protocol: "stage2", Sessions: 2, Advance: []Criterion{c("correct >= 30")}},
+		{Name: "stage3", Protocol: "stage3", Sessions: 2, Advance: []Criterion{c("correct >= 50")}},
+		{Name: "stage4", Protocol: "stage4", Sessions: 2, Advance: []Criterion{c("correct >= 50")}},
+		{Name: "stage5", Protocol: "stage5", Sessions: 2, Advance: []Criterion{c("correct >= 50"), c("accuracy_pct > 80")}},
+		{Name: "stage6", Protocol: "stage6", Sessions: 2, Advance: accurate},
+		{Name: "stage7", Protocol: "stage7", Sessions: 2, Advance: accurate},
+		{Name: "baseline", Protocol: "baseline", Sessions: 2, Advance: []Criterion{c("accuracy_pct > 80"), c("omissions_pct < 20")},
+			FallBack: []Criterion{c("accuracy_pct < 60")}, FallBackSessions: 2},
+	}}
+}
+
+// Check refuses a programme that cannot run, naming the stage.
+func (p Programme) Check() error {
+	var errs []string
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
+	if p.Name == "" {
+		bad("name: missing")
+	}
+	if len(p.Stages) == 0 {
+		bad("stages: none")
+	}
+	seen := map[string]bool{}
+	for i, s := range p.Stages {
+		at := fmt.Sprintf("stages[%d] (%s)", i, s.Name)
+		switch {
+		case s.Name == "":
+			bad("stages[%d]: no name", i)
+		case seen[s.Name]:
+			bad("%s: the name is used twice", at)
+		}
+		seen[s.Name] = true
+		if s.Protocol != Magazine {
+			if _, err := protocols.Lookup(s.Protocol); err != nil {
+				bad("%s: protocol: %v", at, err)
+			}
+		}
+		if len(s.Advance) == 0 {
+			bad("%s: no criteria to advance (a stage nobody can leave; the last stage's criteria say when a baseline is stable)", at)
+		}
+		if s.Sessions < 1 || s.Sessions > 30 {
+			bad("%s: sessions %d: want 1 to 30 consecutive sessions", at, s.Sessions)
+		}
+		if len(s.FallBack) > 0 && i == 0 {
+			bad("%s: the first stage has nowhere to fall back to", at)
+		}
+		if len(s.FallBack) > 0 && (s.FallBackSessions < 1 || s.FallBackSessions > 30) {
+			bad("%s: fall_back_sessions %d: want 1 to 30", at, s.FallBackSessions)
+		}
+		for _, c := range append(slices.Clone(s.Advance), s.FallBack...) {
+			magazineOnly := strings.HasPrefix(c.Measure, "pellets_") || strings.HasPrefix(c.Measure, "collection_")
+			if magazineOnly != (s.Protocol == Magazine) {
+				bad("%s: criterion %s does not apply to a %s stage", at, c, map[bool]string{true: "magazine", false: "task"}[s.Protocol == Magazine])
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("programme %s: %s", p.Name, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// Stage returns the stage named name and its index.
+func (p Programme) Stage(name string) (Stage, int, error) {
+	for i, s := range p.Stages {
+		if s.Name == name {
+			return s, i, nil
+		}
+	}
+	names := make([]string, len(p.Stages))
+	for i, s := range p.Stages {
+		names[i] = s.Name
+	}
+	return Stage{}, -1, fmt.Errorf("programme %s has no stage %q (stages: %s)", p.Name, name, strings.Join(names, ", "))
+}
