@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/fivechoice/fivechoice/protocols"
+
 	"github.com/mattn/go-sqlite3"
 )
 
@@ -288,4 +290,29 @@ func (d *DB) BlindingKey(ctx context.Context, study string) ([]KeyEntry, error) 
 		key = append(key, k)
 	}
 	return key, rows.Err()
+}
+
+// Remaining counts a study's planned test days that no session has run to
+// a normal end (its trial or time limit), and the days planned.
+func (d *DB) Remaining(ctx context.Context, study string) (remaining, planned int, err error) {
+	plan, err := d.Plan(ctx, study)
+	if err != nil {
+		return 0, 0, err
+	}
+	sessions, err := d.Sessions(ctx, Filter{Study: study})
+	if err != nil {
+		return 0, 0, err
+	}
+	ran := map[string]bool{}
+	for _, s := range sessions {
+		if s.EndReason == protocols.EndMaxTrials || s.EndReason == protocols.EndTimeLimit {
+			ran[fmt.Sprintf("%s/%d", s.Subject, s.StudyDay)] = true
+		}
+	}
+	for _, p := range plan {
+		if !ran[fmt.Sprintf("%s/%d", p.Subject, p.Day)] {
+			remaining++
+		}
+	}
+	return remaining, len(plan), nil
 }

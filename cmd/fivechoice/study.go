@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os/user"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -205,23 +204,33 @@ func done(s storage.SessionRecord) bool {
 }
 
 func studyUnblind(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("study unblind", "study unblind NAME --by WHO [--db FILE]", stderr)
+	fs := newFlags("study unblind", "study unblind NAME --by WHO [--force] [--db FILE]", stderr)
 	db := dbFlag(fs)
-	by := fs.String("by", "", "who unblinds (recorded); default: the login name")
+	by := fs.String("by", "", "who unblinds (required; recorded with the time)")
+	force := fs.Bool("force", false, "unblind although test days remain to be run")
 	var name string
 	if err := parseWithID(fs, args, &name); err != nil {
 		return err
 	}
-	if *by == "" {
-		if u, err := user.Current(); err == nil {
-			*by = u.Username
-		}
+	if strings.TrimSpace(*by) == "" {
+		return errors.New("--by is required: who unblinds is recorded with the study")
 	}
 	d, err := openRecords(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
+	remaining, planned, err := d.Remaining(ctx, name)
+	if err != nil {
+		return err
+	}
+	if st, err := d.Study(ctx, name); err == nil && st.Blind && remaining > 0 {
+		msg := fmt.Sprintf("study %s has %d of %d test days still to run: once unblinded, whoever runs them can see the conditions", name, remaining, planned)
+		if !*force {
+			return fmt.Errorf("%s; pass --force to unblind anyway", msg)
+		}
+		fmt.Fprintln(stderr, "warning:", msg)
+	}
 	key, err := d.Unblind(ctx, name, *by, time.Now())
 	if err != nil {
 		return err

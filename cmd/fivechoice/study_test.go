@@ -148,3 +148,24 @@ func TestStudyCreateWarnsUnbalanced(t *testing.T) {
 		t.Errorf("8 rats: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestUnblindGuards: unblinding needs --by, and with test days left it
+// needs --force too, and says how many remain.
+func TestUnblindGuards(t *testing.T) {
+	dir := t.TempDir()
+	if _, e, code := fivechoice(t, dir, "study", "create", "B2", "--subjects", "R01,R02", "--new-subjects", "--conditions", "vehicle,atx-1.0", "--blind", "--db", "b.db"); code != 0 {
+		t.Fatal(e)
+	}
+	_, errOut, code := fivechoice(t, dir, "study", "unblind", "B2", "--db", "b.db")
+	if code == 0 || !strings.Contains(errOut, "--by is required") {
+		t.Errorf("without --by: exit %d, %q", code, errOut)
+	}
+	_, errOut, code = fivechoice(t, dir, "study", "unblind", "B2", "--by", "Dr Jones", "--db", "b.db")
+	if code == 0 || !strings.Contains(errOut, "4 of 4 test days still to run") || !strings.Contains(errOut, "--force") {
+		t.Errorf("days left: exit %d, %q", code, errOut)
+	}
+	out, errOut, code := fivechoice(t, dir, "study", "unblind", "B2", "--by", "Dr Jones", "--force", "--db", "b.db")
+	if code != 0 || !strings.Contains(errOut, "warning: study B2 has 4 of 4") || !strings.Contains(out, "unblinded") {
+		t.Errorf("--force: exit %d, %q, %q", code, errOut, out)
+	}
+}
