@@ -114,7 +114,8 @@ func (d *DB) CreateStudy(ctx context.Context, s Study, plan []PlanDay, key []Key
 // Study returns one study.
 func (d *DB) Study(ctx context.Context, name string) (Study, error) {
 	ss, err := d.studies(ctx, `WHERE name = ?`, name)
-	return only(ss, err, "study", name)
+	st, err := only(ss, err, "study", name)
+	return st, suggest(err, name, func() ([]string, error) { return d.studyNames(ctx) })
 }
 
 // Studies lists every study by name.

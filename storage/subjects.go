@@ -110,7 +110,8 @@ func (d *DB) EnsureSubject(ctx context.Context, id string) error {
 // Subject returns one subject.
 func (d *DB) Subject(ctx context.Context, id string) (Subject, error) {
 	rows, err := d.subjects(ctx, `WHERE id = ?`, id)
-	return only(rows, err, "subject", id)
+	sub, err := only(rows, err, "subject", id)
+	return sub, suggest(err, id, func() ([]string, error) { return d.subjectIDs(ctx) })
 }
 
 // Subjects lists every subject by id.
@@ -157,7 +158,8 @@ func (d *DB) AddCondition(ctx context.Context, c Condition) error {
 // Condition returns one dose condition.
 func (d *DB) Condition(ctx context.Context, id string) (Condition, error) {
 	rows, err := d.conditions(ctx, `WHERE id = ?`, id)
-	return only(rows, err, "condition", id)
+	c, err := only(rows, err, "condition", id)
+	return c, suggest(err, id, func() ([]string, error) { return d.conditionIDs(ctx) })
 }
 
 // only returns the row a lookup by key found, or ErrNotFound naming what

@@ -61,7 +61,24 @@ func knownSubjects(ctx context.Context, d *storage.DB, ids []string, add bool, a
 		}
 	}
 	if len(unknown) > 0 {
-		return fmt.Errorf("unknown subject %s: add it with 'fivechoice subject add', or pass %s to record new subjects", strings.Join(unknown, ", "), addFlag)
+		subs, err := d.Subjects(ctx)
+		if err != nil {
+			return err
+		}
+		var known, hints []string
+		for _, s := range subs {
+			known = append(known, s.ID)
+		}
+		for _, id := range unknown {
+			if c := storage.Closest(id, known); len(c) > 0 {
+				hints = append(hints, fmt.Sprintf("%s: did you mean %s?", id, strings.Join(c, " or ")))
+			}
+		}
+		hint := ""
+		if len(hints) > 0 {
+			hint = " (" + strings.Join(hints, "; ") + ")"
+		}
+		return fmt.Errorf("unknown subject %s%s: add it with 'fivechoice subject add', or pass %s to record new subjects", strings.Join(unknown, ", "), hint, addFlag)
 	}
 	return nil
 }
