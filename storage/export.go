@@ -18,7 +18,9 @@ var ExportTables = []string{"sessions", "trials", "events"}
 // until the study is unblinded. ?1 is the study, or ” for every session.
 var exportQueries = map[string]string{
 	"sessions": `SELECT s.id AS session_id, s.subject_id AS subject, c.condition_id AS condition, COALESCE(s.study, '') AS study, s.study_day,
-		s.chamber, s.backend, s.protocol, s.seed, s.started_at, s.ended_at, s.injected_at, s.status, s.end_reason, ` + measuresOf("m") + `
+		s.chamber, s.backend, s.protocol, s.seed, s.started_at, s.ended_at, s.injected_at, s.status, s.end_reason,
+		EXISTS (SELECT 1 FROM exclusions x WHERE x.session_key = s.key AND x.reinstated_at IS NULL) AS excluded,
+		(SELECT x.why FROM exclusions x WHERE x.session_key = s.key AND x.reinstated_at IS NULL) AS excluded_why, ` + measuresOf("m") + `
 		FROM sessions s JOIN session_condition c ON c.session = s.key JOIN session_measures m ON m.session = s.key
 		WHERE (?1 = '' OR s.study = ?1) ORDER BY s.started_at, s.id`,
 	"trials": `SELECT s.id AS session_id, s.subject_id AS subject, c.condition_id AS condition, COALESCE(s.study, '') AS study, s.study_day,

@@ -52,6 +52,9 @@ type SessionMeasures struct {
 	Status    string // running, ended or interrupted
 	EndReason string // empty while running
 	StartedAt time.Time
+	// Excluded says who excluded the session and why ("" if it is not):
+	// it stays stored, and reports leave it out and say so.
+	Excluded string
 	// Values are by session_measures column (R24-R26); NaN where a
 	// measure is undefined (no correct response, no latency).
 	Values map[string]float64
@@ -67,7 +70,8 @@ func (m SessionMeasures) Completed() bool {
 // oldest first, with its measures. A blind study's sessions carry their
 // condition's code until the study is unblinded.
 func (d *DB) StudyMeasures(ctx context.Context, study string) ([]SessionMeasures, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT s.id, s.subject_id, c.condition_id, COALESCE(s.study_day, 0), s.status, COALESCE(s.end_reason, ''), s.started_at, `+measuresOf("m")+`
+	rows, err := d.db.QueryContext(ctx, `SELECT s.id, s.subject_id, c.condition_id, COALESCE(s.study_day, 0), s.status, COALESCE(s.end_reason, ''), s.started_at,
+		COALESCE((SELECT x.excluded_by || ': ' || x.why FROM exclusions x WHERE x.session_key = s.key AND x.reinstated_at IS NULL), ''), `+measuresOf("m")+`
 		FROM sessions s JOIN session_condition c ON c.session = s.key JOIN session_measures m ON m.session = s.key
 		WHERE s.study = ? ORDER BY s.started_at, s.id`, study)
 	if err != nil {
@@ -79,7 +83,7 @@ func (d *DB) StudyMeasures(ctx context.Context, study string) ([]SessionMeasures
 	for rows.Next() {
 		var r SessionMeasures
 		var started string
-		dest := []any{&r.Session, &r.Subject, &r.Condition, &r.StudyDay, &r.Status, &r.EndReason, &started}
+		dest := []any{&r.Session, &r.Subject, &r.Condition, &r.StudyDay, &r.Status, &r.EndReason, &started, &r.Excluded}
 		for i := range vals {
 			dest = append(dest, &vals[i])
 		}

@@ -222,7 +222,8 @@ func (d *DB) NextDay(ctx context.Context, study, subject string, now time.Time) 
 	err = d.db.QueryRowContext(ctx, `SELECT p.subject, p.day, p.condition_id, p.planned_date FROM study_plan p
 		WHERE p.study = ? AND p.subject = ? AND NOT EXISTS (
 			SELECT 1 FROM sessions x WHERE x.study = p.study AND x.subject_id = p.subject AND x.study_day = p.day
-			AND x.end_reason IN ('max_trials', 'time_limit'))
+			AND x.end_reason IN ('max_trials', 'time_limit')
+			AND NOT EXISTS (SELECT 1 FROM exclusions e WHERE e.session_key = x.key AND e.reinstated_at IS NULL))
 		ORDER BY p.day LIMIT 1`, study, subject).Scan(&day.Subject, &day.Day, &day.Condition, &day.Date)
 	if err == sql.ErrNoRows {
 		var n int
@@ -294,7 +295,8 @@ func (d *DB) BlindingKey(ctx context.Context, study string) ([]KeyEntry, error) 
 }
 
 // Remaining counts a study's planned test days that no session has run to
-// a normal end (its trial or time limit), and the days planned.
+// a normal end (its trial or time limit) and that is not excluded, and the
+// days planned.
 func (d *DB) Remaining(ctx context.Context, study string) (remaining, planned int, err error) {
 	plan, err := d.Plan(ctx, study)
 	if err != nil {
@@ -304,9 +306,17 @@ func (d *DB) Remaining(ctx context.Context, study string) (remaining, planned in
 	if err != nil {
 		return 0, 0, err
 	}
+	excl, err := d.Exclusions(ctx, study)
+	if err != nil {
+		return 0, 0, err
+	}
+	excluded := map[string]bool{}
+	for _, e := range excl {
+		excluded[e.Session] = true
+	}
 	ran := map[string]bool{}
 	for _, s := range sessions {
-		if s.EndReason == protocols.EndMaxTrials || s.EndReason == protocols.EndTimeLimit {
+		if (s.EndReason == protocols.EndMaxTrials || s.EndReason == protocols.EndTimeLimit) && !excluded[s.ID] {
 			ran[fmt.Sprintf("%s/%d", s.Subject, s.StudyDay)] = true
 		}
 	}

@@ -177,11 +177,27 @@ func printPlan(ctx context.Context, d *storage.DB, name string, w io.Writer) err
 	if err != nil {
 		return err
 	}
+	excl, err := d.Exclusions(ctx, name)
+	if err != nil {
+		return err
+	}
+	excluded := map[string]string{}
+	for _, e := range excl {
+		excluded[e.Session] = e.Why
+	}
 	ran := map[string]storage.SessionRecord{}
 	for _, s := range sessions {
+		if _, ok := excluded[s.ID]; ok {
+			continue // the test day is open again
+		}
 		k := fmt.Sprintf("%s/%d", s.Subject, s.StudyDay)
 		if prev, ok := ran[k]; !ok || done(s) || !done(prev) {
 			ran[k] = s
+		}
+	}
+	for _, s := range sessions {
+		if why, ok := excluded[s.ID]; ok {
+			fmt.Fprintf(w, "session %s (%s, test day %d) is excluded: %s\n", s.ID, s.Subject, s.StudyDay, why)
 		}
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"fmt"
 	"sort"
 
 	"github.com/fivechoice/fivechoice/storage"
@@ -30,11 +31,18 @@ func Load(ctx context.Context, d *storage.DB, name string, opt Options) (Report,
 	if err != nil {
 		return Report{}, err
 	}
+	var excluded []string
 	for _, m := range sessions {
+		if m.Excluded != "" { // left out, and said so: its test day is open again
+			excluded = append(excluded, fmt.Sprintf("session %s (%s, test day %d) is excluded (%s) and left out", m.Session, m.Subject, m.StudyDay, m.Excluded))
+			continue
+		}
 		in.Sessions = append(in.Sessions, Session{ID: m.Session, Subject: m.Subject, Condition: m.Condition, Day: m.StudyDay,
 			State: state(m), EndReason: m.EndReason, StartedAt: m.StartedAt, Values: m.Values})
 	}
-	return Compute(in, opt), nil
+	r := Compute(in, opt)
+	r.Notes = append(r.Notes, excluded...)
+	return r, nil
 }
 
 // state is where a stored session stands for the report.

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"encoding/csv"
+	"strings"
+	"testing"
+)
+
+// TestExcludeSession: an excluded session stays stored, is flagged in the
+// export, left out of the report with a note, and its test day is open
+// again; reinstating undoes it; both are in the audit trail; bad requests
+// are refused and change nothing.
+func TestExcludeSession(t *testing.T) {
+	dir := t.TempDir()
+	run := func(args ...string) string {
+		t.Helper()
+		out, errOut, code := fivechoice(t, dir, append(args, "--db", "x.db")...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		return out
+	}
+	run("study", "create", "X1", "--subjects", "R01,R02", "--new-subjects", "--conditions", "vehicle,atx-1.0", "--seed", "2")
+	if out := run("study", "run", "X1", "--simulated", "--subject", "R01"); !strings.Contains(out, "test day 1") {
+		t.Fatalf("first run: %s", out)
+	}
+	sessions := func() [][]string {
+		rows, err := csv.NewReader(strings.NewReader(run("export", "--what", "sessions"))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	rows := sessions()
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	id := rows[1][col["session_id"]]
+	if rows[1][col["excluded"]] != "0" {
+		t.Fatalf("export before: %v", rows)
+	}
+	for _, bad := range [][]string{
+		{"session", "exclude", id, "--by", "amy"},
+		{"session", "exclude", id, "--why", "jam"},
+		{"session", "reinstate", id, "--by", "amy", "--why", "x"},
+		{"session", "exclude", "no-such-session", "--by", "amy", "--why", "x"},
+	} {
+		if _, _, code := fivechoice(t, dir, append(bad, "--db", "x.db")...); code == 0 {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+	run("session", "exclude", id, "--by", "amy", "--why", "pellet dispenser jammed")
+	if _, errOut, code := fivechoice(t, dir, "session", "exclude", id, "--by", "amy", "--why", "again", "--db", "x.db"); code == 0 || !strings.Contains(errOut, "already excluded") {
+		t.Errorf("excluded twice: %d %q", code, errOut)
+	}
+	rows = sessions()
+	if len(rows) != 2 || rows[1][col["excluded"]] != "1" || rows[1][col["excluded_why"]] != "pellet dispenser jammed" {
+		t.Errorf("export after exclusion: %v", rows)
+	}
+	if rep := run("report", "--study", "X1"); !strings.Contains(rep, "is excluded (amy: pellet dispenser jammed) and left out") {
+		t.Errorf("report does not say so:\n%s", rep)
+	}
+	// The day is open again (the washout from that dose still holds).
+	show := run("study", "show", "X1")
+	if !strings.Contains(show, "is excluded: pellet dispenser jammed") || strings.Contains(show, "ended max_trials") {
+		t.Errorf("study show after exclusion:\n%s", show)
+	}
+	run("session", "reinstate", id, "--by", "bob", "--why", "dispenser was fine")
+	audit := run("session", "audit")
+	if !strings.Contains(audit, "exclude") || !strings.Contains(audit, "reinstate") || !strings.Contains(audit, "dispenser was fine") {
+		t.Errorf("audit:\n%s", audit)
+	}
+	if ex := run("session", "exclusions"); strings.Contains(ex, id) {
+		t.Errorf("still listed as excluded:\n%s", ex)
+	}
+}
