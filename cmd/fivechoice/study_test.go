@@ -41,7 +41,7 @@ func TestBlindStudy(t *testing.T) {
 	if !strings.Contains(seen.String(), "BLIND1/A") {
 		t.Error("the codes are not shown")
 	}
-	out := run("study", "unblind", "BLIND1", "--by", "Dr Jones")
+	out := run("study", "unblind", "BLIND1", "--by", "Dr Jones", "--force")
 	if !strings.Contains(out, "by Dr Jones") || !strings.Contains(out, "vehicle") || !strings.Contains(out, "atx-3.0") {
 		t.Errorf("unblind output:\n%s", out)
 	}
