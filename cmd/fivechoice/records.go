@@ -217,6 +217,16 @@ func cmdCondition(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if c.Drug == "blinded" {
 		return errors.New("--drug blinded is reserved for the codes of blind studies")
 	}
+	doseGiven := false
+	fs.Visit(func(f *flag.Flag) { doseGiven = doseGiven || f.Name == "dose" })
+	noDrug := c.Drug == "vehicle" || c.Drug == "none"
+	switch {
+	case !noDrug && !doseGiven:
+		// A forgotten --dose was stored as 0 mg/kg, for good (issue 16).
+		return fmt.Errorf("--dose is required for drug %s (mg/kg); a condition's dose never changes once sessions use it", c.Drug)
+	case noDrug && c.DoseMgPerKg != 0:
+		return fmt.Errorf("--drug %s takes no dose, got --dose %g", c.Drug, c.DoseMgPerKg)
+	}
 	d, err := openDB(ctx, *db)
 	if err != nil {
 		return err

@@ -75,3 +75,29 @@ func TestExcludeSession(t *testing.T) {
 		t.Errorf("still listed as excluded:\n%s", ex)
 	}
 }
+
+// TestConditionAddNeedsADose: a drug condition without --dose is refused
+// (it was stored as 0 mg/kg for good); a vehicle takes none; an explicit
+// dose is stored.
+func TestConditionAddNeedsADose(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"condition", "add", "atx-y", "--drug", "atomoxetine"}, 1, "--dose is required for drug atomoxetine"},
+		{[]string{"condition", "add", "veh-2", "--drug", "vehicle", "--dose", "1"}, 1, "takes no dose"},
+		{[]string{"condition", "add", "atx-0.5", "--drug", "atomoxetine", "--dose", "0.5"}, 0, ""},
+		{[]string{"condition", "add", "veh-2", "--drug", "vehicle"}, 0, ""},
+	} {
+		_, errOut, code := fivechoice(t, dir, append(tc.args, "--db", "c.db")...)
+		if code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, %q; want %d, %q", tc.args, code, errOut, tc.code, tc.want)
+		}
+	}
+	out, _, _ := fivechoice(t, dir, "condition", "list", "--db", "c.db")
+	if !strings.Contains(out, "atx-0.5") || strings.Contains(out, "atx-y") {
+		t.Errorf("conditions:\n%s", out)
+	}
+}
