@@ -113,8 +113,17 @@ func listRecords(ctx context.Context, what string, args []string, stdout, stderr
 }
 
 func cmdSubject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "add" && args[0] != "list") {
-		fmt.Fprintln(stderr, "Usage: fivechoice subject add ID [--sex female|male] [--strain S] [--cohort C] [--born YYYY-MM-DD] [--notes N] --db FILE\n       fivechoice subject list --db FILE [--json]")
+	switch {
+	case len(args) > 0 && args[0] == "weigh":
+		return subjectWeigh(ctx, args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "weights":
+		return subjectWeights(ctx, args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "note":
+		return addNote(ctx, "subject", args[1:], stdout, stderr)
+	case len(args) == 0 || (args[0] != "add" && args[0] != "list"):
+		fmt.Fprintln(stderr, "Usage: fivechoice subject add ID [--sex female|male] [--strain S] [--cohort C] [--born YYYY-MM-DD] [--notes N] --db FILE\n"+
+			"       fivechoice subject list --db FILE [--json]\n       fivechoice subject weigh ID --grams G [--free-feeding G] --by WHO\n"+
+			"       fivechoice subject weights [ID]\n       fivechoice subject note ID --by WHO --text TEXT")
 		return errUsage
 	}
 	if args[0] == "list" {

@@ -13,7 +13,7 @@ import (
 // and lists the exclusions and the audit trail.
 func cmdSession(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "Usage: fivechoice session exclude|reinstate ID --why TEXT --by WHO [--db FILE]\n       fivechoice session exclusions|audit [--db FILE]")
+		fmt.Fprintln(stderr, "Usage: fivechoice session exclude|reinstate ID --why TEXT --by WHO [--db FILE]\n       fivechoice session exclusions|audit [--db FILE]\n       fivechoice session note ID --by WHO --text TEXT")
 		return errUsage
 	}
 	switch args[0] {
@@ -21,8 +21,10 @@ func cmdSession(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return sessionExclude(ctx, args[0], args[1:], stdout, stderr)
 	case "exclusions", "audit":
 		return sessionAudit(ctx, args[0], args[1:], stdout, stderr)
+	case "note":
+		return addNote(ctx, "session", args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("session: unknown subcommand %q (exclude, reinstate, exclusions, audit)", args[0])
+	return fmt.Errorf("session: unknown subcommand %q (exclude, reinstate, exclusions, audit, note)", args[0])
 }
 
 func sessionExclude(ctx context.Context, action string, args []string, stdout, stderr io.Writer) error {

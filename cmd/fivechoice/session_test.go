@@ -101,3 +101,35 @@ func TestConditionAddNeedsADose(t *testing.T) {
 		t.Errorf("conditions:\n%s", out)
 	}
 }
+
+// TestWeightsAndNotes: body weights with the percentage of the
+// free-feeding weight, a warning below 85 %, one a day, CSV; signed notes
+// on subjects and sessions, unknown ones refused.
+func TestWeightsAndNotes(t *testing.T) {
+	dir := t.TempDir()
+	fivechoice(t, dir, "subject", "add", "R01", "--db", "w.db")
+	for _, tc := range []struct {
+		args       []string
+		code       int
+		out, warns string
+	}{
+		{[]string{"subject", "weigh", "R01", "--grams", "380", "--free-feeding", "400", "--day", "2026-12-01", "--by", "amy"}, 0, "95.0% of free-feeding 400.0 g", ""},
+		{[]string{"subject", "weigh", "R01", "--grams", "330", "--day", "2026-12-02", "--by", "amy"}, 0, "82.5%", "below 85%"},
+		{[]string{"subject", "weigh", "R01", "--grams", "331", "--day", "2026-12-02", "--by", "amy"}, 1, "", "already"},
+		{[]string{"subject", "weigh", "R01", "--grams", "-3", "--day", "2026-12-03", "--by", "amy"}, 1, "", "grams"},
+		{[]string{"subject", "weigh", "R01", "--grams", "300", "--day", "2026-12-03"}, 1, "", "who weighed is required"},
+		{[]string{"subject", "weigh", "R1O", "--grams", "300", "--by", "amy"}, 1, "", "did you mean R01"},
+		{[]string{"subject", "note", "R01", "--by", "amy", "--text", "sneezing"}, 0, "amy  sneezing", ""},
+		{[]string{"subject", "note", "R01", "--by", "amy"}, 1, "", "required"},
+		{[]string{"session", "note", "nope", "--by", "amy", "--text", "x"}, 1, "", "not found"},
+	} {
+		out, errOut, code := fivechoice(t, dir, append(tc.args, "--db", "w.db")...)
+		if code != tc.code || !strings.Contains(out, tc.out) || !strings.Contains(errOut, tc.warns) {
+			t.Errorf("%v: exit %d, %q, %q", tc.args, code, out, errOut)
+		}
+	}
+	out, _, _ := fivechoice(t, dir, "subject", "weights", "--db", "w.db")
+	if out != "subject,day,grams,free_feeding_grams,pct_free_feeding,by\nR01,2026-12-01,380,400,95,amy\nR01,2026-12-02,330,400,82.5,amy\n" {
+		t.Errorf("weights CSV:\n%s", out)
+	}
+}

@@ -1,0 +1,139 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// A Weight is a subject's body weight on a day, with the free-feeding
+// weight in force then and the percentage of it (NaN when none is known).
+type Weight struct {
+	Subject     string  `json:"subject"`
+	Day         string  `json:"day"` // YYYY-MM-DD
+	Grams       float64 `json:"grams"`
+	FreeFeeding float64 `json:"free_feeding_grams"` // 0: not known
+	Pct         float64 `json:"pct_free_feeding"`
+	By          string  `json:"by"`
+}
+
+// AddWeight records a subject's body weight for a day (one a day: a
+// second is refused), signed. freeFeeding, if not 0, sets the free-feeding
+// weight from that day on; otherwise the latest one given before is used.
+func (d *DB) AddWeight(ctx context.Context, subject, day string, grams, freeFeeding float64, by string, at time.Time) (Weight, error) {
+	if _, err := time.Parse(time.DateOnly, day); err != nil {
+		return Weight{}, fmt.Errorf("weight of %s: day %q: want YYYY-MM-DD: %w", subject, day, ErrInvalid)
+	}
+	if !(grams > 0 && grams < 2000) || !(freeFeeding >= 0 && freeFeeding < 2000) || strings.TrimSpace(by) == "" {
+		return Weight{}, fmt.Errorf("weight of %s: grams must be 0 to 2000, free-feeding weight too, and who weighed is required: %w", subject, ErrInvalid)
+	}
+	if _, err := d.Subject(ctx, subject); err != nil {
+		return Weight{}, err
+	}
+	var ff any
+	if freeFeeding > 0 {
+		ff = freeFeeding
+	}
+	_, err := d.db.ExecContext(ctx, `INSERT INTO body_weights (subject_id, day, grams, free_feeding_grams, by, at) VALUES (?, ?, ?, ?, ?, ?)`,
+		subject, day, grams, ff, by, at.UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") {
+			return Weight{}, fmt.Errorf("%s has a weight for %s already: %w", subject, day, ErrInvalid)
+		}
+		return Weight{}, fmt.Errorf("weight of %s: %w", subject, err)
+	}
+	ws, err := d.Weights(ctx, subject)
+	if err != nil {
+		return Weight{}, err
+	}
+	for _, w := range ws {
+		if w.Day == day {
+			return w, nil
+		}
+	}
+	return Weight{}, errors.New("weight: stored but not found")
+}
+
+// Weights returns a subject's weights (every subject's, subject empty), by
+// subject and day, each with the free-feeding weight in force that day.
+func (d *DB) Weights(ctx context.Context, subject string) ([]Weight, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT w.subject_id, w.day, w.grams, w.by,
+		(SELECT f.free_feeding_grams FROM body_weights f WHERE f.subject_id = w.subject_id AND f.day <= w.day
+		 AND f.free_feeding_grams IS NOT NULL ORDER BY f.day DESC LIMIT 1)
+		FROM body_weights w WHERE (?1 = '' OR w.subject_id = ?1) ORDER BY w.subject_id, w.day`, subject)
+	if err != nil {
+		return nil, fmt.Errorf("weights: %w", err)
+	}
+	defer rows.Close()
+	var out []Weight
+	for rows.Next() {
+		var w Weight
+		var ff sql.NullFloat64
+		if err := rows.Scan(&w.Subject, &w.Day, &w.Grams, &w.By, &ff); err != nil {
+			return nil, fmt.Errorf("weights: %w", err)
+		}
+		w.Pct = math.NaN()
+		if ff.Valid {
+			w.FreeFeeding, w.Pct = ff.Float64, 100*w.Grams/ff.Float64
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// A Note is a signed, timestamped note on a subject or a session.
+type Note struct {
+	Target string    `json:"target"` // "subject R01" or "session ID"
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`
+	Text   string    `json:"text"`
+}
+
+// AddNote records a note on a subject ("subject", id) or a session
+// ("session", id) that exists.
+func (d *DB) AddNote(ctx context.Context, kind, id, by, text string, at time.Time) error {
+	switch kind {
+	case "subject":
+		if _, err := d.Subject(ctx, id); err != nil {
+			return err
+		}
+	case "session":
+		if _, err := d.Session(ctx, id); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("a note is on a subject or a session, not a %s: %w", kind, ErrInvalid)
+	}
+	if strings.TrimSpace(by) == "" || strings.TrimSpace(text) == "" {
+		return fmt.Errorf("note on %s %s: who and the text are both required: %w", kind, id, ErrInvalid)
+	}
+	_, err := d.db.ExecContext(ctx, `INSERT INTO notes (target, at, by, text) VALUES (?, ?, ?, ?)`, kind+" "+id, at.UTC().Format(time.RFC3339Nano), by, text)
+	if err != nil {
+		return fmt.Errorf("note on %s %s: %w", kind, id, err)
+	}
+	return nil
+}
+
+// Notes returns the notes on a target ("subject R01"), or all (""), oldest first.
+func (d *DB) Notes(ctx context.Context, target string) ([]Note, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT target, at, by, text FROM notes WHERE (?1 = '' OR target = ?1) ORDER BY id`, target)
+	if err != nil {
+		return nil, fmt.Errorf("notes: %w", err)
+	}
+	defer rows.Close()
+	var out []Note
+	for rows.Next() {
+		var n Note
+		var at string
+		if err := rows.Scan(&n.Target, &at, &n.By, &n.Text); err != nil {
+			return nil, fmt.Errorf("notes: %w", err)
+		}
+		n.At, _ = time.Parse(time.RFC3339Nano, at)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
