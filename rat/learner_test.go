@@ -1,18 +1,15 @@
 package rat_test
 
 import (
-	"context"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/fivechoice/fivechoice/hardware"
-	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/rat"
+	"github.com/fivechoice/fivechoice/simulate"
 )
 
 // This file is a small local training driver: magazine training, then the
@@ -51,52 +48,13 @@ var stages = []stage{
 // baseline criterion in this many sessions.
 const sessionCap = 100
 
-// Magazine training: magazinePellets pellets, each after a variable time
-// (uniform 15-45 s) from the last collection, the magazine light on until
-// the pellet is collected, within 30 minutes. The rat passes with every
-// pellet collected at a mean latency under magazineLatency.
+// Magazine training (simulate.MagazineSession, which the training
+// programme's simulation uses too): the rat passes with every pellet
+// collected at a mean latency under magazineLatency.
 const (
 	magazinePellets = 30
 	magazineLatency = 5 * time.Second
 )
-
-// magazineSession runs one magazine-training session on a virtual chamber
-// and returns the pellets collected and their mean collection latency.
-func magazineSession(t *testing.T, traits rat.Traits, seed uint64) (int, time.Duration) {
-	t.Helper()
-	ch := sim.NewVirtual(rat.New(traits, 5, seed))
-	if _, err := ch.Begin(); err != nil {
-		t.Fatal(err)
-	}
-	defer ch.Halt()
-	vt := rand.New(rand.NewPCG(seed, 7))
-	next := func(from time.Duration) time.Duration { return from + time.Duration(15+vt.IntN(31))*time.Second }
-	ch.Set(hardware.HouseLight, true)
-	due, end := next(0), 30*time.Minute
-	var delivered, collected int
-	var since, sum time.Duration
-	for collected < magazinePellets {
-		deadline := end
-		if delivered == collected {
-			deadline = min(due, end)
-		}
-		ev, ok, err := ch.Next(context.Background(), deadline)
-		switch {
-		case err != nil:
-			t.Fatal(err)
-		case !ok && deadline == end:
-			return collected, sum / time.Duration(max(collected, 1))
-		case !ok:
-			ch.Pulse(hardware.Pellet)
-			ch.Set(hardware.MagazineLight, true)
-			delivered, since = delivered+1, deadline
-		case ev.Input == hardware.Magazine && ev.Entry && delivered > collected:
-			ch.Set(hardware.MagazineLight, false)
-			collected, sum, due = collected+1, sum+ev.At-since, next(ev.At)
-		}
-	}
-	return collected, sum / time.Duration(collected)
-}
 
 // taskSession runs one session of a preset through the real runner.
 func taskSession(t *testing.T, traits rat.Traits, name string, seed uint64) (protocols.Params, protocols.Summary) {
@@ -119,7 +77,8 @@ func train(t *testing.T, l *rat.Learner, seed uint64) (perStage []int, reached b
 		perStage[at]++
 		pass := false
 		if at == 0 {
-			n, lat := magazineSession(t, l.Traits(), daySeed)
+			m := simulate.MagazineSession(l.Traits(), daySeed)
+			n, lat := m.Pellets, m.LatencyMean
 			l.After(rat.Day{Magazine: true, Pellets: n})
 			pass, streak = n == magazinePellets && lat < magazineLatency, 1
 		} else {
