@@ -54,7 +54,9 @@ func (b *browser) send(method, path, contentType, body string) (*http.Response, 
 	return resp, string(raw)
 }
 
-func (b *browser) get(path string) (*http.Response, string) { return b.send(http.MethodGet, path, "", "") }
+func (b *browser) get(path string) (*http.Response, string) {
+	return b.send(http.MethodGet, path, "", "")
+}
 
 func (b *browser) login(tok string) (*http.Response, string) {
 	return b.send(http.MethodPost, "/login", "application/x-www-form-urlencoded", url.Values{"token": {tok}}.Encode())
