@@ -187,4 +187,11 @@ func (a *API) webRoutes(p *web.Pages) {
 	m.HandleFunc("GET /assets/", p.Assets)
 	m.Handle("GET /events", a.loggedInStream(p.Stream))
 	m.Handle("GET /{$}", a.page(p.Grid))
+	m.Handle("GET /subjects", a.page(p.Subjects))
+	m.Handle("GET /subjects/{id}", a.page(p.Subject))
+	m.Handle("GET /studies", a.page(p.Studies))
+	m.Handle("GET /studies/{name}", a.page(p.Study))
+	m.Handle("GET /studies/{name}/report", a.page(p.Report))
+	m.Handle("GET /sessions/{id}", a.page(p.Session))
+	m.Handle("GET /sessions/{id}/{what}", a.page(p.SessionCSV))
 }

@@ -63,7 +63,7 @@ func (b *browser) login(tok string) (*http.Response, string) {
 }
 
 // pagePaths are the control room's pages, each of which needs the login.
-var pagePaths = []string{"/"}
+var pagePaths = []string{"/", "/subjects", "/subjects/R01", "/studies"}
 
 // TestControlRoomLogin walks the login: every page and the live stream
 // refused without it, a wrong token refused, the right one giving an
@@ -71,6 +71,7 @@ var pagePaths = []string{"/"}
 // it. The token never appears in a page, a cookie, a redirect or the log.
 func TestControlRoomLogin(t *testing.T) {
 	d := start(t)
+	d.do(http.MethodPost, "/api/v1/subjects", `{"id": "R01"}`, "", nil)
 	b := d.browser()
 	for _, path := range pagePaths {
 		if resp, _ := b.get(path); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
@@ -175,7 +176,7 @@ func TestControlRoomEscapes(t *testing.T) {
 	}
 	b := d.browser()
 	b.login(token)
-	for _, path := range []string{"/"} {
+	for _, path := range []string{"/", "/subjects", "/subjects/" + url.PathEscape(evil)} {
 		resp, page := b.get(path)
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("GET %s: %d", path, resp.StatusCode)

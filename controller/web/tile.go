@@ -109,6 +109,7 @@ func clock(s int) string {
 var funcs = template.FuncMap{
 	"clock":       clock,
 	"outcomeMark": outcomeMark,
+	"ms":          msOf,
 	"json": func(v any) (string, error) {
 		b, err := json.Marshal(v)
 		return string(b), err

@@ -182,6 +182,17 @@ function setupRunSheet() {
   }));
 }
 
+// Forms with data-api post their filled fields as JSON to that API path,
+// then reload the page, or show the refusal beside the button.
+document.querySelectorAll("form[data-api]").forEach(form => form.addEventListener("submit", async e => {
+  e.preventDefault();
+  const body = {};
+  for (const [k, v] of new FormData(form)) if (v !== "") body[k] = v;
+  const [ok, data] = await api(form.dataset.api, body);
+  if (!ok) { form.querySelector(".problem").textContent = data.error; return; }
+  location.reload();
+}));
+
 document.querySelectorAll("dialog .cancel").forEach(b => b.addEventListener("click", () => b.closest("dialog").close()));
 if (document.getElementById("grid")) { stream(); setupStart(); setupStop(); }
 if (document.getElementById("runsheet")) setupRunSheet();
