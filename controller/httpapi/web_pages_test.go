@@ -28,7 +28,7 @@ func TestControlRoomPages(t *testing.T) {
 	if first < 0 || second < 0 || first > second {
 		t.Errorf("subject page: want both sessions, newest first (at %d and %d)", first, second)
 	}
-	if !strings.Contains(page, `<polyline class="acc" points="0.0,`) {
+	if !strings.Contains(page, `<polyline class="acc" points="4,`) {
 		t.Error("subject page: no accuracy trend")
 	}
 	if _, page := b.get("/subjects"); !strings.Contains(page, `<td class="n">2</td>`) {

@@ -97,6 +97,11 @@ func (p *Pages) Study(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	for i := range page.Rows {
 		page.Rows[i].Next = p.next(r, st.Name, page.Rows[i].Subject, now)
+		for _, c := range page.Rows[i].Days {
+			if c.State == "running" {
+				page.Rows[i].Next = fmt.Sprintf("day %d is running", c.Day)
+			}
+		}
 	}
 	p.render(w, http.StatusOK, "study", view{Title: "Study " + st.Name, Nav: "studies", LoggedIn: true, Data: page})
 }
@@ -146,8 +151,7 @@ func (p *Pages) next(r *http.Request, study, subject string, now time.Time) stri
 	case errors.Is(err, storage.ErrStudyDone):
 		return "every test day has run"
 	case errors.Is(err, storage.ErrWashout):
-		left := day.NotBefore.Sub(now).Round(time.Minute)
-		return fmt.Sprintf("day %d after the washout: %s (in %s)", day.Day, day.NotBefore.Local().Format("Mon 2 Jan 15:04"), left)
+		return fmt.Sprintf("day %d after the washout: %s (in %s)", day.Day, day.NotBefore.Local().Format("Mon 2 Jan 15:04"), hours(day.NotBefore.Sub(now)))
 	case err != nil:
 		p.log.Error("next test day", "study", study, "subject", subject, "err", err)
 		return "unknown (see the daemon's log)"
@@ -219,4 +223,18 @@ func attachment(name string) string {
 		}
 	}
 	return `attachment; filename="` + string(safe) + `"`
+}
+
+// hours formats a duration to the minute, as a lab writes it: 47h 59m,
+// 48h, 30m.
+func hours(d time.Duration) string {
+	d = d.Round(time.Minute)
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	switch {
+	case h == 0:
+		return fmt.Sprintf("%dm", m)
+	case m == 0:
+		return fmt.Sprintf("%dh", h)
+	}
+	return fmt.Sprintf("%dh %dm", h, m)
 }

@@ -2,10 +2,8 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/fivechoice/fivechoice/storage"
@@ -109,9 +107,12 @@ func (p *Pages) withMeasures(r *http.Request, sessions []storage.SessionRecord) 
 // trend is a small line chart (SVG) of accuracy and premature responses
 // (% of trials, R24) over a subject's last ended sessions, oldest left.
 type trend struct {
-	Accuracy, Premature string // polyline points
+	Accuracy, Premature []point
 	N                   int
 }
+
+// point is a place on the trend chart.
+type point struct{ X, Y float64 }
 
 // Trend chart size, in SVG units.
 const trendW, trendH = 240.0, 60.0
@@ -137,14 +138,13 @@ func orNaN(v *float64) float64 {
 
 // points places percentages (0 to 100) on the chart, skipping undefined
 // ones.
-func points(vs []float64) string {
-	var b strings.Builder
-	step := trendW / float64(max(1, len(vs)-1))
+func points(vs []float64) []point {
+	var out []point
+	step := (trendW - 8) / float64(max(1, len(vs)-1))
 	for i, v := range vs {
-		if math.IsNaN(v) {
-			continue
+		if !math.IsNaN(v) {
+			out = append(out, point{X: 4 + math.Round(float64(i)*step*10)/10, Y: 4 + math.Round((trendH-8)*(1-v/100)*10)/10})
 		}
-		fmt.Fprintf(&b, "%.1f,%.1f ", float64(i)*step, trendH-v/100*trendH)
 	}
-	return strings.TrimSpace(b.String())
+	return out
 }

@@ -110,6 +110,7 @@ var funcs = template.FuncMap{
 	"clock":       clock,
 	"outcomeMark": outcomeMark,
 	"ms":          msOf,
+	"hours":       hours,
 	"json": func(v any) (string, error) {
 		b, err := json.Marshal(v)
 		return string(b), err

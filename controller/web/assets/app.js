@@ -112,6 +112,9 @@ function setupStart() {
       chamber = tile.dataset.chamber;
       document.getElementById("start-chamber").textContent = chamber;
       problem.textContent = "";
+      form.reset();
+      form.classList.remove("study");
+      fillStudySubjects(form);
       dlg.showModal();
     } else if (b.dataset.action === "stop") {
       openStop(tile.dataset.chamber, tile.dataset.session, tile.dataset.subject);
