@@ -39,6 +39,7 @@ func TestControlRoomInChromium(t *testing.T) {
 	studyDay(b)
 	boardDies(b, board)
 	b.screenshot("web-grid.png")
+	runSheet(b)
 	crossSite(b)
 	escaped(b)
 	pages(b)
@@ -160,5 +161,52 @@ func pages(b tab) {
 	b.screenshot("web-study.png")
 	if code := b.d.get("/api/v1/chambers", nil); code != http.StatusOK {
 		b.t.Errorf("the JSON API: %d", code)
+	}
+}
+
+// runSheet starts box2's next rat from the day's run sheet (made with the
+// command line) once the technician confirms it is in the box.
+func runSheet(b tab) {
+	b.t.Helper()
+	b.do("the run sheet", chromedp.Navigate(b.d.url+"/runsheet"), chromedp.WaitVisible(chromedp.CSS(`#runsheet`)))
+	if got := b.eval(`[...document.querySelectorAll("button[data-entry]")].map(e => e.dataset.subject).join(" ")`); got != "R07 R05" {
+		b.t.Errorf("run sheet: Start buttons for %q, want box2's and box4's next rats, R07 R05", got)
+	}
+	b.do("start R07", chromedp.Click(chromedp.CSS(`button[data-subject="R07"]`)), chromedp.WaitVisible(chromedp.CSS(`#entry-dialog`)),
+		chromedp.Click(chromedp.CSS(`#entry-go`)))
+	b.wait("R07 running", `[...document.querySelectorAll("#runsheet td.running")].some(td => td.textContent.includes("R07"))`, 20*time.Second)
+	if got := b.eval(`[...document.querySelectorAll("button[data-entry]")].map(e => e.dataset.subject).join(" ")`); got != "R05" {
+		b.t.Errorf("run sheet after starting R07: Start buttons for %q, want R05 only (box2 is busy)", got)
+	}
+	b.screenshot("web-runsheet.png")
+}
+
+// TestRunSheetCommand plans a day with the command line: entries take the
+// chamber's next squad, show as a table, refuse an unknown condition by
+// name, and go again with remove.
+func TestRunSheetCommand(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"subject", "add", "R01", "--db", "lab.db"},
+		{"runsheet", "add", "--db", "lab.db", "--day", "2026-03-14", "--chamber", "box1", "--subject", "R01", "--protocol", "baseline", "--condition", "vehicle"},
+		{"runsheet", "add", "--db", "lab.db", "--day", "2026-03-14", "--chamber", "box1", "--subject", "R01", "--protocol", "long_iti", "--condition", "vehicle"},
+	} {
+		if out, errOut, code := fivechoice(t, dir, args...); code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+	_, errOut, code := fivechoice(t, dir, "runsheet", "add", "--db", "lab.db", "--chamber", "box1", "--subject", "R01", "--protocol", "baseline", "--condition", "vehicel")
+	if code == 0 || !strings.Contains(errOut, "condition vehicel: not found (did you mean vehicle?)") {
+		t.Errorf("unknown condition: exit %d\n%s", code, errOut)
+	}
+	out, _, _ := fivechoice(t, dir, "runsheet", "show", "--db", "lab.db", "--day", "2026-03-14")
+	if !strings.Contains(out, "1      1      box1     R01      baseline vehicle") || !strings.Contains(out, "2      2      box1     R01      long_iti vehicle") {
+		t.Errorf("runsheet show:\n%s", out)
+	}
+	if out, errOut, code := fivechoice(t, dir, "runsheet", "remove", "1", "--db", "lab.db"); code != 0 {
+		t.Errorf("remove: exit %d\n%s%s", code, out, errOut)
+	}
+	if out, _, _ := fivechoice(t, dir, "runsheet", "show", "--db", "lab.db", "--day", "2026-03-14"); strings.Contains(out, "baseline") {
+		t.Errorf("after remove:\n%s", out)
 	}
 }

@@ -37,6 +37,11 @@ func webDaemon(t *testing.T) (*daemonProc, *boardEmulator) {
 		{"study", "create", "ATX", "--db", "fivechoice.db", "--subjects", "R03,R04,R05,R06", "--new-subjects",
 			"--conditions", "vehicle,atx-0.3,atx-1.0", "--washout", "48h", "--blind", "--seed", "7"},
 		{"study", "run", "ATX", "--db", "fivechoice.db", "--subject", "R04", "--simulated"}, // a test day already run
+		{"subject", "add", "R07", "--db", "fivechoice.db"},
+		{"subject", "add", "R08", "--db", "fivechoice.db"},
+		{"runsheet", "add", "--db", "fivechoice.db", "--chamber", "box2", "--subject", "R07", "--protocol", "baseline", "--condition", "vehicle"},
+		{"runsheet", "add", "--db", "fivechoice.db", "--chamber", "box2", "--subject", "R08", "--protocol", "baseline", "--condition", "atx-1.0"},
+		{"runsheet", "add", "--db", "fivechoice.db", "--chamber", "box4", "--subject", "R05", "--study", "ATX"},
 	}
 	for i, c := range []string{"vehicle", "vehicle", "atx-1.0", "vehicle", "atx-0.3", "vehicle"} { // R01's history, for its trend
 		setup = append(setup, []string{"run", "--db", "fivechoice.db", "--subject", "R01", "--condition", c, "--protocol", "baseline",
@@ -92,10 +97,19 @@ func (b tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// wait waits until a JavaScript expression is true in the page.
+// wait waits until a JavaScript expression is true in the page, polling
+// again when the page reloads under it (the run sheet reloads itself).
 func (b tab) wait(what, expr string, limit time.Duration) {
 	b.t.Helper()
-	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(limit), chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
+	var err error
+	for range 3 {
+		_, err = chromedp.Run(b.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(limit), chromedp.WithPollingInterval(100*time.Millisecond)))
+		if err == nil || !strings.Contains(err.Error(), "(-32000)") { // the page went away under the poll
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil {
 		text, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
 		b.t.Fatalf("%s: %v\npage:\n%s", what, err, text)
 	}

@@ -194,4 +194,9 @@ func (a *API) webRoutes(p *web.Pages) {
 	m.Handle("GET /studies/{name}/report", a.page(p.Report))
 	m.Handle("GET /sessions/{id}", a.page(p.Session))
 	m.Handle("GET /sessions/{id}/{what}", a.page(p.SessionCSV))
+	m.Handle("GET /runsheet", a.page(p.RunSheet))
+	m.Handle("GET /api/v1/runsheet", a.handle(a.listRunSheet))
+	m.Handle("POST /api/v1/runsheet", a.auth(a.handle(a.addRunEntry)))
+	m.Handle("POST /api/v1/runsheet/{id}/start", a.auth(a.handle(a.startRunEntry)))
+	m.Handle("POST /api/v1/runsheet/{id}/remove", a.auth(a.handle(a.removeRunEntry)))
 }

@@ -27,23 +27,33 @@ type studyChoice struct {
 
 // Grid serves GET /: one tile per chamber, live through Stream.
 func (p *Pages) Grid(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	d := gridData{Protocols: protocols.PresetNames(), NoResponseS: int(p.noResponse.Seconds())}
-	for _, st := range p.sup.Chambers() {
-		d.Tiles = append(d.Tiles, tileOf(st))
-	}
-	subjects, err := p.db.Subjects(ctx)
+	d, err := p.choices(r)
 	if err != nil {
 		p.internal(w, r, err)
 		return
+	}
+	d.NoResponseS = int(p.noResponse.Seconds())
+	for _, st := range p.sup.Chambers() {
+		d.Tiles = append(d.Tiles, tileOf(st))
+	}
+	p.render(w, http.StatusOK, "grid", view{Title: "Chambers", Nav: "grid", LoggedIn: true, Data: d})
+}
+
+// choices are the lists a start form chooses from: subjects, protocols,
+// conditions (not a blind study's codes) and studies with their rats.
+func (p *Pages) choices(r *http.Request) (gridData, error) {
+	ctx := r.Context()
+	d := gridData{Protocols: protocols.PresetNames()}
+	subjects, err := p.db.Subjects(ctx)
+	if err != nil {
+		return d, err
 	}
 	for _, s := range subjects {
 		d.Subjects = append(d.Subjects, s.ID)
 	}
 	conditions, err := p.db.Conditions(ctx)
 	if err != nil {
-		p.internal(w, r, err)
-		return
+		return d, err
 	}
 	for _, c := range conditions {
 		// A blind study's codes are chosen by the study, never by hand.
@@ -53,11 +63,10 @@ func (p *Pages) Grid(w http.ResponseWriter, r *http.Request) {
 	}
 	studies, err := p.db.Studies(ctx)
 	if err != nil {
-		p.internal(w, r, err)
-		return
+		return d, err
 	}
 	for _, s := range studies {
 		d.Studies = append(d.Studies, studyChoice{Name: s.Name, Blind: s.Blind && s.UnblindedAt == nil, Subjects: s.Subjects})
 	}
-	p.render(w, http.StatusOK, "grid", view{Title: "Chambers", Nav: "grid", LoggedIn: true, Data: d})
+	return d, nil
 }

@@ -111,6 +111,7 @@ var funcs = template.FuncMap{
 	"outcomeMark": outcomeMark,
 	"ms":          msOf,
 	"hours":       hours,
+	"inc":         func(i int) int { return i + 1 },
 	"json": func(v any) (string, error) {
 		b, err := json.Marshal(v)
 		return string(b), err

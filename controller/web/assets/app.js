@@ -170,20 +170,40 @@ function setupStop() {
   });
 }
 
-// Run sheet: each "Start" button starts that entry once the technician
-// has confirmed the rat is in its box; the answer (or refusal) is shown
-// in the entry's row, and the page reloads to mark what ran.
+// Run sheet: each chamber's next rat has a Start button; the technician
+// confirms the rat is in its box, and the entry's session starts (a study
+// entry asks when the dose was given). A refusal is shown in the dialog;
+// a start reloads the sheet, which then marks it.
 function setupRunSheet() {
-  document.querySelectorAll("button[data-entry]").forEach(b => b.addEventListener("click", async () => {
-    const row = b.closest("tr");
-    const out = row.querySelector(".problem");
-    if (!confirm("Is " + b.dataset.subject + " in " + b.dataset.chamber + "? Start its session.")) return;
-    b.disabled = true;
-    const [ok, data] = await api("/api/v1/runsheet/" + encodeURIComponent(b.dataset.entry) + "/start");
-    if (!ok) { out.textContent = data.error; b.disabled = false; return; }
+  const dlg = document.getElementById("entry-dialog"), form = document.getElementById("entry-form");
+  const problem = document.getElementById("entry-problem");
+  let entry = "";
+  document.querySelectorAll("button[data-entry]").forEach(b => b.addEventListener("click", () => {
+    entry = b.dataset.entry;
+    document.getElementById("entry-subject").textContent = b.dataset.subject;
+    document.getElementById("entry-chamber").textContent = b.dataset.chamber;
+    form.reset();
+    form.classList.toggle("study", b.dataset.study !== "");
+    problem.textContent = "";
+    dlg.showModal();
+  }));
+  form.addEventListener("submit", async e => {
+    e.preventDefault();
+    const body = {};
+    if (form.classList.contains("study") && form.injected_ago.value !== "") {
+      body.injected_at = new Date(Date.now() - Number(form.injected_ago.value) * 60000).toISOString();
+    }
+    const [ok, data] = await api("/api/v1/runsheet/" + encodeURIComponent(entry) + "/start", body);
+    if (!ok) { problem.textContent = data.error; return; }
+    location.reload();
+  });
+  document.querySelectorAll("button[data-remove]").forEach(b => b.addEventListener("click", async () => {
+    const [ok, data] = await api("/api/v1/runsheet/" + encodeURIComponent(b.dataset.remove) + "/remove");
+    if (!ok) { b.closest("td").querySelector(".problem").textContent = data.error; return; }
     location.reload();
   }));
 }
+document.querySelectorAll("button[data-print]").forEach(b => b.addEventListener("click", () => window.print()));
 
 // Forms with data-api post their filled fields as JSON to that API path,
 // then reload the page, or show the refusal beside the button.
