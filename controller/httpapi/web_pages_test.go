@@ -1,8 +1,10 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +22,15 @@ func TestControlRoomPages(t *testing.T) {
 		s := d.startSession("box3", `{"subject": "R01", "protocol": "baseline", "condition": "vehicle", "params": {"max_trials": 6}}`)
 		d.waitFor(s.ID, time.Minute, func(s session) bool { return s.Status == "ended" })
 		ids = append(ids, s.ID)
+	}
+	for _, id := range ids { // the pages' scoring agrees with the database's view
+		viewed, err := d.db.Summary(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if scored, err := d.db.Scored(context.Background(), id); err != nil || !reflect.DeepEqual(scored, viewed) {
+			t.Errorf("session %s: scored %+v, %v; the view says %+v", id, scored, err, viewed)
+		}
 	}
 	b := d.browser()
 	b.login(token)

@@ -46,7 +46,7 @@ func (p *Pages) Session(w http.ResponseWriter, r *http.Request) {
 		page.Running = true
 		page.Sum = protocols.Summary{Counters: *live.Counters, Measures: *live.Measures}
 	} else {
-		sum, err := p.db.Summary(ctx, s.ID)
+		sum, err := p.db.Scored(ctx, s.ID)
 		if err != nil {
 			p.internal(w, r, err)
 			return

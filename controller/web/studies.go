@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
 	"github.com/fivechoice/fivechoice/study/report"
 )
@@ -73,10 +74,22 @@ func (p *Pages) Study(w http.ResponseWriter, r *http.Request) {
 		p.internal(w, r, err)
 		return
 	}
-	sessions, err := p.db.StudyMeasures(ctx, st.Name)
+	// The sessions' records, not their measures: the matrix needs only
+	// how each ended (and the measures view costs seconds at 10,000
+	// sessions, storage.DB.Scored).
+	sessions, err := p.db.Sessions(ctx, storage.Filter{Study: st.Name})
 	if err != nil {
 		p.internal(w, r, err)
 		return
+	}
+	exclusions, err := p.db.Exclusions(ctx, st.Name)
+	if err != nil {
+		p.internal(w, r, err)
+		return
+	}
+	excluded := map[string]bool{}
+	for _, e := range exclusions {
+		excluded[e.Session] = true
 	}
 	page := studyPage{Study: st, Blind: st.Blind && st.UnblindedAt == nil}
 	for d := range len(st.Conditions) {
@@ -91,7 +104,7 @@ func (p *Pages) Study(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, d := range plan {
 		if row := byRat[d.Subject]; row != nil {
-			row.Days = append(row.Days, dayCell(d, sessions))
+			row.Days = append(row.Days, dayCell(d, sessions, excluded))
 		}
 	}
 	now := time.Now()
@@ -121,7 +134,7 @@ func (p *Pages) study(w http.ResponseWriter, r *http.Request) (storage.Study, bo
 
 // dayCell is what became of one planned test day: the latest session of
 // it decides, a completed one (R21, R22) over any other.
-func dayCell(d storage.PlanDay, sessions []storage.SessionMeasures) cell {
+func dayCell(d storage.PlanDay, sessions []storage.SessionRecord, excluded map[string]bool) cell {
 	c := cell{PlanDay: d, State: "planned"}
 	for _, s := range sessions {
 		if s.Subject != d.Subject || s.StudyDay != d.Day {
@@ -129,15 +142,15 @@ func dayCell(d storage.PlanDay, sessions []storage.SessionMeasures) cell {
 		}
 		state := "failed"
 		switch {
-		case s.Excluded != "":
+		case excluded[s.ID]:
 			state = "excluded"
 		case s.Status == storage.StatusRunning:
 			state = "running"
-		case s.Completed():
+		case s.EndReason == protocols.EndMaxTrials || s.EndReason == protocols.EndTimeLimit:
 			state = "ran"
 		}
 		if c.State != "ran" {
-			c.State, c.Session = state, s.Session
+			c.State, c.Session = state, s.ID
 		}
 	}
 	return c

@@ -87,12 +87,12 @@ func (p *Pages) Subject(w http.ResponseWriter, r *http.Request) {
 	p.render(w, http.StatusOK, "subject", view{Title: "Subject " + s.ID, Nav: "subjects", LoggedIn: true, Data: page})
 }
 
-// withMeasures adds each session's measures, as the database computes
-// them (storage.Summary, the session_measures view).
+// withMeasures adds each session's measures, scored from its rows
+// (storage.DB.Scored: Summary's figures without the view's cost).
 func (p *Pages) withMeasures(r *http.Request, sessions []storage.SessionRecord) ([]sessionRow, error) {
 	out := make([]sessionRow, len(sessions))
 	for i, s := range sessions {
-		sum, err := p.db.Summary(r.Context(), s.ID)
+		sum, err := p.db.Scored(r.Context(), s.ID)
 		if err != nil {
 			return nil, err
 		}
