@@ -220,10 +220,32 @@ func TestControlRoomStream(t *testing.T) {
 			if tile.Subject != "R01" || tile.Condition != "vehicle" || tile.MaxTrials != 100 || len(tile.Recent) == 0 {
 				t.Errorf("running tile %+v", tile)
 			}
-			return
+			break
 		}
 	}
-	t.Fatal("the stream ended before box3 showed two trials")
+	// A second page, opened now, gets every tile at once, box3 running,
+	// from the tiles the first page's updates already worked out.
+	req, _ = http.NewRequest(http.MethodGet, d.url+"/events", nil)
+	req.AddCookie(b.cookie)
+	second, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Body.Close()
+	more := readEvents(t, second.Body)
+	got := map[string]string{}
+	for len(got) < 3 {
+		tile, ok := <-more
+		if !ok {
+			t.Fatal("the second stream ended")
+		}
+		if tile.Name != "" {
+			got[tile.Name] = tile.State
+		}
+	}
+	if got["box3"] != "running" {
+		t.Errorf("second page's first tiles %v: want box3 running", got)
+	}
 }
 
 // readEvents parses a Server-Sent Events stream's tile events (clock

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -24,8 +23,9 @@ const (
 // Stream serves GET /events, the grid's Server-Sent Events: a "tile"
 // event with a chamber's Tile (JSON) whenever what its tile shows
 // changes, every tile at the start, and a "clock" event with the daemon's
-// time (Unix ms). It waits on the supervisor's change signal, never
-// polls: an idle lab sends nothing but the clock.
+// time (Unix ms). It waits on the hub, which waits on the supervisor's
+// change signal: nothing polls, and an idle lab sends nothing but the
+// clock.
 func (p *Pages) Stream(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	// The server's whole-request read deadline would end the stream (its
@@ -35,28 +35,23 @@ func (p *Pages) Stream(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // a proxy in front must not hold events back
-	sent := map[string][]byte{}
+	p.hub.join()
+	defer p.hub.leave()
 	clock := time.NewTicker(streamClock)
 	defer clock.Stop()
 	var buf bytes.Buffer
+	var seen uint64
 	tick := true
 	for {
-		changed := p.sup.Changed()
+		tiles, update, wake := p.hub.since(seen)
+		seen = update
 		buf.Reset()
 		if tick {
 			fmt.Fprintf(&buf, "event: clock\ndata: %d\n\n", time.Now().UnixMilli())
 			tick = false
 		}
-		for _, st := range p.sup.Chambers() {
-			b, err := json.Marshal(tileOf(st))
-			if err != nil {
-				p.log.Error("tile", "chamber", st.Name, "err", err)
-				return
-			}
-			if !bytes.Equal(sent[st.Name], b) {
-				sent[st.Name] = b
-				fmt.Fprintf(&buf, "event: tile\ndata: %s\n\n", b)
-			}
+		for _, t := range tiles {
+			fmt.Fprintf(&buf, "event: tile\ndata: %s\n\n", t)
 		}
 		if buf.Len() > 0 {
 			rc.SetWriteDeadline(time.Now().Add(streamWrite))
@@ -72,12 +67,7 @@ func (p *Pages) Stream(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-clock.C:
 			tick = true
-		case <-changed:
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(streamBatch):
-			}
+		case <-wake:
 		}
 	}
 }

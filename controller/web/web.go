@@ -56,6 +56,7 @@ type Pages struct {
 	noResponse time.Duration
 	pages      map[string]*template.Template
 	assets     http.Handler
+	hub        hub
 }
 
 // pageNames are the templates that are whole pages (each with layout.html).
@@ -73,6 +74,7 @@ func New(o Options) (*Pages, error) {
 		o.NoResponse = DefaultNoResponse
 	}
 	p := &Pages{sup: o.Supervisor, db: o.DB, log: o.Log, noResponse: o.NoResponse, pages: map[string]*template.Template{}}
+	p.hub.p = p
 	for _, name := range pageNames {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
