@@ -40,8 +40,8 @@ func cmdBenchWeb(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	for _, r := range res.Renders {
 		fmt.Fprintf(stdout, "%-28.28s %9s %9s %9s %9d\n", r.Path, ms(r.P50), ms(r.P99), ms(r.Max), r.Bytes)
 	}
-	fmt.Fprintf(stdout, "\n%-6s %7s %9s %8s %9s %9s %8s %8s %9s %8s\n", "pages", "CPU", "B/s/page", "tiles/s", "lat p50", "lat p99", "samples",
-		"≤0.1ms", "≤1ms", "worst ≤")
+	fmt.Fprintf(stdout, "\n%-6s %7s %9s %8s %9s %9s %8s %11s %8s %9s %8s\n", "pages", "CPU", "B/s/page", "tiles/s", "lat p50", "lat p99", "samples",
+		"transitions", "≤0.1ms", "≤1ms", "worst ≤")
 	for _, p := range res.Phases {
 		within := func(le float64) string {
 			if p.Phase.Transitions == 0 {
@@ -53,8 +53,8 @@ func cmdBenchWeb(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if !math.IsInf(p.Phase.Worst, 1) {
 			worst = time.Duration(p.Phase.Worst * float64(time.Second)).String()
 		}
-		fmt.Fprintf(stdout, "%-6d %6.1f%% %9.0f %8.1f %9s %9s %8d %8s %9s %8s\n", p.Pages, 100*p.CPU, p.BytesPerPage, p.Tiles,
-			ms(bench.Quantile(p.Latency, 0.5)), ms(bench.Quantile(p.Latency, 0.99)), len(p.Latency), within(100e-6), within(1e-3), worst)
+		fmt.Fprintf(stdout, "%-6d %6.1f%% %9.0f %8.1f %9s %9s %8d %11d %8s %9s %8s\n", p.Pages, 100*p.CPU, p.BytesPerPage, p.Tiles,
+			ms(bench.Quantile(p.Latency, 0.5)), ms(bench.Quantile(p.Latency, 0.99)), len(p.Latency), p.Phase.Transitions, within(100e-6), within(1e-3), worst)
 	}
 	return err
 }
