@@ -70,6 +70,8 @@ type Setup struct {
 	// Sync pulses the chamber's sync line (hardware.Sync) at session start
 	// and at each stimulus onset; only for chambers that have one.
 	Sync bool
+	// Barcode, with Sync, follows each pulse with a number (Barcode).
+	Barcode Barcode
 }
 
 // An Observer is told of a session's happenings as they happen, on the
@@ -113,6 +115,10 @@ type runner struct {
 	err   error
 	hwSeq uint64            // the last input sequence number seen
 	late  *timing.Histogram // real time only
+	// The barcode under way: its edges still to switch, and whether it
+	// has the sync line high.
+	code     []Edge
+	codeHigh bool
 }
 
 // Run runs the session to its end. Cancelling ctx ends it with reason
@@ -120,6 +126,9 @@ type runner struct {
 // Result.Err. Every output is off when Run returns, on every path.
 func Run(ctx context.Context, s Setup) (res Result, err error) {
 	r := &runner{s: s, tl: s.Timeline}
+	if err := s.Barcode.Check(); err != nil {
+		return res, err
+	}
 	start, err := s.Chamber.Begin()
 	if err != nil {
 		return res, fmt.Errorf("begin session: %w", err)
@@ -137,7 +146,7 @@ func Run(ctx context.Context, s Setup) (res Result, err error) {
 	}
 	p := s.Protocol
 	r.step(p.Start())
-	r.sync(0)
+	r.sync(0, 0)
 	if s.Progress != nil {
 		s.Progress(p)
 	}
@@ -172,14 +181,16 @@ func (r *runner) loop(ctx context.Context) (horizon bool) {
 				return false
 			}
 		}
-		if _, _, ended := p.Ended(); ended {
+		if at, _, ended := p.Ended(); ended {
+			r.endCode(max(at, r.tl.Now()))
 			return false
 		}
 		deadline, ok := p.Deadline()
 		if !ok {
 			deadline = hardware.Forever
 		}
-		ev, got, err := r.tl.Next(ctx, deadline)
+		next, edge := r.nextEdge(deadline)
+		ev, got, err := r.tl.Next(ctx, next)
 		if err == nil && ctx.Err() != nil {
 			// Stopped while the timeline had the next step ready at once
 			// (a timeline behind its clock need not wait, so it may not
@@ -195,6 +206,8 @@ func (r *runner) loop(ctx context.Context) (horizon bool) {
 			r.err = err
 		case got:
 			r.input(ev)
+		case edge:
+			r.codeEdge()
 		default:
 			r.expire(deadline)
 		}
@@ -317,7 +330,7 @@ func (r *runner) apply(st *protocols.Step) (first time.Duration) {
 			r.record(storage.Event{At: at, Output: c.Output, On: c.On, Due: c.At})
 		}
 		if i == onset {
-			r.sync(c.At)
+			r.sync(c.At, r.s.Protocol.Attempts()[len(r.s.Protocol.Attempts())-1].N)
 		}
 	}
 	return first
@@ -327,9 +340,14 @@ func (r *runner) apply(st *protocols.Step) (first time.Duration) {
 // pulse like any other output: at session start and at each stimulus onset,
 // just after the light (the light's time is the task's; the pulse marks it
 // for a recorder, a few microseconds later on GPIO, within the board's
-// command time on a serial board).
-func (r *runner) sync(due time.Duration) {
+// command time on a serial board). With a barcode, the edges writing n
+// follow from the pulse's time on.
+func (r *runner) sync(due time.Duration, n int) {
 	if !r.s.Sync || r.err != nil {
+		return
+	}
+	r.endCode(due)
+	if r.err != nil {
 		return
 	}
 	at, err := r.s.Chamber.Pulse(hardware.Sync)
@@ -339,6 +357,9 @@ func (r *runner) sync(due time.Duration) {
 	}
 	if r.s.Recorder != nil {
 		r.record(storage.Event{At: at, Output: hardware.Sync, On: true, Due: due})
+	}
+	if r.s.Barcode.Bits > 0 {
+		r.code = r.s.Barcode.Edges(at, uint64(n))
 	}
 }
 

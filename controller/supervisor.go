@@ -53,8 +53,10 @@ type Box struct {
 	// Disabled chambers are listed but never run a session (the
 	// configuration's disabled: true, for a chamber under repair).
 	Disabled bool
-	// Sync says the chamber has a sync line to pulse (Setup.Sync).
-	Sync bool
+	// Sync says the chamber has a sync line to pulse (Setup.Sync), and
+	// Barcode what follows each pulse (Setup.Barcode).
+	Sync    bool
+	Barcode Barcode
 }
 
 // An ObserverFactory makes the metrics observer of one session.
@@ -199,7 +201,7 @@ func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
 		obs = s.observer(chamber, plan, plan.ID)
 	}
 	obs = r.watchInputs(obs)
-	sess := Setup{Protocol: ps, Chamber: ch, Timeline: tl, Observer: obs, Progress: r.progress, Scheduler: b.Scheduler, InputLatency: b.InputLatency, Sync: b.Sync}
+	sess := Setup{Protocol: ps, Chamber: ch, Timeline: tl, Observer: obs, Progress: r.progress, Scheduler: b.Scheduler, InputLatency: b.InputLatency, Sync: b.Sync, Barcode: b.Barcode}
 	began := make(chan error, 1)
 	go s.run(ctx, b, r, sess, began)
 	if err := <-began; err != nil {

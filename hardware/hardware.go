@@ -74,13 +74,21 @@ const (
 	MagazineLight Output = 102
 	Pellet        Output = 103
 	// Sync is the optional TTL line a lab connects to its video,
-	// photometry or electrophysiology recorder: pulsed (never set) at
-	// session start and at each stimulus onset, and recorded like every
-	// other output, so that the recordings can be aligned with the task.
+	// photometry or electrophysiology recorder: pulsed at session start
+	// and at each stimulus onset, and recorded like every other output,
+	// so that the recordings can be aligned with the task. It is also the
+	// one pulsed output that may be Set: the edges of a trial-number
+	// barcode after a pulse are switched by the runner at its deadlines.
 	Sync Output = 104
+	// SyncCode names, in the record only, the barcode's edges on the sync
+	// line (the chamber is told Set(Sync, level)); kept apart from Sync so
+	// that a `sync` event is always a pulse and a `sync_code` event always
+	// a barcode edge.
+	SyncCode Output = 105
 )
 
-// Pulsed reports whether o is pulsed (Chamber.Pulse) rather than switched.
+// Pulsed reports whether o is pulsed (Chamber.Pulse) rather than switched
+// (Sync is both: see Sync).
 func (o Output) Pulsed() bool { return o == Pellet || o == Sync }
 
 // Stimulus returns the stimulus light above hole n.
@@ -97,7 +105,7 @@ func (o Output) Stimulus() (int, bool) {
 // Valid reports whether o names a stimulus light, a light or the dispenser.
 func (o Output) Valid() bool {
 	_, ok := o.Stimulus()
-	return ok || o == HouseLight || o == MagazineLight || o == Pellet || o == Sync
+	return ok || o == HouseLight || o == MagazineLight || o == Pellet || o == Sync || o == SyncCode
 }
 
 func (o Output) String() string {
@@ -113,6 +121,8 @@ func (o Output) String() string {
 		return "pellet"
 	case Sync:
 		return "sync"
+	case SyncCode:
+		return "sync_code"
 	}
 	return fmt.Sprintf("output(%d)", uint8(o))
 }
@@ -140,6 +150,8 @@ func ParseOutput(s string) (Output, error) {
 		return Pellet, nil
 	case "sync":
 		return Sync, nil
+	case "sync_code":
+		return SyncCode, nil
 	}
 	var n int
 	if _, err := fmt.Sscanf(s, "stimulus%d", &n); err == nil && n >= 1 && n <= MaxHoles {

@@ -98,3 +98,28 @@ func TestParseSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestSentenceNamesTheSmallestSizeHonestly: the licence sentence names the
+// first size reaching the target, says so when that is already the
+// smallest size simulated (fewer rats may do), and says when no size did.
+func TestSentenceNamesTheSmallestSizeHonestly(t *testing.T) {
+	p := Power{Conditions: []storage.Condition{vehicle, atx1}, Protocol: "long_iti", Measure: "premature",
+		Studies: 100, Phenotype: "mixed", Alpha: 0.05, Seed: 1}
+	for _, c := range []struct {
+		name string
+		rows []PowerRow
+		want []string
+	}{
+		{"reached inside the range", []PowerRow{{Subjects: 6, ANOVA: 0.5, VsRef: []float64{0.4}}, {Subjects: 12, ANOVA: 0.85, VsRef: []float64{0.81}}},
+			[]string{"12 rats give at least 80% power for the ANOVA", "atx-1.0: 12 rats."}},
+		{"reached at the smallest size", []PowerRow{{Subjects: 6, ANOVA: 0.9, VsRef: []float64{0.5}}, {Subjects: 12, ANOVA: 1, VsRef: []float64{0.7}}},
+			[]string{"6 rats (the smallest size simulated; fewer may suffice) give", "atx-1.0: more than 12 rats (not reached"}},
+	} {
+		got := Sentence(p, c.rows, 0.8)
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: %q lacks %q", c.name, got, w)
+			}
+		}
+	}
+}

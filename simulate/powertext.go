@@ -45,10 +45,16 @@ func ParseSizes(s string, step int) ([]int, error) {
 // every condition against the reference, with the model's assumptions.
 func Sentence(p Power, rows []PowerRow, target float64) string {
 	first := func(pass func(PowerRow) bool) string {
-		for _, r := range rows {
-			if pass(r) {
-				return fmt.Sprintf("%d rats", r.Subjects)
+		for i, r := range rows {
+			if !pass(r) {
+				continue
 			}
+			if i == 0 {
+				// Reached at the smallest size simulated: fewer rats may
+				// do, and the sentence must not claim this is the minimum.
+				return fmt.Sprintf("%d rats (the smallest size simulated; fewer may suffice)", r.Subjects)
+			}
+			return fmt.Sprintf("%d rats", r.Subjects)
 		}
 		return fmt.Sprintf("more than %d rats (not reached in the sizes simulated)", rows[len(rows)-1].Subjects)
 	}
@@ -65,7 +71,7 @@ func Sentence(p Power, rows []PowerRow, target float64) string {
 	return fmt.Sprintf("Group size was justified by simulation (fivechoice, seed %d): %d whole within-subject studies per group size "+
 		"of virtual rats calibrated to published 5-CSRTT data (docs/virtual-rat.md), each rat tested under every condition (%s, "+
 		"%s protocol) and analysed as planned (repeated-measures ANOVA on %s, then each dose against %s by paired t-tests with "+
-		"Holm's correction, alpha %.2g). %s give %.0f%% power for the ANOVA; %.0f%% power for each dose against %s needs %s. "+
+		"Holm's correction, alpha %.2g). %s give at least %.0f%% power for the ANOVA; %.0f%% power for each dose against %s needs %s. "+
 		"Assumptions: the drug's effect and its dependence on baseline impulsivity as modelled (%s phenotype mix), "+
 		"between-rat variation as in the calibrated population, no carry-over or order effects between test days, and no "+
 		"exclusions; add the expected attrition to the number.",

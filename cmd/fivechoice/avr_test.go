@@ -30,7 +30,9 @@ import (
 //     changed (the board times converted to session time through one
 //     offset, the median over the session's outputs), never before the
 //     protocol asked for it; pellet pulses last 50 ms on the board; the
-//     sync line pulses 10 ms at the start and after every stimulus onset;
+//     sync line pulses 10 ms at the start and after every stimulus onset,
+//     each pulse followed by its barcode (0, then the attempt numbers),
+//     read off the board's pin (avr_sync_test.go);
 //   - in a second session the board is killed (kill -9 of the emulator,
 //     like a pulled USB cable): that session ends aborted with the port
 //     named, everything recorded before is kept, and the simulated chamber
@@ -117,7 +119,7 @@ func TestServeOnEmulatedAVR(t *testing.T) {
 // than real time.
 func avrConfig(t *testing.T, dir, port string) string {
 	cfg := fmt.Sprintf("database: fivechoice.db\nlisten: 127.0.0.1:0\ntoken: %s\nlog: {level: info, format: json}\ncommit_interval: 50ms\n"+
-		"chambers:\n  - {name: avr, backend: serial, serial: {port: %s, baud: 115200, sync: true}}\n  - {name: sim, backend: sim, sim: {speed: 10}}\n",
+		"chambers:\n  - {name: avr, backend: serial, serial: {port: %s, baud: 115200, sync: true}, barcode: {bit: 20ms}}\n  - {name: sim, backend: sim, sim: {speed: 10}}\n",
 		e2eToken, port)
 	path := filepath.Join(dir, "fivechoice.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
@@ -332,28 +334,7 @@ func checkOnBoard(t *testing.T, sim *avrsim.Sim, events []recorded, pins []avrsi
 		t.Errorf("only %d inputs in a 10-trial session", len(ins))
 	}
 	checkSync(t, events, ended)
-}
-
-// checkSync: the sync line was pulsed at the session's start and right
-// after every stimulus onset, with the onset's due time.
-func checkSync(t *testing.T, events []recorded, ended bool) {
-	t.Helper()
-	var onsets, syncs int
-	for i, e := range events {
-		isOnset := e.kind == "output" && strings.HasPrefix(e.channel, "stimulus") && e.value == 1
-		if isOnset {
-			onsets++
-			if i+1 == len(events) || events[i+1].channel != "sync" || events[i+1].due != e.due {
-				t.Errorf("stimulus onset at %v (due %v) not followed by its sync pulse", e.at, e.due)
-			}
-		}
-		if e.channel == "sync" {
-			syncs++
-		}
-	}
-	if ended && (onsets < 10 || syncs != onsets+1) {
-		t.Errorf("%d stimulus onsets, %d sync pulses: want one at the start and one per onset", onsets, syncs)
-	}
+	checkBarcode(t, sim, outs, pins, ended)
 }
 
 func spread(ds []time.Duration) string {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -105,7 +106,8 @@ func TestReportPlots(t *testing.T) {
 	for _, s := range []string{"R01", "R02", "R03"} {
 		fivechoice(t, dir, "study", "run", "P1", "--simulated", "--subject", s, "--db", "p.db")
 	}
-	out, errOut, code := fivechoice(t, dir, "report", "--study", "P1", "--db", "p.db", "--format", "json", "--plots", "figs")
+	out, errOut, code := fivechoice(t, dir, "report", "--study", "P1", "--db", "p.db", "--format", "json", "--plots", "figs",
+		"--figure-formats", "svg,pdf", "--error-bars", "ci95", "--dose-axis", "log")
 	if code != 0 {
 		t.Fatal(errOut)
 	}
@@ -122,8 +124,9 @@ func TestReportPlots(t *testing.T) {
 		t.Errorf("missing %v, %d measures", rep.Missing, len(rep.Measures))
 	}
 	figs, _ := filepath.Glob(filepath.Join(dir, "figs", "*"))
-	if len(figs) != 18 {
-		t.Errorf("%d figure files, want 9 PNG and 9 SVG", len(figs))
+	// One figure per measure and the multi-panel summary, each as SVG and PDF.
+	if len(figs) != 20 || !slices.Contains(figs, filepath.Join(dir, "figs", "P1-summary.pdf")) {
+		t.Errorf("%d figure files, want 10 SVG and 10 PDF: %v", len(figs), figs)
 	}
 	for _, f := range figs {
 		if fi, err := os.Stat(f); err != nil || fi.Size() < 1000 {

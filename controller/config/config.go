@@ -110,6 +110,9 @@ type Chamber struct {
 	// disabled) without running anything on it or checking its hardware:
 	// for a box under repair or a board sent away.
 	Disabled bool `yaml:"disabled"`
+	// Barcode, on a chamber with a sync line, follows each sync pulse
+	// with the trial's number (Barcode).
+	Barcode *Barcode `yaml:"barcode"`
 }
 
 // Sim is a simulated chamber with a virtual rat.

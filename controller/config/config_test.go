@@ -106,7 +106,7 @@ func TestRefused(t *testing.T) {
 		{"unknown top-level key", head + "colour: blue\nchambers: [{name: a, backend: sim}]\n",
 			[]string{"fivechoice.yaml:2: colour: unknown key (known here: database, listen"}},
 		{"unknown chamber key", head + "chambers:\n  - name: a\n    backend: sim\n    wiring: x\n",
-			[]string{"fivechoice.yaml:5: chambers[0].wiring: unknown key (known here: name, backend, sim, serial, gpio, input_latency, disabled)"}},
+			[]string{"fivechoice.yaml:5: chambers[0].wiring: unknown key (known here: name, backend, sim, serial, gpio, input_latency, disabled, barcode)"}},
 		{"unknown sim key", head + "chambers:\n  - name: a\n    backend: sim\n    sim:\n      sped: 3\n",
 			[]string{":6: chambers[0].sim.sped: unknown key"}},
 		{"unknown rat trait", head + "chambers:\n  - name: a\n    backend: sim\n    sim: {rat: {boldness: 1}}\n",

@@ -55,11 +55,15 @@ func gpioLines(w gpio.Wiring) []gpioLine {
 	for i, l := range w.StimulusLights {
 		ls = append(ls, gpioLine{fmt.Sprintf("stimulus_lights[%d]", i), l})
 	}
-	return append(ls,
+	ls = append(ls,
 		gpioLine{"house_light", w.HouseLight},
 		gpioLine{"magazine_light", w.MagazineLight},
 		gpioLine{"pellet", w.Pellet},
 	)
+	if w.Sync != nil { // a sync line on another chamber's line drives it too
+		ls = append(ls, gpioLine{"sync", *w.Sync})
+	}
+	return ls
 }
 
 // gpioChip is a chip as the file names it, so that spellings of one chip

@@ -194,6 +194,7 @@ func (k *checker) chambers() {
 				k.gpio(p+".gpio", ch.GPIO, lines)
 			}
 		}
+		k.barcode(p, ch)
 	}
 }
 

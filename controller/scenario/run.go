@@ -138,7 +138,7 @@ func checkpoints(at []time.Duration, events []storage.Event) []Checkpoint {
 	for _, t := range at {
 		var lit [hardware.Pellet + 1]bool
 		for _, e := range events {
-			if e.IsInput() || e.Output == hardware.Pellet {
+			if e.IsInput() || e.Output >= hardware.Pellet { // the pellet, the sync line: no level to show
 				continue
 			}
 			if e.At > t {

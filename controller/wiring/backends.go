@@ -65,7 +65,7 @@ func Boxes(c *config.Config, h Hooks) ([]controller.Box, error) {
 			open = counting(ch.Name, open, h.HardwareError)
 		}
 		boxes = append(boxes, controller.Box{Name: ch.Name, Backend: ch.Backend, Open: open, Scheduler: h.Scheduler,
-			InputLatency: ch.InputLatency, Check: check(ch), Disabled: ch.Disabled, Sync: hasSync(ch)})
+			InputLatency: ch.InputLatency, Check: check(ch), Disabled: ch.Disabled, Sync: hasSync(ch), Barcode: barcode(ch)})
 	}
 	return boxes, errors.Join(errs...)
 }
@@ -115,6 +115,9 @@ func serialOpen(ch config.Chamber, log *slog.Logger) controller.Opener {
 	if ch.Serial.Sync {
 		opts = append(opts, serial.WithSyncPulse(ch.Serial.SyncPulse))
 	}
+	if ch.Serial.Sync && ch.Barcode != nil {
+		opts = append(opts, serial.WithSyncSet()) // the barcode's edges: protocol 1.2
+	}
 	return func(p protocols.Params, _ uint64) (hardware.Chamber, controller.Timeline, error) {
 		c, err := serial.Open(port, opts...)
 		if err != nil {
@@ -130,15 +133,17 @@ func serialOpen(ch config.Chamber, log *slog.Logger) controller.Opener {
 
 // hasSync says whether a chamber has a sync line to pulse.
 func hasSync(ch config.Chamber) bool {
-	switch ch.Backend {
-	case hardware.BackendSim:
-		return ch.Sim != nil && ch.Sim.Sync
-	case hardware.BackendSerial:
-		return ch.Serial != nil && ch.Serial.Sync
-	case hardware.BackendGPIO:
-		return ch.GPIO != nil && ch.GPIO.Wiring.Sync != nil
+	_, ok := ch.SyncPulse()
+	return ok
+}
+
+// barcode is a chamber's barcode, placed one bit after its sync pulse ends.
+func barcode(ch config.Chamber) controller.Barcode {
+	w, ok := ch.SyncPulse()
+	if !ok || ch.Barcode == nil {
+		return controller.Barcode{}
 	}
-	return false
+	return controller.Barcode{Bits: ch.Barcode.Bits, Bit: ch.Barcode.Bit, Lead: w + ch.Barcode.Bit}
 }
 
 // check is a chamber's hardware check (controller.Box.Check): its serial

@@ -157,8 +157,10 @@ func TestPacedStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Not ahead of the wall clock (the virtual timeline has run on to its
-	// next event), not before the stop.
-	if reached := 10 * time.Since(start); res.EndReason != protocols.EndStopped || res.At < 3*time.Second || res.At > reached {
+	// next event), not before the stop. Session time zero is the first
+	// paced step, a little after start (1.6 ms on a loaded CI machine), so
+	// the stop may come up to that much, times 10, before 3 s.
+	if reached := 10 * time.Since(start); res.EndReason != protocols.EndStopped || res.At < 2900*time.Millisecond || res.At > reached {
 		t.Errorf("stopped after 300ms at 10x: %v at %v, want stopped between 3s and %v", res.EndReason, res.At, reached)
 	}
 }

@@ -119,7 +119,7 @@ func OutputPin(o hardware.Output) (string, error) {
 		return "A1", nil
 	case hardware.Pellet:
 		return "A2", nil
-	case hardware.Sync:
+	case hardware.Sync, hardware.SyncCode: // the barcode's edges are on the sync line
 		return "A3", nil
 	}
 	return "", fmt.Errorf("avrsim: the firmware has no output %v", o)

@@ -28,9 +28,9 @@
 // ---------------------------------------------------------------------------
 // Configuration: edit to match the chamber's wiring.
 
-#define FIRMWARE "fivechoice-board-1.1.0" // at most 24 characters, no spaces
+#define FIRMWARE "fivechoice-board-1.2.0" // at most 24 characters, no spaces
 const uint8_t PROTO_MAJOR = 1;
-const uint8_t PROTO_MINOR = 1; // 1.1: PULSE SYNC
+const uint8_t PROTO_MINOR = 2; // 1.1: PULSE SYNC; 1.2: SET SYNC
 const long BAUD = 115200;
 
 const uint8_t HOLES = 5; // 1 to 9
@@ -206,6 +206,14 @@ uint32_t syncPulse(uint16_t ms) {
   return now;
 }
 
+// SET SYNC (1.2): a barcode's edge, timed by the host; it takes the line
+// over from a pulse under way.
+uint32_t syncSet(bool on) {
+  drive(SYNC_PIN, on);
+  syncOn = false;
+  return micros();
+}
+
 void allOff() {
   for (uint8_t i = 0; i < LIGHTS; i++) drive(lightPin(i), false);
   drive(PELLET_PIN, false);
@@ -304,8 +312,9 @@ void command(char **f, uint8_t n) {
     uint8_t o = outputIndex(f[2]);
     bool on = !strcmp(f[3], "1");
     if (o == 255) { r.kind = R_NAK; r.text = "badout"; }
-    else if (o >= 100) { r.kind = R_NAK; r.text = "pulsed"; }
+    else if (o == 100) { r.kind = R_NAK; r.text = "pulsed"; }
     else if (!on && strcmp(f[3], "0")) { r.kind = R_NAK; r.text = "badarg"; }
+    else if (o == 101) r.t = syncSet(on);
     else { drive(lightPin(o), on); r.t = micros(); }
   } else { // PULSE
     uint32_t ms;

@@ -239,9 +239,10 @@ func (c *Chamber) Dropped() uint64 { return c.dropped.Load() }
 // kernel's sequence numbers, so lost and dropped events both show as gaps.
 func (c *Chamber) Events() <-chan hardware.Event { return c.events }
 
-// Set switches a light and returns the session time it took effect.
+// Set switches a light, or the sync line (a barcode's edges; this ends a
+// sync pulse under way), and returns the session time it took effect.
 func (c *Chamber) Set(o hardware.Output, on bool) (time.Duration, error) {
-	if o.Pulsed() {
+	if o.Pulsed() && o != hardware.Sync {
 		return 0, fmt.Errorf("gpio: %v is pulsed, not set", o)
 	}
 	line, ok := c.outs[o]
@@ -252,6 +253,9 @@ func (c *Chamber) Set(o hardware.Output, on bool) (time.Duration, error) {
 	defer c.mu.Unlock()
 	if c.err != nil {
 		return 0, c.err
+	}
+	if o == hardware.Sync {
+		c.syncGen++ // a pulse's end timer leaves the line to Set from now
 	}
 	at, err := c.drive(line, on)
 	if err != nil {

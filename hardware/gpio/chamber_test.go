@@ -246,8 +246,9 @@ func TestPelletPulse(t *testing.T) {
 }
 
 // TestSyncPulse: the sync line goes high at once and low after its pulse,
-// without Pulse waiting; a halt ends a pulse; a chamber without a sync
-// line refuses to pulse one, and nobody may set it.
+// without Pulse waiting; a Set of the line (a barcode's edge) takes it
+// over from a pulse under way; a halt ends a pulse; a chamber without a
+// sync line refuses to pulse one.
 func TestSyncPulse(t *testing.T) {
 	w := testWiring()
 	w.Sync, w.SyncPulse = &Line{Offset: 20}, 15*time.Millisecond
@@ -268,15 +269,23 @@ func TestSyncPulse(t *testing.T) {
 	if _, _, h := sync.get(); !slices.Equal(h, []bool{true, false}) {
 		t.Errorf("sync went %v, want high then low", h)
 	}
-	if _, err := c.Set(hardware.Sync, true); err == nil {
-		t.Error("Set(sync) accepted")
+	// A barcode's Set takes the line over from a pulse under way: its end
+	// timer no longer lowers it.
+	c.Pulse(hardware.Sync)
+	if _, err := c.Set(hardware.Sync, true); err != nil {
+		t.Fatal(err)
 	}
+	time.Sleep(2 * w.SyncPulse)
+	if v, _, h := sync.get(); !v || len(h) != 4 {
+		t.Errorf("after Set(sync, on) during a pulse: high=%v history %v, want still high", v, h)
+	}
+	c.Set(hardware.Sync, false)
 	c.Pulse(hardware.Sync)
 	if err := c.Halt(); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(2 * w.SyncPulse)
-	if v, _, h := sync.get(); v || len(h) != 4 {
+	if v, _, h := sync.get(); v || len(h) != 7 {
 		t.Errorf("after Halt: high=%v history %v, want low, one more pulse cut short", v, h)
 	}
 

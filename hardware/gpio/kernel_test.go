@@ -493,30 +493,3 @@ func shifted(w Wiring, d int) Wiring {
 	w.Pellet.Offset += d
 	return w
 }
-
-// checkKernelSync: the sync line goes high at once and low after its pulse.
-func checkKernelSync(t *testing.T, c *Chamber, r simRig, now func() time.Duration) {
-	t.Helper()
-	var off time.Duration
-	at, err := c.Pulse(hardware.Sync)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if on, err := r.level(hardware.Sync); err != nil || !on {
-		t.Errorf("sync line low right after Pulse (%v)", err)
-	}
-	for on := true; on; {
-		if on, err = r.level(hardware.Sync); err != nil {
-			t.Fatal(err)
-		}
-		off = now()
-		if off-at > time.Second {
-			t.Fatal("sync still high after 1s")
-		}
-		time.Sleep(200 * time.Microsecond)
-	}
-	measure(t, "sync_pulse_10ms_seen_width", []time.Duration{off - at})
-	if off-at < r.w.SyncPulse {
-		t.Errorf("sync pulse lasted %v, want at least %v", off-at, r.w.SyncPulse)
-	}
-}

@@ -161,6 +161,8 @@ func (cfg config) check() error {
 		return fmt.Errorf("serial: heartbeat %v and silence %v: want 0 < interval < silence", cfg.beat, cfg.silence)
 	case cfg.pellet < time.Millisecond || cfg.pellet > MaxPelletPulse:
 		return fmt.Errorf("serial: pellet pulse %v: want 1ms to %v", cfg.pellet, MaxPelletPulse)
+	case cfg.syncSet && cfg.sync == 0:
+		return fmt.Errorf("serial: WithSyncSet without WithSyncPulse")
 	case cfg.sync != 0 && (cfg.sync < time.Millisecond || cfg.sync > MaxPelletPulse):
 		return fmt.Errorf("serial: sync pulse %v: want 1ms to %v", cfg.sync, MaxPelletPulse)
 	case cfg.cmdTimeout <= 0 || cfg.cmdTries < 1:
@@ -254,13 +256,16 @@ func (c *Chamber) Begin() (time.Time, error) {
 // board's sequence numbers, so lost and dropped events both show as gaps.
 func (c *Chamber) Events() <-chan hardware.Event { return c.events }
 
-// Set switches a light and returns the session time the board says it
-// took effect.
+// Set switches a light, or the sync line (a barcode's edges; WithSyncSet),
+// and returns the session time the board says it took effect.
 func (c *Chamber) Set(o hardware.Output, on bool) (time.Duration, error) {
-	if o == hardware.Pellet {
+	switch {
+	case o == hardware.Pellet:
 		return 0, fmt.Errorf("serial: %v is pulsed, not set", o)
+	case o == hardware.Sync && !c.cfg.syncSet:
+		return 0, fmt.Errorf("serial: %v is only pulsed on %s (WithSyncSet: protocol 1.2)", o, c.name)
 	}
-	if n, ok := o.Stimulus(); (ok && n > c.board.Holes) || !o.Valid() {
+	if n, ok := o.Stimulus(); (ok && n > c.board.Holes) || !o.Valid() || o == hardware.SyncCode {
 		return 0, fmt.Errorf("serial: the board has no %v", o)
 	}
 	return c.command(Frame{Type: TypeSet, Output: o, On: on})

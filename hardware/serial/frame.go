@@ -75,7 +75,7 @@ type Version struct{ Major, Minor uint8 }
 func (v Version) String() string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }
 
 // Protocol is the version of the protocol this package speaks.
-var Protocol = Version{1, 1}
+var Protocol = Version{1, 2}
 
 // A Frame is one line of the protocol, decoded. Which fields mean something
 // depends on Type; the others are zero.

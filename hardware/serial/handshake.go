@@ -57,6 +57,10 @@ wait:
 		return fmt.Errorf("%w on %s: a sync line is configured, but the board speaks protocol %v (firmware %s), which has none: flash firmware of protocol 1.1 or later",
 			ErrVersion, c.name, hi.Version, hi.Text)
 	}
+	if c.cfg.syncSet && hi.Version.Minor < 2 {
+		return fmt.Errorf("%w on %s: a sync barcode is configured, but the board speaks protocol %v (firmware %s), which cannot set the sync line: flash firmware of protocol 1.2 or later",
+			ErrVersion, c.name, hi.Version, hi.Text)
+	}
 	if int(hi.Holes) < c.cfg.minHoles {
 		return fmt.Errorf("%w on %s: the board has %d holes, at least %d are needed", ErrHandshake, c.name, hi.Holes, c.cfg.minHoles)
 	}

@@ -36,6 +36,7 @@ type config struct {
 	bufSize      int
 	pellet       time.Duration
 	sync         time.Duration // 0: no sync line
+	syncSet      bool          // the sync line is also Set (protocol 1.2)
 	minHoles     int
 	nativeUSB    bool
 }
@@ -111,6 +112,12 @@ func WithEventBuffer(n int) Option { return func(c *config) { c.bufSize = n } }
 // WithSyncPulse gives the chamber a sync line (the board's SYNC pin,
 // protocol 1.1) pulsed for d (1ms to MaxPelletPulse) by Pulse(hardware.Sync).
 func WithSyncPulse(d time.Duration) Option { return func(c *config) { c.sync = d } }
+
+// WithSyncSet says the host will also switch the sync line with Set (the
+// edges of a trial-number barcode), which boards of protocol 1.2 and later
+// accept: an older board is refused at the handshake. It needs
+// WithSyncPulse.
+func WithSyncSet() Option { return func(c *config) { c.syncSet = true } }
 
 // WithPelletPulse sets how long the board holds the pellet dispenser on
 // for one pellet (default 50ms, at most 1s).

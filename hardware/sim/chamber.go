@@ -79,7 +79,7 @@ type Chamber struct {
 	order   uint64
 	nextID  ActionID
 	seq     uint64
-	levels  [hardware.Pellet + 1]bool
+	levels  [hardware.Sync + 1]bool
 	log     *[]OutputChange
 	err     error
 	begun   bool
@@ -282,30 +282,34 @@ func (c *Chamber) pump() {
 // (its timeline is Next).
 func (c *Chamber) Events() <-chan hardware.Event { return c.events }
 
-// Set switches a light; the subject sees it at once.
+// Set switches a light, or the sync line (a barcode's edges); the subject
+// sees it at once.
 func (c *Chamber) Set(o hardware.Output, on bool) (time.Duration, error) {
-	if !o.Valid() || o.Pulsed() {
+	if !o.Valid() || o == hardware.Pellet || o == hardware.SyncCode {
 		return 0, fmt.Errorf("sim: cannot set %v", o)
 	}
-	return c.apply(o, on)
+	return c.apply(o, on, true)
 }
 
-// Pulse delivers one pellet.
+// Pulse delivers one pellet, or pulses the sync line (a simulated pulse
+// has no width: only its start is logged).
 func (c *Chamber) Pulse(o hardware.Output) (time.Duration, error) {
 	if !o.Pulsed() {
 		return 0, fmt.Errorf("sim: cannot pulse %v", o)
 	}
-	return c.apply(o, true)
+	return c.apply(o, true, false)
 }
 
-func (c *Chamber) apply(o hardware.Output, on bool) (time.Duration, error) {
+// apply drives o; level says it is switched (Set) rather than pulsed, so
+// that Lit and Halt know its level.
+func (c *Chamber) apply(o hardware.Output, on, level bool) (time.Duration, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.err != nil {
 		return 0, c.err
 	}
 	t := c.Now()
-	if !o.Pulsed() {
+	if level {
 		c.levels[o] = on
 	}
 	if c.log != nil {

@@ -28,7 +28,7 @@ const (
 )
 
 func mixed(protocol, drug string, dose float64) arm {
-	return arm{rat.PhenotypeMixed, protocol, drug, dose}
+	return arm{cohort: rat.PhenotypeMixed, protocol: protocol, drug: drug, dose: dose}
 }
 
 var (
@@ -40,10 +40,12 @@ var (
 	atxLong  = mixed("long_iti", atx, 1)
 	atxSD    = mixed("short_sd", atx, 1)
 	mph1     = mixed("baseline", mph, 1)
-	hiVeh    = arm{rat.PhenotypeHigh, "long_iti", "vehicle", 0}
-	hiATX    = arm{rat.PhenotypeHigh, "long_iti", atx, 1}
-	loVeh    = arm{rat.PhenotypeLow, "long_iti", "vehicle", 0}
-	loATX    = arm{rat.PhenotypeLow, "long_iti", atx, 1}
+	// vehRetest is baseline again under vehicle, with new session noise.
+	vehRetest = arm{cohort: rat.PhenotypeMixed, protocol: "baseline", drug: "vehicle", retest: 1}
+	hiVeh     = arm{cohort: rat.PhenotypeHigh, protocol: "long_iti", drug: "vehicle", dose: 0}
+	hiATX     = arm{cohort: rat.PhenotypeHigh, protocol: "long_iti", drug: atx, dose: 1}
+	loVeh     = arm{cohort: rat.PhenotypeLow, protocol: "long_iti", drug: "vehicle", dose: 0}
+	loATX     = arm{cohort: rat.PhenotypeLow, protocol: "long_iti", drug: atx, dose: 1}
 )
 
 func atxBase(dose float64) arm { return mixed("baseline", atx, dose) }
@@ -52,7 +54,7 @@ var atxDoses = []float64{0.1, 0.3, 1, 3}
 
 // allArms lists every condition the checks use.
 func allArms() []arm {
-	as := []arm{vehBase, vehLong, vehVar, vehSD, vehShort, atxLong, atxSD, mph1, hiVeh, hiATX, loVeh, loATX}
+	as := []arm{vehBase, vehRetest, vehLong, vehVar, vehSD, vehShort, atxLong, atxSD, mph1, hiVeh, hiATX, loVeh, loATX}
 	for _, d := range atxDoses {
 		as = append(as, atxBase(d))
 	}
@@ -80,7 +82,12 @@ func baselineChecks(r results) []Check {
 	}{{mAccuracy, 80, 90}, {mOmissions, 5, 15}, {mPremature, 5, 15}, {mCorrectLatency, 500, 800}, {mRewardLatency, 1200, 2000}} {
 		cs = append(cs, inRange("baseline: "+measureNames[b.m], r.col(vehBase, b.m), b.lo, b.hi).from(srcSpec))
 	}
-	return cs
+	// Rats differ, and keep their differences from one session to the
+	// next: high-impulsive rats are selected on stable premature
+	// responding (Dalley 2007). What the power analysis stands on.
+	return append(cs,
+		retest("baseline: premature, test-retest", r, vehBase, vehRetest, mPremature, 0.25, 0.95).from(srcSelection),
+		retest("baseline: accuracy %, test-retest", r, vehBase, vehRetest, mAccuracy, 0, 0.95).from(srcSpec))
 }
 
 // challengeChecks: pharmacology.md point 5, task challenges without drug.

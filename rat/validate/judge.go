@@ -142,3 +142,19 @@ func means(r results, a, b arm, m int) string {
 func change(r results, a, b arm, m int, c comparison) string {
 	return means(r, a, b, m) + fmt.Sprintf(" (Δ %+.1f [%+.1f, %+.1f], t %.1f)", c.mean, c.lo, c.hi, c.t)
 }
+
+// retest: the correlation between each rat's values in two sessions under
+// the same condition (new session noise) has the lower bound of its 95%
+// confidence interval (Fisher's z) at least lo, and is at most hi. Rats
+// that differ from one another, and keep those differences from day to
+// day, is what makes within-subject designs (and simulate power's
+// estimates) work: a model without between-rat variation gives r near 0,
+// one without session-to-session noise r near 1.
+func retest(name string, r results, a, b arm, m int, lo, hi float64) Check {
+	x, y := r.col(a, m), r.col(b, m)
+	rho, n := pearson(x, y)
+	z, se := math.Atanh(rho), 1/math.Sqrt(float64(n-3))
+	low, high := math.Tanh(z-1.96*se), math.Tanh(z+1.96*se)
+	return Check{Name: name, Expected: fmt.Sprintf("r with 95%% CI above %g, r ≤ %g", lo, hi),
+		Value: fmt.Sprintf("r %.2f [%.2f, %.2f]", rho, low, high), Pass: low >= lo && rho <= hi}
+}

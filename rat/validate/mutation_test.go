@@ -79,6 +79,17 @@ func mutants() []mutant {
 		}), "short SD (0.25 s): accuracy %"},
 		{subjectVariant("no accuracy fall at a long ITI", func(p *rat.Traits, _ protocols.Params) { p.Waning = 0 }),
 			"long ITI (7 s): accuracy %"},
+		{Model{Name: "no between-rat variation (every rat the median rat)", Cohort: func(n int, _ string, _ uint64) []rat.Traits {
+			c := make([]rat.Traits, n)
+			for i := range c {
+				c[i] = rat.Default()
+			}
+			return c
+		}}, "baseline: premature, test-retest"},
+		{drugVariant("no rate dependence", "atomoxetine", func(d *rat.Drug) { d.RateDependence = 0 }),
+			"ATX 1 mg/kg: relative fall in premature, high vs low impulsive"},
+		{drugVariant("atomoxetine's curve shifted right (ED50 x4)", "atomoxetine", func(d *rat.Drug) { d.Impulsivity.ED50 *= 4 }),
+			"ATX 1 mg/kg: premature"},
 	}
 }
 

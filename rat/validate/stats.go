@@ -107,3 +107,23 @@ func ratioDiff(x, y comparison) comparison {
 
 // pct turns a log ratio into a percentage change.
 func pct(logRatio float64) float64 { return 100 * math.Expm1(logRatio) }
+
+// pearson is the correlation coefficient of paired values and the number
+// of pairs (pairs with a NaN left out).
+func pearson(a, b []float64) (float64, int) {
+	var xs, ys []float64
+	for i := range a {
+		if !math.IsNaN(a[i]) && !math.IsNaN(b[i]) {
+			xs, ys = append(xs, a[i]), append(ys, b[i])
+		}
+	}
+	mx, _, _ := meanSD(xs)
+	my, _, _ := meanSD(ys)
+	var sxy, sxx, syy float64
+	for i := range xs {
+		sxy += (xs[i] - mx) * (ys[i] - my)
+		sxx += (xs[i] - mx) * (xs[i] - mx)
+		syy += (ys[i] - my) * (ys[i] - my)
+	}
+	return sxy / math.Sqrt(sxx*syy), len(xs)
+}

@@ -109,6 +109,10 @@ type arm struct {
 	protocol string // preset name, or shortITI
 	drug     string
 	dose     float64
+	// retest, when not 0, gives the arm's sessions their own session
+	// noise: every other arm shares each rat's session seed (common
+	// random numbers), which would make a repeated session a copy.
+	retest int
 }
 
 // shortITI is the short-ITI challenge: baseline with a 2 s ITI. It is not
@@ -194,7 +198,7 @@ func runArms(ctx context.Context, o Options, cohorts map[string][]rat.Traits, ar
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				m, err := runSession(ctx, o.Model, cohorts[j.a.cohort][j.rat], j.a, mix(o.Seed, uint64(j.rat)<<8|cohortSalt(j.a.cohort)))
+				m, err := runSession(ctx, o.Model, cohorts[j.a.cohort][j.rat], j.a, mix(o.Seed, uint64(j.rat)<<8|uint64(j.a.retest)<<4|cohortSalt(j.a.cohort)))
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil {

@@ -133,28 +133,6 @@ func (r Report) Figures(dir string, opt FigureOptions) ([]string, error) {
 	return append(files, written...), err
 }
 
-// Plots writes one figure per measure as PNG and SVG, what the command
-// line asked for before Figures; new callers use Figures.
-func (r Report) Plots(dir string) ([]string, error) {
-	opt := FigureOptions{Formats: []string{"png", "svg"}}
-	if err := opt.check(); err != nil {
-		return nil, err
-	}
-	var files []string
-	for _, m := range r.Measures {
-		fig, err := r.measureFigure(m, opt)
-		if err != nil {
-			return files, fmt.Errorf("plot %s: %w", m.Key, err)
-		}
-		written, err := fig.save(filepath.Join(dir, safe(r.Study)+"-"+m.Key), opt)
-		files = append(files, written...)
-		if err != nil {
-			return files, fmt.Errorf("plot %s: %w", m.Key, err)
-		}
-	}
-	return files, nil
-}
-
 // A group is the conditions of one panel: the reference and one drug's
 // doses in ascending order, or (drug "") every condition when they are
 // not doses of drugs (blinded codes, or conditions without doses).

@@ -18,12 +18,12 @@ func TestFirmwareWithTheHost(t *testing.T) {
 }
 
 func withTheHost(t *testing.T, b board) {
-	c, err := serial.Open(b.path(), serial.WithLogger(quiet()), serial.WithSyncPulse(10*time.Millisecond))
+	c, err := serial.Open(b.path(), serial.WithLogger(quiet()), serial.WithSyncPulse(10*time.Millisecond), serial.WithSyncSet())
 	if err != nil {
 		t.Fatalf("handshake with the firmware: %v", err)
 	}
 	defer c.Close()
-	if info := c.Board(); info.Firmware != "fivechoice-board-1.1.0" || info.Holes != 5 || info.Protocol != serial.Protocol {
+	if info := c.Board(); info.Firmware != "fivechoice-board-1.2.0" || info.Holes != 5 || info.Protocol != serial.Protocol {
 		t.Errorf("board: %+v", info)
 	}
 	start, err := c.Begin()
@@ -47,6 +47,7 @@ func withTheHost(t *testing.T, b board) {
 		t.Errorf("pellet pulse %v, want 50 ms", d)
 	}
 	checkSyncPin(t, b, c)
+	checkSyncSet(t, b, c)
 
 	// A beam edge is stamped by the board and mapped onto session time.
 	broke := time.Since(start)
@@ -180,4 +181,25 @@ func checkSyncPin(t *testing.T, b board, c *serial.Chamber) {
 	if d := ws[len(ws)-1].at - ws[len(ws)-2].at; d < 10*time.Millisecond || d > 15*time.Millisecond {
 		t.Errorf("sync pulse %v, want 10 ms", d)
 	}
+}
+
+// checkSyncSet: SET SYNC (protocol 1.2, a barcode's edges) holds the line
+// at the level set, and takes it over from a pulse under way, whose end no
+// longer lowers it.
+func checkSyncSet(t *testing.T, b board, c *serial.Chamber) {
+	t.Helper()
+	if _, err := c.Pulse(hardware.Sync); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Set(hardware.Sync, true); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(40 * time.Millisecond) // past the pulse's end, 10 ms after it began
+	if level(b, pinSync) != 1 {
+		t.Error("sync low after SET SYNC 1: the pulse's end lowered it")
+	}
+	if _, err := c.Set(hardware.Sync, false); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "sync low after SET SYNC 0", func() bool { return level(b, pinSync) == 0 })
 }

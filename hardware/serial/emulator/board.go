@@ -122,7 +122,7 @@ func (b *Board) commandLocked(f serial.Frame, now time.Time) (serial.Frame, []ch
 	if n, ok := f.Output.Stimulus(); ok && n > b.cfg.holes {
 		return nak("badout")
 	}
-	if f.Output.Pulsed() {
+	if f.Output == hardware.Pellet || (f.Output == hardware.Sync && b.cfg.version.Minor < 2) { // SET SYNC: protocol 1.2
 		return nak("pulsed")
 	}
 	b.levels[f.Output] = f.On

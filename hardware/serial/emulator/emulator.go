@@ -149,7 +149,7 @@ type Board struct {
 	seq        uint32
 	lastID     uint32
 	lastReply  serial.Frame
-	levels     [hardware.Pellet + 1]bool
+	levels     [hardware.Sync + 1]bool
 	pelletFree time.Time
 	rxBad      uint32
 	silent     bool
