@@ -30,6 +30,9 @@ func (s *Supervisor) CheckHardware() {
 		}
 		now := b.fault
 		s.mu.Unlock()
+		if now != was {
+			s.changes.notify()
+		}
 		switch {
 		case now != "" && was == "":
 			s.log.Error("chamber faulted: its hardware is missing; the other chambers run on, and it is checked again", "chamber", b.Name, "err", err)

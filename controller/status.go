@@ -42,7 +42,24 @@ type ChamberStatus struct {
 	// LastInputAt is when the running session's rat last broke or
 	// restored a beam; nil before its first input.
 	LastInputAt *time.Time `json:"last_input_at,omitempty"`
+	// ElapsedS is the running session's time in seconds (virtual time on
+	// a faster simulated chamber, so it agrees with what is recorded);
+	// MaxTrials and MaxDurationS are its limits (R21, R22).
+	ElapsedS     float64 `json:"elapsed_s,omitempty"`
+	MaxTrials    int     `json:"max_trials,omitempty"`
+	MaxDurationS float64 `json:"max_duration_s,omitempty"`
+	// Study and StudyDay name the study test day the session is, if any.
+	Study    string `json:"study,omitempty"`
+	StudyDay int    `json:"study_day,omitempty"`
+	// Recent are the outcomes of the last finished attempts (at most
+	// RecentOutcomes), oldest first: correct, incorrect, omission,
+	// premature ... (R7, R9, R22).
+	Recent []string `json:"recent,omitempty"`
 }
+
+// RecentOutcomes is how many of the last outcomes a chamber's live state
+// carries.
+const RecentOutcomes = 12
 
 // Chambers returns every chamber's live state, by name.
 func (s *Supervisor) Chambers() []ChamberStatus {
@@ -103,6 +120,12 @@ func (b *box) status() ChamberStatus {
 	st.State, st.SessionID, st.StartedAt = "running", r.id, &started
 	st.Subject, st.Condition, st.Protocol = r.plan.Subject, r.plan.Condition, r.plan.Protocol
 	st.Phase, st.Attempt, st.Counters, st.Measures = r.state.String(), r.attempt, &c, &m
+	st.ElapsedS, st.MaxTrials = r.now.Seconds(), r.plan.Params.MaxTrials
+	st.MaxDurationS = time.Duration(r.plan.Params.MaxDuration).Seconds()
+	st.Study, st.StudyDay = r.plan.Study, r.plan.StudyDay
+	for _, o := range r.recent {
+		st.Recent = append(st.Recent, o.String())
+	}
 	if l := r.log.Load(); l != nil {
 		committed := l.Committed()
 		st.EventSeq, st.Committed = l.QueuedEvent(), &committed

@@ -75,6 +75,7 @@ type Supervisor struct {
 	boxes    map[string]*box
 	wg       sync.WaitGroup
 	shutdown bool
+	changes  changes
 }
 
 type box struct {
@@ -116,6 +117,12 @@ type running struct {
 	// lastInput is the wall-clock time of the latest input (inputWatch);
 	// zero before the first.
 	lastInput time.Time
+	// now is the session time of the latest step; recent the outcomes of
+	// the last finished attempts, oldest first (the page's strip).
+	now    time.Duration
+	recent []protocols.Outcome
+	// notify tells the supervisor's waiters of a change (Changed).
+	notify func()
 	// stepped is when the runner last reported a step, and gap how long
 	// after it, in session time, its next deadline was (-1: none): a
 	// runner that has not stepped well past that deadline is wedged.
@@ -172,7 +179,7 @@ func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
 	}
 	plan.Chamber, plan.Backend = chamber, b.Backend
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{id: plan.ID, plan: plan, started: time.Now(), cancel: cancel, done: make(chan struct{})}
+	r := &running{id: plan.ID, plan: plan, started: time.Now(), cancel: cancel, done: make(chan struct{}), notify: s.changes.notify}
 	// Reserve the chamber, then open its hardware without holding the lock:
 	// a board's handshake must not stall every other chamber's live view.
 	b.run = r
@@ -183,6 +190,7 @@ func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
 		s.mu.Lock()
 		b.run = nil
 		s.mu.Unlock()
+		s.changes.notify()
 		cancel()
 		close(r.done)
 		s.wg.Done()
@@ -216,6 +224,7 @@ func (s *Supervisor) run(ctx context.Context, b *box, r *running, sess Setup, be
 		s.mu.Lock()
 		b.run = nil
 		s.mu.Unlock()
+		s.changes.notify()
 		close(r.done)
 	}()
 	rec, err := runRecorded(ctx, s.w, r.plan, sess, func(l *storage.SessionLog, err error) {
@@ -252,11 +261,25 @@ func (s *Supervisor) run(ctx context.Context, b *box, r *running, sess Setup, be
 // progress keeps the live view up to date after each step: a snapshot of
 // the tally, no summing up (that waits for a read).
 func (r *running) progress(p *protocols.Session) {
+	if r.notify != nil {
+		defer r.notify()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.state = p.State()
-	r.attempt = len(p.Attempts())
+	as := p.Attempts()
+	r.attempt = len(as)
 	r.tally = p.Tally()
+	r.now = p.Now()
+	r.recent = r.recent[:0]
+	for i := max(0, len(as)-RecentOutcomes-1); i < len(as); i++ {
+		if as[i].Outcome != protocols.Pending {
+			r.recent = append(r.recent, as[i].Outcome)
+		}
+	}
+	if len(r.recent) > RecentOutcomes {
+		r.recent = r.recent[len(r.recent)-RecentOutcomes:]
+	}
 	r.stepped = time.Now()
 	r.gap = -1
 	if d, ok := p.Deadline(); ok {

@@ -19,8 +19,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 && args[0] == "api" {
 		return cmdBenchAPI(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "web" {
+		return cmdBenchWeb(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "sessions" {
-		fmt.Fprintln(stderr, "Usage: fivechoice bench sessions [--n N] [--db FILE]\n       fivechoice bench timing [--chambers N] [--duration D]\n       fivechoice bench api [--chambers N] [--clients N] [--phase D]")
+		fmt.Fprintln(stderr, "Usage: fivechoice bench sessions [--n N] [--db FILE]\n       fivechoice bench timing [--chambers N] [--duration D]\n       fivechoice bench api [--chambers N] [--clients N] [--phase D]\n       fivechoice bench web [--chambers N] [--sessions N] [--pages N] [--phase D]")
 		return errUsage
 	}
 	fs := newFlags("bench sessions", "bench sessions [--n N] [--db FILE] [--protocol NAME]", stderr)

@@ -34,6 +34,7 @@ func commands() []command {
 		{"condition", "add or list dose conditions", cmdCondition},
 		{"study", "create, show, run and unblind within-subject drug studies", cmdStudy},
 		{"session", "exclude a session (kept, left out of reports) or reinstate it; exclusions and the audit trail", cmdSession},
+		{"runsheet", "plan the day's squads: which rat in which chamber, in which order (the control room starts them)", cmdRunSheet},
 		{"report", "per-condition results of a study with repeated-measures statistics and plots", cmdReport},
 		{"export", "write sessions, trials or events as tidy CSV", cmdExport},
 		{"rescore", "recompute stored sessions from their raw event logs and compare", cmdRescore},

@@ -198,7 +198,8 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 	defer stopWatch()
 	go sup.WatchHardware(watchCtx, hardwareRecheck)
 	api, err := httpapi.New(httpapi.Options{Supervisor: sup, DB: db, Token: cfg.Token, Version: version,
-		Log: log.With("component", "http"), Metrics: m.Handler(), Health: w.Err, Degraded: w.Degraded, Writer: w, Hosts: cfg.Hosts})
+		Log: log.With("component", "http"), Metrics: m.Handler(), Health: w.Err, Degraded: w.Degraded, Writer: w, Hosts: cfg.Hosts,
+		NoResponse: cfg.NoResponseWarning})
 	if err != nil {
 		return err
 	}

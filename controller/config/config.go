@@ -78,6 +78,10 @@ type Config struct {
 	// addresses, localhost and the machine's own name: a request naming
 	// any other host is refused (DNS rebinding; docs/daemon.md).
 	Hosts []string `yaml:"hosts"`
+	// NoResponseWarning is how long a running session's rat may go
+	// without breaking a beam before its tile on the control-room page
+	// says so (0: the page's default, docs/web.md).
+	NoResponseWarning time.Duration `yaml:"no_response_warning"`
 
 	Chambers []Chamber `yaml:"chambers"`
 }

@@ -135,6 +135,8 @@ func TestRefused(t *testing.T) {
 			[]string{":5: chambers[0].input_latency: want 0 to 100ms, got 1s"}},
 		{"realtime priority out of range", head + "realtime_priority: 100\nchambers: [{name: a, backend: sim}]\n",
 			[]string{":2: realtime_priority: want 0 (normal priority) or a SCHED_FIFO priority 1 to 99, got 100"}},
+		{"no-response warning too short", head + "no_response_warning: 100ms\nchambers: [{name: a, backend: sim}]\n",
+			[]string{":2: no_response_warning: want 1s to 1h, got 100ms"}},
 		{"realtime priority negative", head + "realtime_priority: -1\nchambers: [{name: a, backend: sim}]\n",
 			[]string{":2: realtime_priority: want 0"}},
 		{"number that is text", head + "chambers:\n  - name: a\n    backend: serial\n    serial: {port: /dev/ttyS0, baud: fast}\n",

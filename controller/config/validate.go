@@ -93,6 +93,9 @@ func (c *Config) check(idx *index, token bool) []error {
 	case c.RealtimePriority < 0 || c.RealtimePriority > 99:
 		k.bad("realtime_priority", "want 0 (normal priority) or a SCHED_FIFO priority 1 to 99, got %d", c.RealtimePriority)
 	}
+	if idx.has("no_response_warning") && (c.NoResponseWarning < time.Second || c.NoResponseWarning > time.Hour) {
+		k.bad("no_response_warning", "want 1s to 1h, got %v", c.NoResponseWarning)
+	}
 	for i, h := range c.Hosts {
 		if !hostName.MatchString(h) {
 			k.bad(fmt.Sprintf("hosts[%d]", i), "want a host name (letters, digits, '-' and '.'), got %q", h)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/fivechoice/fivechoice/controller"
+	"github.com/fivechoice/fivechoice/controller/web"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
@@ -54,6 +55,9 @@ type Options struct {
 	// Hosts are the host names, besides its addresses, localhost and the
 	// machine's name, by which the API is reached (see guard).
 	Hosts []string
+	// NoResponse is how long a rat may go without responding before its
+	// tile on the control-room page says so; 0: web.DefaultNoResponse.
+	NoResponse time.Duration
 }
 
 // API is the HTTP API. It is an http.Handler.
@@ -79,6 +83,12 @@ type API struct {
 	// database (its row is committed before the 201 in any case).
 	mu      sync.Mutex
 	started map[string]controller.Plan
+
+	// The control room (issue 13): its pages, the live logins, and a
+	// token per live stream open (guard).
+	pages   *web.Pages
+	logins  logins
+	streams chan struct{}
 }
 
 // New returns the API.
@@ -100,7 +110,13 @@ func New(o Options) (*API, error) {
 	}
 	a := &API{sup: o.Supervisor, db: o.DB, token: hashToken(o.Token), version: o.Version, log: o.Log,
 		health: o.Health, degrade: o.Degraded, writer: o.Writer, maxBody: o.MaxBody, mux: http.NewServeMux(), started: map[string]controller.Plan{},
-		inFlight: make(chan struct{}, o.MaxInFlight), working: make(chan struct{}, workers()), hosts: hostNames(o.Hosts)}
+		inFlight: make(chan struct{}, o.MaxInFlight), working: make(chan struct{}, workers()), hosts: hostNames(o.Hosts),
+		streams: make(chan struct{}, MaxStreams)}
+	pages, err := web.New(web.Options{Supervisor: o.Supervisor, DB: o.DB, Log: o.Log, NoResponse: o.NoResponse})
+	if err != nil {
+		return nil, err
+	}
+	a.pages = pages
 	a.routes(o.Metrics)
 	a.handler = a.recoverPanics(a.logRequests(a.guard(a.mux)))
 	return a, nil
@@ -123,6 +139,8 @@ func (a *API) routes(metrics http.Handler) {
 	m.Handle("GET /api/v1/subjects/{id}", a.handle(a.getSubject))
 	m.Handle("GET /api/v1/conditions", a.handle(a.listConditions))
 	m.Handle("POST /api/v1/studies/{name}/sessions", a.auth(a.handle(a.startStudySession)))
+	// The control room's pages, login and live stream (issue 13, docs/web.md).
+	a.webRoutes(a.pages)
 	m.Handle("/", a.handle(a.notFound))
 }
 

@@ -20,12 +20,22 @@ func (h tokenHash) matches(tok string) bool {
 	return subtle.ConstantTimeCompare(got[:], h[:]) == 1
 }
 
-// auth refuses a request without the API token (401). The token is never
+// auth refuses a request without the API token (401), unless it comes
+// from the control room: a live login cookie and an Origin naming this
+// daemon (403 when the Origin is another site's). The token is never
 // logged, not even a wrong one: a typo of the real token is most of it.
 func (a *API) auth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, ok := bearer(r.Header.Get("Authorization"))
 		if ok && a.token.matches(tok) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !ok && a.loggedIn(r) {
+			if !sameOrigin(r) {
+				a.crossSite(w, r)
+				return
+			}
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -68,36 +68,51 @@ func (a *API) startSession(w http.ResponseWriter, r *http.Request) error {
 
 // start starts a planned session on a chamber and answers 201 with it.
 func (a *API) start(w http.ResponseWriter, name string, plan controller.Plan, warning string) error {
+	plan, err := a.launch(name, plan)
+	if err != nil {
+		return err
+	}
+	return a.started201(w, plan, warning)
+}
+
+// launch starts a planned session on a chamber and returns the plan with
+// its session id; every refusal is an *apiError that says why.
+func (a *API) launch(name string, plan controller.Plan) (controller.Plan, error) {
 	id, err := a.sup.Start(name, plan)
 	var pe *protocols.ParamError
 	switch {
 	case errors.Is(err, controller.ErrBusy):
-		return fail(http.StatusConflict, "%v: stop its session first", err)
+		return plan, fail(http.StatusConflict, "%v: stop its session first", err)
 	case errors.Is(err, controller.ErrUnknownChamber):
-		return fail(http.StatusNotFound, "%v", err)
+		return plan, fail(http.StatusNotFound, "%v", err)
 	case errors.Is(err, controller.ErrUnavailable):
-		return fail(http.StatusConflict, "%v", err)
+		return plan, fail(http.StatusConflict, "%v", err)
 	case errors.Is(err, controller.ErrShuttingDown):
-		return fail(http.StatusServiceUnavailable, "the daemon is shutting down")
+		return plan, fail(http.StatusServiceUnavailable, "the daemon is shutting down")
 	case errors.Is(err, storage.ErrSubjectRunning):
-		return fail(http.StatusConflict, "%v: one animal, one chamber; stop that session first", err)
+		return plan, fail(http.StatusConflict, "%v: one animal, one chamber; stop that session first", err)
 	case errors.Is(err, storage.ErrCannotRecord):
-		return fail(http.StatusServiceUnavailable, "session not started: %v; free space or fix the disk (the daemon retries by itself every second)", err)
+		return plan, fail(http.StatusServiceUnavailable, "session not started: %v; free space or fix the disk (the daemon retries by itself every second)", err)
 	case errors.Is(err, storage.ErrNotFound), errors.As(err, &pe):
-		return fail(http.StatusUnprocessableEntity, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+		return plan, fail(http.StatusUnprocessableEntity, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	case err != nil:
 		// Most likely the chamber's hardware would not open; the operator
 		// needs the reason, and the request was authenticated.
 		a.log.Error("session did not start", "chamber", name, "err", err)
-		return fail(http.StatusInternalServerError, "session did not start: %v", err)
+		return plan, fail(http.StatusInternalServerError, "session did not start: %v", err)
 	}
 	plan.ID, plan.Chamber = id, name
 	a.remember(plan)
 	a.log.Info("session started", "chamber", name, "session", id, "subject", plan.Subject,
 		"condition", plan.Condition, "protocol", plan.Protocol, "seed", plan.Params.Seed)
-	w.Header().Set("Location", "/api/v1/sessions/"+id)
+	return plan, nil
+}
+
+// started201 answers 201 with a session just started.
+func (a *API) started201(w http.ResponseWriter, plan controller.Plan, warning string) error {
+	w.Header().Set("Location", "/api/v1/sessions/"+plan.ID)
 	v := planView(plan)
-	if live, ok := a.sup.Live(id); ok {
+	if live, ok := a.sup.Live(plan.ID); ok {
 		v.live(live)
 	}
 	if warning != "" {

@@ -19,6 +19,12 @@ import (
 // threads that never came back).
 const DefaultMaxInFlight = 32
 
+// MaxStreams bounds the control room's live streams open at once. A
+// stream lasts as long as its page is open and sleeps between changes, so
+// it takes neither a place among the requests in flight nor a turn for a
+// processor while it waits.
+const MaxStreams = 16
+
 // workers is how many requests run at once: every processor of the Go
 // runtime but one (and at least one).
 func workers() int { return max(1, runtime.GOMAXPROCS(0)-1) }
@@ -38,8 +44,11 @@ func (a *API) guard(next http.Handler) http.Handler {
 		}
 		if r.URL.Path != "/metrics" {
 			if !a.hostAllowed(r.Host) {
-				writeJSON(w, http.StatusMisdirectedRequest, map[string]string{"error": "host " + quoteHost(r.Host) +
-					" is not a name of this daemon: reach it by its IP address, localhost or its host name, or add the name to the configuration's hosts"})
+				a.misdirected(w, r)
+				return
+			}
+			if r.URL.Path == "/events" {
+				a.stream(w, r, next)
 				return
 			}
 			select {
@@ -65,6 +74,24 @@ func (a *API) guard(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// stream serves a live stream within its own bound (MaxStreams).
+func (a *API) stream(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	select {
+	case a.streams <- struct{}{}:
+		defer func() { <-a.streams }()
+		next.ServeHTTP(w, r)
+	default:
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "busy: too many control-room pages open"})
+	}
+}
+
+// misdirected refuses a request whose Host is not a name of this daemon.
+func (a *API) misdirected(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusMisdirectedRequest, map[string]string{"error": "host " + quoteHost(r.Host) +
+		" is not a name of this daemon: reach it by its IP address, localhost or its host name, or add the name to the configuration's hosts"})
 }
 
 // hostAllowed reports whether a request's Host names this daemon: an IP

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -28,21 +29,31 @@ func (a *API) startStudySession(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, a.maxBody, &req); err != nil {
 		return err
 	}
+	plan, warning, err := a.studyPlan(r.Context(), r.PathValue("name"), req)
+	if err != nil {
+		return err
+	}
+	return a.start(w, req.Chamber, plan, warning)
+}
+
+// studyPlan plans a subject's next test day of a study on a chamber, or
+// says in an *apiError why it cannot run.
+func (a *API) studyPlan(ctx context.Context, study string, req studyStartRequest) (controller.Plan, string, error) {
 	if req.Subject == "" || req.Chamber == "" {
-		return fail(http.StatusUnprocessableEntity, "subject and chamber: required")
+		return controller.Plan{}, "", fail(http.StatusUnprocessableEntity, "subject and chamber: required")
 	}
 	if _, err := a.chamber(req.Chamber); err != nil {
-		return err
+		return controller.Plan{}, "", err
 	}
-	st, err := a.db.Study(r.Context(), r.PathValue("name"))
+	st, err := a.db.Study(ctx, study)
 	if errors.Is(err, storage.ErrNotFound) {
-		return fail(http.StatusNotFound, "%v", err)
+		return controller.Plan{}, "", fail(http.StatusNotFound, "%v", err)
 	} else if err != nil {
-		return err
+		return controller.Plan{}, "", err
 	}
 	for _, c := range a.sup.Chambers() {
 		if c.State == "running" && c.Subject == req.Subject {
-			return fail(http.StatusConflict, "subject %s is running on %s (session %s)", req.Subject, c.Name, c.SessionID)
+			return controller.Plan{}, "", fail(http.StatusConflict, "subject %s is running on %s (session %s)", req.Subject, c.Name, c.SessionID)
 		}
 	}
 	var injected time.Time
@@ -51,18 +62,18 @@ func (a *API) startStudySession(w http.ResponseWriter, r *http.Request) error {
 	}
 	var b [8]byte
 	rand.Read(b[:])
-	plan, warning, err := controller.PlanStudySession(r.Context(), a.db, st, req.Subject, time.Now(), injected, 10*time.Minute, binary.LittleEndian.Uint64(b[:])&math.MaxInt64)
+	plan, warning, err := controller.PlanStudySession(ctx, a.db, st, req.Subject, time.Now(), injected, 10*time.Minute, binary.LittleEndian.Uint64(b[:])&math.MaxInt64)
 	switch {
 	case errors.Is(err, storage.ErrWashout), errors.Is(err, storage.ErrStudyDone):
-		return fail(http.StatusConflict, "%v", err)
+		return plan, "", fail(http.StatusConflict, "%v", err)
 	case errors.Is(err, storage.ErrNotFound):
-		return fail(http.StatusUnprocessableEntity, "%v", err)
+		return plan, "", fail(http.StatusUnprocessableEntity, "%v", err)
 	case err != nil:
-		return err
+		return plan, "", err
 	}
 	if injected.IsZero() {
 		warning = ""
 	}
 	plan.Version = a.version
-	return a.start(w, req.Chamber, plan, warning)
+	return plan, warning, nil
 }

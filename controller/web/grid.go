@@ -1,0 +1,72 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/fivechoice/fivechoice/protocols"
+)
+
+// gridData is the chamber grid page: the tiles, and the lists the start
+// form chooses from (never free text: a typo must not start a session).
+type gridData struct {
+	Tiles       []Tile
+	Subjects    []string
+	Protocols   []string
+	Conditions  []string
+	Studies     []studyChoice
+	NoResponseS int
+}
+
+// studyChoice is a study the start form offers, with its subjects.
+type studyChoice struct {
+	Name     string
+	Blind    bool
+	Subjects []string
+}
+
+// Grid serves GET /: one tile per chamber, live through Stream.
+func (p *Pages) Grid(w http.ResponseWriter, r *http.Request) {
+	d, err := p.choices(r)
+	if err != nil {
+		p.internal(w, r, err)
+		return
+	}
+	d.NoResponseS = int(p.noResponse.Seconds())
+	for _, st := range p.sup.Chambers() {
+		d.Tiles = append(d.Tiles, tileOf(st))
+	}
+	p.render(w, http.StatusOK, "grid", view{Title: "Chambers", Nav: "grid", LoggedIn: true, Data: d})
+}
+
+// choices are the lists a start form chooses from: subjects, protocols,
+// conditions (not a blind study's codes) and studies with their rats.
+func (p *Pages) choices(r *http.Request) (gridData, error) {
+	ctx := r.Context()
+	d := gridData{Protocols: protocols.PresetNames()}
+	subjects, err := p.db.Subjects(ctx)
+	if err != nil {
+		return d, err
+	}
+	for _, s := range subjects {
+		d.Subjects = append(d.Subjects, s.ID)
+	}
+	conditions, err := p.db.Conditions(ctx)
+	if err != nil {
+		return d, err
+	}
+	for _, c := range conditions {
+		// A blind study's codes are chosen by the study, never by hand.
+		if !slices.Contains([]byte(c.ID), '/') {
+			d.Conditions = append(d.Conditions, c.ID)
+		}
+	}
+	studies, err := p.db.Studies(ctx)
+	if err != nil {
+		return d, err
+	}
+	for _, s := range studies {
+		d.Studies = append(d.Studies, studyChoice{Name: s.Name, Blind: s.Blind && s.UnblindedAt == nil, Subjects: s.Subjects})
+	}
+	return d, nil
+}
