@@ -190,6 +190,7 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	sup.OnStageChange(m.StageChange)
 	if err := m.Watch(sup, w); err != nil {
 		return err
 	}

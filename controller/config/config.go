@@ -125,6 +125,11 @@ type Sim struct {
 	// Sync gives the simulated chamber a sync line, pulsed and recorded as
 	// a real one would be (to rehearse an alignment pipeline).
 	Sync bool `yaml:"sync"`
+	// Learns hosts each subject's own virtual rat, naive at first and
+	// learning from that subject's stored sessions (rat.Learner), so that
+	// training can be rehearsed through the daemon; rat then sets the
+	// traits the rats tend to once trained. False: an already trained rat.
+	Learns bool `yaml:"learns"`
 }
 
 // Rat overrides traits of the default virtual rat (rat.Default); a
