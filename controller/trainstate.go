@@ -115,13 +115,22 @@ func Status(ctx context.Context, d *storage.DB) ([]RatStatus, error) {
 	}
 	var out []RatStatus
 	for _, st := range states {
-		day, err := LoadTraining(ctx, d, st.Subject)
+		s, err := StatusOf(ctx, d, st.Subject)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, day.status())
+		out = append(out, s)
 	}
 	return out, nil
+}
+
+// StatusOf is one rat's training status.
+func StatusOf(ctx context.Context, d *storage.DB, subject string) (RatStatus, error) {
+	day, err := LoadTraining(ctx, d, subject)
+	if err != nil {
+		return RatStatus{}, err
+	}
+	return day.status(), nil
 }
 
 func (t *TrainingDay) status() RatStatus {

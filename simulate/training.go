@@ -185,7 +185,11 @@ func SessionsToCriterion(prog training.Programme, rats []RatTraining, capSession
 		row(st.Name, x)
 	}
 	row("total", totals)
-	fmt.Fprintf(&b, "%d of %d rats reached the end of the programme; %d did not within %d sessions\n", len(totals), len(rats), len(rats)-len(totals), capSessions)
+	if capSessions > 0 {
+		fmt.Fprintf(&b, "%d of %d rats reached the end of the programme; %d did not within %d sessions\n", len(totals), len(rats), len(rats)-len(totals), capSessions)
+	} else {
+		fmt.Fprintf(&b, "%d of %d rats reached a stable baseline; %d are still training\n", len(totals), len(rats), len(rats)-len(totals))
+	}
 	return b.String()
 }
 
