@@ -118,7 +118,7 @@ func New(o Options) (*API, error) {
 	}
 	a.pages = pages
 	a.routes(o.Metrics)
-	a.handler = a.recoverPanics(a.logRequests(a.guard(a.mux)))
+	a.handler = a.recoverPanics(a.logRequests(a.guard(a.private(a.mux))))
 	return a, nil
 }
 
