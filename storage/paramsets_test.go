@@ -10,6 +10,7 @@ import (
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
 	"github.com/fivechoice/fivechoice/storage/storagetest"
+	"github.com/fivechoice/fivechoice/training"
 )
 
 func threeChoice(t *testing.T, iti time.Duration) protocols.Params {
@@ -138,5 +139,28 @@ func TestParamSetImmutable(t *testing.T) {
 	list, err := db.Sessions(ctx, storage.Filter{})
 	if err != nil || len(list) != 1 || list[0].Protocol != "three_choice@1" || time.Duration(list[0].Params.ITI) != 7*time.Second {
 		t.Errorf("stored session %+v, %v", list, err)
+	}
+}
+
+// TestTrainingStageOnLabSet: a lab's programme may name its own set for a
+// stage once the database's finder resolves stage sets; with built-ins
+// alone it is refused naming the stage.
+func TestTrainingStageOnLabSet(t *testing.T) {
+	db, _ := storagetest.Open(t)
+	ctx := context.Background()
+	if _, err := db.SaveParamSet(ctx, storage.ParamSet{Name: "stage4_3choice", BasedOn: "stage4", Params: threeChoice(t, 5*time.Second), By: "AB", Why: "slow learners"}); err != nil {
+		t.Fatal(err)
+	}
+	yml := []byte("name: lab\nstages:\n  - name: s4\n    protocol: stage4_3choice\n    sessions: 2\n    advance: [\"correct >= 50\"]\n  - name: base\n    protocol: baseline\n    sessions: 2\n    advance: [\"accuracy_pct > 80\"]\n")
+	if _, err := training.Parse("lab.yaml", yml); err == nil || !strings.Contains(err.Error(), "stages[0] (s4): protocol") {
+		t.Errorf("built-ins only: %v", err)
+	}
+	p, err := training.ParseWith("lab.yaml", yml, db.Finder(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := db.Finder(ctx)(p.Stages[0].Protocol)
+	if err != nil || set.Ref() != "stage4_3choice@1" || len(set.Params.ActiveHoles) != 3 {
+		t.Errorf("stage set %+v, %v", set, err)
 	}
 }

@@ -119,8 +119,13 @@ func Builtin() Programme {
 	}}
 }
 
-// Check refuses a programme that cannot run, naming the stage.
-func (p Programme) Check() error {
+// Check refuses a programme that cannot run, naming the stage; its
+// stages may name built-in parameter sets only.
+func (p Programme) Check() error { return p.CheckWith(protocols.Builtin) }
+
+// CheckWith is Check with stage parameter sets resolved by find: a lab's
+// programme may name its own saved sets (storage's DB.Finder).
+func (p Programme) CheckWith(find protocols.Finder) error {
 	var errs []string
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
 	if p.Name == "" {
@@ -140,7 +145,7 @@ func (p Programme) Check() error {
 		}
 		seen[s.Name] = true
 		if s.Protocol != Magazine {
-			if _, err := protocols.Lookup(s.Protocol); err != nil {
+			if _, err := find(s.Protocol); err != nil {
 				bad("%s: protocol: %v", at, err)
 			}
 		}
