@@ -41,7 +41,7 @@ func ParseRef(ref string) (name string, version int, err error) {
 	}
 	version, err = strconv.Atoi(v)
 	if err != nil || version < 1 {
-		return "", 0, fmt.Errorf("protocol %q: the version after @ must be 1, 2 ...", ref)
+		return "", 0, fmt.Errorf("protocol %q: the version after @ must be a whole number from 1", ref)
 	}
 	return name, version, nil
 }
