@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -162,5 +163,44 @@ func TestTrainingStageOnLabSet(t *testing.T) {
 	set, err := db.Finder(ctx)(p.Stages[0].Protocol)
 	if err != nil || set.Ref() != "stage4_3choice@1" || len(set.Params.ActiveHoles) != 3 {
 		t.Errorf("stage set %+v, %v", set, err)
+	}
+}
+
+// TestMergeParamSets: a host's lab sets come along with its sessions;
+// a version both have alike is kept once; two hosts that saved different
+// sets as one NAME@VERSION are refused, and nothing of that file merged.
+func TestMergeParamSets(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	host := func(name string, iti time.Duration, versions int) string {
+		path := filepath.Join(dir, name)
+		db, err := storage.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		for range versions {
+			if _, err := db.SaveParamSet(ctx, storage.ParamSet{Name: "three_choice", BasedOn: "baseline", Params: threeChoice(t, iti), By: "AB", Why: "pilot"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return path
+	}
+	h1, h2, h3 := host("h1.db", 7*time.Second, 1), host("h2.db", 7*time.Second, 2), host("h3.db", 9*time.Second, 3)
+	lab, _ := storagetest.Open(t)
+	for _, c := range []struct {
+		src   string
+		added int
+	}{{h1, 1}, {h2, 1}, {h2, 0}} {
+		res, err := lab.Merge(ctx, c.src)
+		if err != nil || res.ParamSets != c.added {
+			t.Errorf("merge %s: %d versions added, %v; want %d", filepath.Base(c.src), res.ParamSets, err, c.added)
+		}
+	}
+	if _, err := lab.Merge(ctx, h3); err == nil || !strings.Contains(err.Error(), "parameter set three_choice@1 differs") {
+		t.Errorf("conflicting sets merged: %v", err)
+	}
+	if h, _ := lab.ParamSetHistory(ctx, "three_choice"); len(h) != 2 || time.Duration(h[1].Params.ITI) != 7*time.Second {
+		t.Errorf("after the refused merge: %+v", h)
 	}
 }
