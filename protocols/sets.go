@@ -63,11 +63,6 @@ func Builtin(ref string) (Set, error) {
 	return Set{Name: name, Params: p}, nil
 }
 
-// Reserved are names that are not parameter sets but that a lab set must
-// not take either: the magazine-training stage of a training programme
-// (docs/rules.md section 8) is named "magazine" where a set's name goes.
-var Reserved = []string{"magazine"}
-
 var labName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)
 
 // CheckLabName refuses a name a lab set cannot have: one that is not a
@@ -80,8 +75,6 @@ func CheckLabName(name string) error {
 		return fmt.Errorf("parameter set name %q: want a lower-case letter then letters, digits, _ or - (at most 40)", name)
 	case slices.Contains(PresetNames(), name):
 		return fmt.Errorf("parameter set name %q: a built-in set has that name; a lab set must not shadow it (choose e.g. %s_lab)", name, name)
-	case slices.Contains(Reserved, name):
-		return fmt.Errorf("parameter set name %q: reserved for a training programme's magazine stage", name)
 	}
 	return nil
 }

@@ -171,8 +171,39 @@ func (d *DB) FindSet(ctx context.Context, ref string) (protocols.Set, error) {
 	return p.Set(), err
 }
 
-// Finder is FindSet for code that takes a protocols.Finder (a training
-// programme's stages).
+// Finder is FindSet for code that takes a protocols.Finder.
 func (d *DB) Finder(ctx context.Context) protocols.Finder {
 	return func(ref string) (protocols.Set, error) { return d.FindSet(ctx, ref) }
+}
+
+// Lookup is FindSet's parameters, for code that takes a training.Lookup
+// (a training programme's stages): built-in and lab sets.
+func (d *DB) Lookup(ctx context.Context) func(ref string) (protocols.Params, error) {
+	return func(ref string) (protocols.Params, error) {
+		s, err := d.FindSet(ctx, ref)
+		return s.Params, err
+	}
+}
+
+// SetRef is how a session records the set that ref named and that gave it
+// params: a built-in name or an explicit NAME@VERSION as it is; a lab
+// set's bare name becomes NAME@VERSION of the latest version with exactly
+// those parameters (seed aside), so a session planned through a Lookup
+// records the version it ran, even if another was saved meanwhile.
+func (d *DB) SetRef(ctx context.Context, ref string, params protocols.Params) (string, error) {
+	name, version, err := protocols.ParseRef(ref)
+	if err != nil || version != 0 || slices.Contains(protocols.PresetNames(), name) {
+		return ref, err
+	}
+	params.Seed = 0
+	h, err := d.ParamSetHistory(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	for i := len(h) - 1; i >= 0; i-- {
+		if string(h[i].Params.JSON()) == string(params.JSON()) {
+			return h[i].Set().Ref(), nil
+		}
+	}
+	return "", fmt.Errorf("protocol %s: no saved version has these parameters: %w", name, ErrNotFound)
 }

@@ -74,7 +74,7 @@ func TestParamSetRefusals(t *testing.T) {
 		want []string
 	}{
 		{storage.ParamSet{Name: "baseline", Params: threeChoice(t, time.Second), By: "AB", Why: "x"}, []string{"built-in", "shadow"}},
-		{storage.ParamSet{Name: "magazine", Params: threeChoice(t, time.Second), By: "AB", Why: "x"}, []string{"reserved"}},
+		{storage.ParamSet{Name: "magazine", Params: threeChoice(t, time.Second), By: "AB", Why: "x"}, []string{"built-in"}},
 		{storage.ParamSet{Name: "Bad Name", Params: threeChoice(t, time.Second), By: "AB", Why: "x"}, []string{"lower-case"}},
 		{storage.ParamSet{Name: "ok", Params: bad, By: "AB", Why: "x"}, []string{"parameter limited_hold: must be 10ms to 10m0s", "parameter active_holes[1]: hole 6 does not exist"}},
 		{storage.ParamSet{Name: "ok", Params: threeChoice(t, time.Second), Why: "x"}, []string{"--by"}},
@@ -156,7 +156,7 @@ func TestTrainingStageOnLabSet(t *testing.T) {
 	if _, err := training.Parse("lab.yaml", yml); err == nil || !strings.Contains(err.Error(), "stages[0] (s4): protocol") {
 		t.Errorf("built-ins only: %v", err)
 	}
-	p, err := training.ParseWith("lab.yaml", yml, db.Finder(ctx))
+	p, err := training.ParseWith("lab.yaml", yml, db.Lookup(ctx))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,11 +11,11 @@ import (
 )
 
 // Load reads a lab's programme from a YAML file (docs/training.md).
-func Load(path string) (Programme, error) { return LoadWith(path, protocols.Builtin) }
+func Load(path string) (Programme, error) { return LoadWith(path, protocols.Lookup) }
 
 // LoadWith is Load with stage parameter sets resolved by find, so that a
-// programme may name the lab's own sets (storage's DB.Finder).
-func LoadWith(path string, find protocols.Finder) (Programme, error) {
+// programme may name the lab's own sets (storage's DB.Lookup).
+func LoadWith(path string, find Lookup) (Programme, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Programme{}, fmt.Errorf("programme: %w", err)
@@ -27,11 +27,11 @@ func LoadWith(path string, find protocols.Finder) (Programme, error) {
 // line, and a programme that parses is also checked (Check), so a wrong
 // one is refused before any rat runs on it.
 func Parse(file string, data []byte) (Programme, error) {
-	return ParseWith(file, data, protocols.Builtin)
+	return ParseWith(file, data, protocols.Lookup)
 }
 
 // ParseWith is Parse with stage parameter sets resolved by find.
-func ParseWith(file string, data []byte, find protocols.Finder) (Programme, error) {
+func ParseWith(file string, data []byte, find Lookup) (Programme, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return Programme{}, fmt.Errorf("%s: %w", file, err)
