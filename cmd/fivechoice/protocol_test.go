@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
@@ -62,7 +63,7 @@ func TestLabParameterSets(t *testing.T) {
 			got = append(got, s.Name+"@"+s.Params.ITI+"/"+s.Params.SD)
 		}
 	}
-	if !slices.Equal(got, []string{"long_lh@5s/500ms", "three_choice@7s/500ms", "three_choice@7s/1s"}) || len(doc.Programmes) == 0 || len(doc.ParameterSets) != 14 {
+	if !slices.Equal(got, []string{"long_lh@5s/500ms", "three_choice@7s/500ms", "three_choice@7s/1s"}) || len(doc.Programmes) == 0 || len(doc.ParameterSets) != len(protocols.Presets())+3 {
 		t.Errorf("lab sets in protocols --json: %v (of %d sets, %d programmes)", got, len(doc.ParameterSets), len(doc.Programmes))
 	}
 	if out = ok("protocol", "show", "three_choice", "--version", "1"); !strings.Contains(out, `iti                           "7s"`) || !strings.Contains(out, "masked [1 5]") {
