@@ -69,6 +69,23 @@ func TestSessionOnLabSet(t *testing.T) {
 			t.Errorf("%s: %q, want it to say %q", body, msg, want)
 		}
 	}
+	var list struct {
+		Protocols []struct {
+			Ref      string
+			Sessions *int
+		}
+	}
+	if code := d.do("GET", "/api/v1/protocols", "", "none", &list); code != http.StatusOK || len(list.Protocols) != len(protocols.Presets())+3 ||
+		list.Protocols[len(list.Protocols)-2].Ref != "fast_3choice@2" || *list.Protocols[len(list.Protocols)-2].Sessions != 1 {
+		t.Errorf("GET /api/v1/protocols: HTTP %d, %+v", code, list)
+	}
+	var one struct{ Ref, Why string }
+	if code := d.do("GET", "/api/v1/protocols/fast_3choice@1", "", "none", &one); code != http.StatusOK || one.Ref != "fast_3choice@1" || one.Why != "first" {
+		t.Errorf("GET /api/v1/protocols/fast_3choice@1: HTTP %d, %+v", code, one)
+	}
+	if msg := d.errorOf("GET", "/api/v1/protocols/nope", "", "none", http.StatusNotFound); !strings.Contains(msg, "unknown protocol") {
+		t.Errorf("unknown set: %q", msg)
+	}
 	b := d.browser()
 	b.login(token)
 	if _, page := b.get("/"); !strings.Contains(page, `<option value="fast_3choice">fast_3choice</option>`) {
