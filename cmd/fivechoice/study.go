@@ -55,6 +55,7 @@ func studyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	start := fs.String("start", "", "first test day, YYYY-MM-DD (default: today)")
 	protocol := fs.String("protocol", "baseline", "the parameter set of the test sessions: built in or the lab's own (a lab set's latest version is pinned for the whole study)")
 	blind := fs.Bool("blind", false, "operators see conditions only as codes until 'study unblind'")
+	requireBaseline := fs.Bool("require-baseline", false, "refuse rats without a stable baseline in their training records (without it: a warning)")
 	var name string
 	if err := parseWithID(fs, args, &name); err != nil {
 		return err
@@ -98,6 +99,9 @@ func studyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if err := knownSubjects(ctx, d, subs, *newSubjects, "--new-subjects"); err != nil {
 		return fmt.Errorf("--subjects: %w", err)
+	}
+	if err := baselines(ctx, d, subs, *requireBaseline, stderr); err != nil {
+		return err
 	}
 	if err := d.CreateStudy(ctx, plan.Study, plan.Days, plan.Key); err != nil {
 		return err

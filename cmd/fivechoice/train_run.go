@@ -16,6 +16,7 @@ import (
 	"github.com/fivechoice/fivechoice/controller"
 	"github.com/fivechoice/fivechoice/controller/config"
 	"github.com/fivechoice/fivechoice/simulate"
+	"github.com/fivechoice/fivechoice/storage"
 	"github.com/fivechoice/fivechoice/training"
 )
 
@@ -124,5 +125,19 @@ func trainTable(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		prog.Stages = append(prog.Stages, training.Stage{Name: s})
 	}
 	fmt.Fprintf(stdout, "\n(n+: still at that stage)\n\n%s", simulate.SessionsToCriterion(prog, rats, 0))
+	return nil
+}
+
+// baselines warns of the study's rats that have no stable baseline in
+// their training records, or with require refuses the study.
+func baselines(ctx context.Context, d *storage.DB, subjects []string, require bool, stderr io.Writer) error {
+	unstable, err := controller.Unstable(ctx, d, subjects)
+	if err != nil || len(unstable) == 0 {
+		return err
+	}
+	if require {
+		return fmt.Errorf("--require-baseline: %w: %s", controller.ErrNoBaseline, strings.Join(unstable, ", "))
+	}
+	fmt.Fprintf(stderr, "warning: no stable baseline recorded for %s (fivechoice train status; --require-baseline refuses them)\n", strings.Join(unstable, ", "))
 	return nil
 }

@@ -74,6 +74,16 @@ func TestTrainingThroughTheDaemon(t *testing.T) {
 	if changes < len(rats) {
 		t.Errorf("%d stage changes in 12 sessions of %d naive rats: want every rat out of magazine training at least", changes, len(rats))
 	}
+	// Rats twelve sessions into training have no stable baseline yet: a
+	// study warns of them, and with --require-baseline refuses them.
+	out, errOut, code := fivechoice(t, dir, "study", "create", "S1", "--subjects", "R01,R02", "--conditions", "vehicle,atx-0.3", "--require-baseline", "--db", db)
+	if code == 0 || !strings.Contains(errOut, "no stable baseline") || !strings.Contains(errOut, "R01 (at ") {
+		t.Errorf("study create --require-baseline: %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = fivechoice(t, dir, "study", "create", "S1", "--subjects", "R01,R02", "--conditions", "vehicle,atx-0.3", "--db", db)
+	if code != 0 || !strings.Contains(errOut, "warning: no stable baseline recorded for R01 (at ") {
+		t.Errorf("study create: %d\n%s%s", code, out, errOut)
+	}
 	for _, args := range [][]string{{"train", "status"}, {"train", "table"}, {"train", "history", "R01"}} {
 		out, errOut, code := fivechoice(t, dir, append(args, "--db", db)...)
 		if code != 0 || !strings.Contains(out, "R01") && !strings.Contains(out, "magazine") {
