@@ -2,8 +2,12 @@ package controller
 
 import (
 	"context"
+	"math"
 
+	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
+	"github.com/fivechoice/fivechoice/training"
+	"github.com/fivechoice/fivechoice/training/curves"
 )
 
 // A Course is one rat's training as recorded: the sessions it spent at
@@ -68,4 +72,46 @@ func Courses(ctx context.Context, d *storage.DB) ([]Course, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// LearningCurve is a rat's training sessions in order, as curves.Plot
+// draws them: every ended training session (excluded ones left out), its
+// stage, its accuracy, omissions and correct trials (undefined for
+// magazine training, whose trials are pellets).
+func LearningCurve(ctx context.Context, d *storage.DB, subject string) (curves.Rat, error) {
+	r := curves.Rat{Subject: subject}
+	hist, err := d.StageHistory(ctx, subject)
+	if err != nil {
+		return r, err
+	}
+	stage := map[int64]string{}
+	for _, h := range hist {
+		stage[h.ID] = h.To
+	}
+	sessions, err := d.Sessions(ctx, storage.Filter{Subject: subject, Status: storage.StatusEnded, Included: true})
+	if err != nil {
+		return r, err
+	}
+	for _, s := range sessions {
+		if s.TrainingChange == 0 {
+			continue
+		}
+		sum, err := d.Summary(ctx, s.ID)
+		if err != nil {
+			return r, err
+		}
+		pt := curves.Point{Stage: stage[s.TrainingChange], Accuracy: math.NaN(), Omissions: math.NaN(), Correct: math.NaN(),
+			Counted: training.Session{EndReason: s.EndReason}.Counts()}
+		if s.Params.Mode != protocols.ModeMagazine {
+			pt.Correct = float64(sum.Counters.Correct)
+			if m := sum.Measures.AccuracyPct; m != nil {
+				pt.Accuracy = *m
+			}
+			if m := sum.Measures.OmissionsPct; m != nil {
+				pt.Omissions = *m
+			}
+		}
+		r.Points = append(r.Points, pt)
+	}
+	return r, nil
 }

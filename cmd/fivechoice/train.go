@@ -22,6 +22,7 @@ const trainUsage = `Usage: fivechoice train enrol ID... --by WHO [--programme NA
        fivechoice train status [--json] [--db FILE]
        fivechoice train history ID [--db FILE]
        fivechoice train table [--db FILE]            (sessions to criterion per stage per rat)
+       fivechoice train curves [ID...] --out DIR [--dpi N] [--db FILE]   (learning curves, PNG and SVG)
        fivechoice train programme save FILE --by WHO [--db FILE] | programme show NAME [--version N] [--db FILE]`
 
 // cmdTrain is each rat's training: enrolment, today's session (run by the
@@ -34,7 +35,7 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	sub := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"enrol": trainEnrol, "enroll": trainEnrol, "run": trainRun, "move": trainMove, "status": trainStatus,
-		"history": trainHistory, "table": trainTable, "programme": trainProgramme, "program": trainProgramme,
+		"history": trainHistory, "table": trainTable, "curves": trainCurves, "programme": trainProgramme, "program": trainProgramme,
 	}
 	f, ok := sub[args[0]]
 	if !ok {

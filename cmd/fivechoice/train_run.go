@@ -18,6 +18,7 @@ import (
 	"github.com/fivechoice/fivechoice/simulate"
 	"github.com/fivechoice/fivechoice/storage"
 	"github.com/fivechoice/fivechoice/training"
+	"github.com/fivechoice/fivechoice/training/curves"
 )
 
 // trainRun asks the daemon to start a rat's training session for today on
@@ -139,5 +140,51 @@ func baselines(ctx context.Context, d *storage.DB, subjects []string, require bo
 		return fmt.Errorf("--require-baseline: %w: %s", controller.ErrNoBaseline, strings.Join(unstable, ", "))
 	}
 	fmt.Fprintf(stderr, "warning: no stable baseline recorded for %s (fivechoice train status; --require-baseline refuses them)\n", strings.Join(unstable, ", "))
+	return nil
+}
+
+// trainCurves draws learning curves, one figure per rat.
+func trainCurves(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("train curves", "train curves [ID...] --out DIR [--dpi N]", stderr)
+	db := dbFlag(fs)
+	out := fs.String("out", "", "directory for learning-ID.png and .svg (required)")
+	dpi := fs.Int("dpi", 300, "resolution of the PNG files")
+	ids, err := parseArgs(fs, args, 0, 1000)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("--out is required")
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	d, err := openRecords(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if len(ids) == 0 {
+		st, err := d.Stages(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range st {
+			ids = append(ids, s.Subject)
+		}
+	} else if err := knownSubjects(ctx, d, ids, false, ""); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		r, err := controller.LearningCurve(ctx, d, id)
+		if err != nil {
+			return err
+		}
+		files, err := curves.Plot(r, *out, *dpi)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, strings.Join(files, "\n"))
+	}
 	return nil
 }

@@ -84,6 +84,10 @@ func TestTrainingThroughTheDaemon(t *testing.T) {
 	if code != 0 || !strings.Contains(errOut, "warning: no stable baseline recorded for R01 (at ") {
 		t.Errorf("study create: %d\n%s%s", code, out, errOut)
 	}
+	curvesDir := filepath.Join(dir, "curves")
+	if out, errOut, code := fivechoice(t, dir, "train", "curves", "--out", curvesDir, "--dpi", "72", "--db", db); code != 0 || strings.Count(out, ".png") != len(rats) {
+		t.Errorf("train curves: %d\n%s%s", code, out, errOut)
+	}
 	for _, args := range [][]string{{"train", "status"}, {"train", "table"}, {"train", "history", "R01"}} {
 		out, errOut, code := fivechoice(t, dir, append(args, "--db", db)...)
 		if code != 0 || !strings.Contains(out, "R01") && !strings.Contains(out, "magazine") {
