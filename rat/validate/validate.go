@@ -163,6 +163,11 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return Report{}, err
 	}
 	rep := Report{Model: o.Model.Name, Seed: o.Seed, Rats: o.Rats, Sessions: len(arms) * o.Rats, Checks: checks(res)}
+	acq, n, err := acquisitionChecks(ctx, o.Seed)
+	if err != nil {
+		return Report{}, fmt.Errorf("validate: acquisition: %w", err)
+	}
+	rep.Checks, rep.Sessions = append(rep.Checks, acq...), rep.Sessions+n
 	rep.Elapsed = time.Since(start)
 	return rep, nil
 }
