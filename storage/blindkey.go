@@ -241,4 +241,3 @@ func (d *DB) BlindingKey(ctx context.Context, study string) ([]KeyEntry, error) 
 	}
 	return key, rows.Err()
 }
-

@@ -21,10 +21,11 @@ func TestBlindStudy(t *testing.T) {
 		}
 		return out + errOut
 	}
+	pass := writePassphrase(t, dir, testPassphrase)
 	var seen strings.Builder
-	seen.WriteString(run("study", "create", "BLIND1", "--subjects", "R01,R02,R03,R04", "--conditions", "vehicle,atx-0.3,atx-1.0,atx-3.0", "--new-subjects", "--seed", "11", "--blind", "--start", "2026-12-01"))
+	seen.WriteString(run("study", "create", "BLIND1", "--subjects", "R01,R02,R03,R04", "--conditions", "vehicle,atx-0.3,atx-1.0,atx-3.0", "--new-subjects", "--seed", "11", "--blind", "--start", "2026-12-01", "--passphrase-file", pass))
 	for _, s := range []string{"R01", "R02", "R03", "R04"} {
-		seen.WriteString(run("study", "run", "BLIND1", "--simulated", "--subject", s, "--injected-ago", "30m"))
+		seen.WriteString(run("study", "run", "BLIND1", "--simulated", "--subject", s, "--injected-ago", "30m", "--passphrase-file", pass))
 	}
 	seen.WriteString(run("study", "show", "BLIND1"))
 	seen.WriteString(run("study", "list"))
@@ -42,7 +43,7 @@ func TestBlindStudy(t *testing.T) {
 	if !strings.Contains(seen.String(), "BLIND1/A") {
 		t.Error("the codes are not shown")
 	}
-	out := run("study", "unblind", "BLIND1", "--by", "Dr Jones", "--force")
+	out := run("study", "unblind", "BLIND1", "--by", "Dr Jones", "--force", "--passphrase-file", pass)
 	if !strings.Contains(out, "by Dr Jones") || !strings.Contains(out, "vehicle") || !strings.Contains(out, "atx-3.0") {
 		t.Errorf("unblind output:\n%s", out)
 	}
@@ -156,7 +157,8 @@ func TestStudyCreateWarnsUnbalanced(t *testing.T) {
 // needs --force too, and says how many remain.
 func TestUnblindGuards(t *testing.T) {
 	dir := t.TempDir()
-	if _, e, code := fivechoice(t, dir, "study", "create", "B2", "--subjects", "R01,R02", "--new-subjects", "--conditions", "vehicle,atx-1.0", "--blind", "--db", "b.db"); code != 0 {
+	pass := writePassphrase(t, dir, testPassphrase)
+	if _, e, code := fivechoice(t, dir, "study", "create", "B2", "--subjects", "R01,R02", "--new-subjects", "--conditions", "vehicle,atx-1.0", "--blind", "--db", "b.db", "--passphrase-file", pass); code != 0 {
 		t.Fatal(e)
 	}
 	_, errOut, code := fivechoice(t, dir, "study", "unblind", "B2", "--db", "b.db")
@@ -167,7 +169,7 @@ func TestUnblindGuards(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "4 of 4 test days still to run") || !strings.Contains(errOut, "--force") {
 		t.Errorf("days left: exit %d, %q", code, errOut)
 	}
-	out, errOut, code := fivechoice(t, dir, "study", "unblind", "B2", "--by", "Dr Jones", "--force", "--db", "b.db")
+	out, errOut, code := fivechoice(t, dir, "study", "unblind", "B2", "--by", "Dr Jones", "--force", "--db", "b.db", "--passphrase-file", pass)
 	if code != 0 || !strings.Contains(errOut, "warning: study B2 has 4 of 4") || !strings.Contains(out, "unblinded") {
 		t.Errorf("--force: exit %d, %q, %q", code, errOut, out)
 	}
