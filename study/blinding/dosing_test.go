@@ -119,3 +119,23 @@ func TestSealLegacyKey(t *testing.T) {
 		t.Errorf("unblinded: seed %d, conditions %v", s.Seed, s.Conditions)
 	}
 }
+
+// TestMergeKeepsKeySealed: merging a chamber PC's database into the lab's
+// brings a blind study with its key still sealed, and the passphrase
+// opens it there.
+func TestMergeKeepsKeySealed(t *testing.T) {
+	ctx := context.Background()
+	host, _ := storagetest.Open(t, rats...)
+	sealedStudy(t, host, "S1")
+	lab, _ := storagetest.Open(t)
+	if _, err := lab.Merge(ctx, host.Path()); err != nil {
+		t.Fatal(err)
+	}
+	s, err := lab.Study(ctx, "S1")
+	if err != nil || s.KeyState != storage.KeySealed {
+		t.Fatalf("merged study %+v %v", s, err)
+	}
+	if k, err := OpenKey(ctx, lab, "S1", pass(phrase)); err != nil || len(k.Entries) != 4 {
+		t.Errorf("merged key: %v %v", k, err)
+	}
+}
