@@ -100,18 +100,7 @@ func studyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return fmt.Errorf("--conditions: %w (add it with 'fivechoice condition add')", err)
 		}
 	}
-	if err := knownSubjects(ctx, d, subs, *newSubjects, "--new-subjects"); err != nil {
-		return fmt.Errorf("--subjects: %w", err)
-	}
-	if *blind {
-		warnings, err := blinding.Create(ctx, d, plan, passphrase(*file, name, true, stderr))
-		if err != nil {
-			return err
-		}
-		for _, w := range warnings {
-			fmt.Fprintln(stderr, "warning:", w)
-		}
-	} else if err := d.CreateStudy(ctx, plan.Study, plan.Days, nil); err != nil {
+	if err := storeStudy(ctx, d, plan, *file, *newSubjects, stderr); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "study %s created: %d subjects x %d conditions, Williams design, seed %d, washout %v\n", name, len(subs), len(conds), s, *washout)

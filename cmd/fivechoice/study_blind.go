@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fivechoice/fivechoice/storage"
+	"github.com/fivechoice/fivechoice/study"
 	"github.com/fivechoice/fivechoice/study/blinding"
 )
 
@@ -155,4 +156,28 @@ func keyNote(s storage.Study) string {
 		return "blind: conditions are shown as codes; the key is sealed (its passphrase opens it: study unblind, study dosing-sheet)"
 	}
 	return "blind: conditions are shown as codes\n" + unsealedWarning(s.Name)
+}
+
+// storeStudy stores a new study: a blind one's key is sealed first, so
+// that a refusal (no passphrase, conditions that would unblind) records
+// nothing, not even the new subjects.
+func storeStudy(ctx context.Context, d *storage.DB, plan study.Plan, file string, newSubjects bool, stderr io.Writer) error {
+	var sealed blinding.Sealed
+	if plan.Study.Blind {
+		var warnings []string
+		var err error
+		if sealed, warnings, err = blinding.Prepare(ctx, d, plan, passphrase(file, plan.Study.Name, true, stderr)); err != nil {
+			return err
+		}
+		for _, w := range warnings {
+			fmt.Fprintln(stderr, "warning:", w)
+		}
+	}
+	if err := knownSubjects(ctx, d, plan.Study.Subjects, newSubjects, "--new-subjects"); err != nil {
+		return fmt.Errorf("--subjects: %w", err)
+	}
+	if plan.Study.Blind {
+		return sealed.Store(ctx, d)
+	}
+	return d.CreateStudy(ctx, plan.Study, plan.Days, nil)
 }

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fivechoice/fivechoice/internal/testenv"
+	"github.com/fivechoice/fivechoice/storage"
+	"github.com/fivechoice/fivechoice/study"
 )
 
 // testPassphrase is the passphrase of the tests' blind studies.
@@ -86,5 +90,79 @@ func TestDosingSheetCommand(t *testing.T) {
 		if strings.Contains(line, "D1/") && (strings.Contains(line, "'vehicle'") || strings.Contains(line, "'atx-")) {
 			t.Errorf("the dump pairs a code with a condition: %s", line)
 		}
+	}
+}
+
+// TestBlindCreateRefusals: a blind study is refused, storing nothing (not
+// even its new subjects), without a passphrase, with a short one, or with
+// conditions whose pretreatment times differ.
+func TestBlindCreateRefusals(t *testing.T) {
+	dir := t.TempDir()
+	pass := writePassphrase(t, dir, testPassphrase)
+	short := writePassphrase(t, t.TempDir(), "short")
+	if _, e, code := fivechoice(t, dir, "condition", "add", "mph-1", "--drug", "methylphenidate", "--dose", "1", "--pretreatment", "10", "--db", "c.db"); code != 0 {
+		t.Fatal(e)
+	}
+	create := []string{"study", "create", "C1", "--subjects", "R01,R02", "--new-subjects", "--blind", "--db", "c.db"}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--conditions", "vehicle,atx-1.0"}, "give --passphrase-file FILE, or run on a terminal"},
+		{[]string{"--conditions", "vehicle,atx-1.0", "--passphrase-file", short}, "at least 10 characters"},
+		{[]string{"--conditions", "vehicle,mph-1", "--passphrase-file", pass}, "differ in pretreatment time"},
+	} {
+		_, errOut, code := fivechoice(t, dir, append(create, tt.args...)...)
+		if code == 0 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d, %q; want %q", tt.args, code, errOut, tt.want)
+		}
+	}
+	if out, _, _ := fivechoice(t, dir, "subject", "list", "--db", "c.db"); strings.Contains(out, "R01") {
+		t.Errorf("a refused blind study recorded its subjects:\n%s", out)
+	}
+	if out, _, _ := fivechoice(t, dir, "study", "list", "--db", "c.db"); strings.Contains(out, "C1") {
+		t.Errorf("a refused blind study was stored:\n%s", out)
+	}
+}
+
+// TestSealOldKeyCommand: a blind study stored before keys were sealed is
+// shown with a warning that its key is unsealed until 'study seal' seals
+// it; then unblinding needs the passphrase.
+func TestSealOldKeyCommand(t *testing.T) {
+	dir := t.TempDir()
+	pass := writePassphrase(t, dir, testPassphrase)
+	ctx := context.Background()
+	d, err := storage.Open(ctx, filepath.Join(dir, "o.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []string{"R01", "R02"} {
+		d.EnsureSubject(ctx, r)
+	}
+	p, _ := study.Design{Name: "OLD", Subjects: []string{"R01", "R02"}, Conditions: []string{"vehicle", "atx-1.0"}, Start: time.Now(),
+		Washout: 48 * time.Hour, Seed: 5, Protocol: "baseline", Blind: true}.Plan()
+	err = d.CreateStudy(ctx, p.Study, p.Days, p.Key) // as before migration 0009: the key in plain text
+	d.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, string, int) { return fivechoice(t, dir, append(args, "--db", "o.db")...) }
+	if out, _, _ := run("study", "show", "OLD"); !strings.Contains(out, "key is UNSEALED") || !strings.Contains(out, "study seal OLD") {
+		t.Errorf("show of an unsealed key:\n%s", out)
+	}
+	if out, _, _ := run("study", "list"); !strings.Contains(out, "key UNSEALED") {
+		t.Errorf("list:\n%s", out)
+	}
+	if _, e, code := run("study", "seal", "OLD", "--by", "Dr Jones", "--passphrase-file", pass); code != 0 {
+		t.Fatal(e)
+	}
+	if out, _, _ := run("study", "show", "OLD"); strings.Contains(out, "UNSEALED") || !strings.Contains(out, "the key is sealed") || !strings.Contains(out, "seed 0") {
+		t.Errorf("show after sealing:\n%s", out)
+	}
+	if _, e, code := run("study", "unblind", "OLD", "--by", "Dr Jones", "--force"); code == 0 || !strings.Contains(e, "--passphrase-file") {
+		t.Errorf("unblinding a sealed key without its passphrase: exit %d %s", code, e)
+	}
+	if out, e, code := run("study", "unblind", "OLD", "--by", "Dr Jones", "--force", "--passphrase-file", pass); code != 0 || !strings.Contains(out, "vehicle") {
+		t.Errorf("unblind: exit %d %s%s", code, out, e)
 	}
 }

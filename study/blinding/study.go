@@ -16,45 +16,69 @@ import (
 type Passphrase func() ([]byte, error)
 
 // Create stores a blind study's plan with its key sealed under the
-// passphrase: no table then says which code is which. The code conditions
-// carry what all the study's conditions share (route, vehicle, volume,
-// pretreatment time), so the daemon's pretreatment check still works;
-// conditions that differ in pretreatment time are refused, since the time
-// between injection and session would tell the technician which is which.
-// It returns warnings for what the conditions visibly differ in.
+// passphrase (Prepare, then Store).
 func Create(ctx context.Context, d *storage.DB, p study.Plan, pass Passphrase) ([]string, error) {
+	sealed, warnings, err := Prepare(ctx, d, p, pass)
+	if err != nil {
+		return nil, err
+	}
+	return warnings, sealed.Store(ctx, d)
+}
+
+// A Sealed is a blind study ready to store: its plan, its code
+// conditions and its sealed key.
+type Sealed struct {
+	plan  study.Plan
+	codes []storage.Condition
+	key   []byte
+}
+
+// Prepare seals a blind plan's key under the passphrase, storing
+// nothing, so that a refusal (a wrong condition, no passphrase) leaves
+// the database as it was. No table will then say which code is which.
+// The code conditions carry what all the study's conditions share (route,
+// vehicle, volume, pretreatment time), so the daemon's pretreatment check
+// still works; conditions that differ in pretreatment time are refused,
+// since the time between injection and session would tell the technician
+// which is which. It returns warnings for what the conditions visibly
+// differ in.
+func Prepare(ctx context.Context, d *storage.DB, p study.Plan, pass Passphrase) (Sealed, []string, error) {
 	if !p.Study.Blind || len(p.Key) == 0 {
-		return nil, fmt.Errorf("study %s: not a blind plan", p.Study.Name)
+		return Sealed{}, nil, fmt.Errorf("study %s: not a blind plan", p.Study.Name)
 	}
 	k := Key{Study: p.Study.Name}
 	var conds []storage.Condition
 	for _, e := range p.Key {
 		c, err := d.Condition(ctx, e.Condition)
 		if err != nil {
-			return nil, fmt.Errorf("--conditions: %w", err)
+			return Sealed{}, nil, fmt.Errorf("--conditions: %w", err)
 		}
 		conds = append(conds, c)
 		k.Entries = append(k.Entries, entry(e, c))
 	}
 	shared, warnings, err := common(p.Study.Name, conds)
 	if err != nil {
-		return nil, err
+		return Sealed{}, nil, err
 	}
-	var codes []storage.Condition
+	s := Sealed{plan: p}
 	for _, code := range p.Study.Conditions {
 		c := shared
 		c.ID = code
-		codes = append(codes, c)
+		s.codes = append(s.codes, c)
 	}
 	phrase, err := pass()
 	if err != nil {
-		return nil, err
+		return Sealed{}, nil, err
 	}
-	sealed, err := Seal(k, phrase)
-	if err != nil {
-		return nil, fmt.Errorf("study %s: %w", p.Study.Name, err)
+	if s.key, err = Seal(k, phrase); err != nil {
+		return Sealed{}, nil, fmt.Errorf("study %s: %w", p.Study.Name, err)
 	}
-	return warnings, d.CreateSealedStudy(ctx, p.Study, p.Days, codes, sealed)
+	return s, warnings, nil
+}
+
+// Store records the study, its code conditions and its sealed key.
+func (s Sealed) Store(ctx context.Context, d *storage.DB) error {
+	return d.CreateSealedStudy(ctx, s.plan.Study, s.plan.Days, s.codes, s.key)
 }
 
 // entry is a key entry with what the preparer needs of its condition.
