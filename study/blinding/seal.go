@@ -45,8 +45,8 @@ type Key struct {
 const Format = "fivechoice-blinding-key/1"
 
 // Argon2id cost: OWASP's first recommended setting raised to 64 MiB, so
-// each guess of the passphrase costs 64 MiB of memory and about a third
-// of a second on the lab PC this was measured on (docs/blinding.md).
+// each guess of the passphrase costs 64 MiB of memory and 0.09 to 0.3 s
+// on the project's 2-core build machine (BenchmarkOpen, docs/blinding.md).
 const (
 	argonTime    = 3
 	argonMemory  = 64 * 1024 // KiB
