@@ -67,9 +67,12 @@ func studyUnblind(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		fmt.Fprintln(stderr, "warning:", msg)
 	}
-	key, err := blinding.Unblind(ctx, d, name, *by, passphrase(*file, name, false, stderr), time.Now())
+	key, warnings, err := blinding.Unblind(ctx, d, name, *by, passphrase(*file, name, false, stderr), time.Now())
 	if err != nil {
 		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, "warning:", w)
 	}
 	s, _ := d.Study(ctx, name)
 	fmt.Fprintf(stdout, "study %s unblinded %s by %s\n", name, s.UnblindedAt.Local().Format("2006-01-02 15:04"), s.UnblindedBy)

@@ -67,7 +67,7 @@ func TestBlindStudyOverHTTP(t *testing.T) {
 			t.Errorf("code condition %v", c)
 		}
 	}
-	if _, err := blinding.Unblind(ctx, d.db, "B1", "Dr Jones", phrase, time.Now()); err != nil {
+	if _, _, err := blinding.Unblind(ctx, d.db, "B1", "Dr Jones", phrase, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	var after session

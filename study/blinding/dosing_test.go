@@ -112,7 +112,7 @@ func TestSealLegacyKey(t *testing.T) {
 	if found := links(t, d.Path(), p); len(found) != 0 {
 		t.Errorf("after sealing: %v", found)
 	}
-	if _, err := Unblind(ctx, d, "OLD", "Dr Jones", pass(phrase), time.Now()); err != nil {
+	if _, _, err := Unblind(ctx, d, "OLD", "Dr Jones", pass(phrase), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if s, _ := d.Study(ctx, "OLD"); s.Seed != 11 || s.Conditions[0] != "vehicle" {

@@ -131,27 +131,36 @@ func OpenKey(ctx context.Context, d *storage.DB, name string, pass Passphrase) (
 // Unblind reveals a blind study's key, records who and when, and returns
 // the key: a sealed key is opened with its passphrase and stored in plain
 // text from then on (nothing is left to hide); a key never sealed needs
-// none. A wrong passphrase changes nothing.
-func Unblind(ctx context.Context, d *storage.DB, name, by string, pass Passphrase, at time.Time) ([]storage.KeyEntry, error) {
+// none. A wrong passphrase changes nothing. The warnings name conditions
+// whose drug, dose or route were changed after the key was sealed (while
+// sealed, nothing stored could tell that a study used them): the key
+// keeps what they were, which is what the rats were given.
+func Unblind(ctx context.Context, d *storage.DB, name, by string, pass Passphrase, at time.Time) ([]storage.KeyEntry, []string, error) {
 	s, err := d.Study(ctx, name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if s.KeyState != storage.KeySealed {
-		return d.Unblind(ctx, name, by, at)
+		key, err := d.Unblind(ctx, name, by, at)
+		return key, nil, err
 	}
 	k, err := OpenKey(ctx, d, name, pass)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	entries := make([]storage.KeyEntry, len(k.Entries))
+	var warnings []string
 	for i, e := range k.Entries {
 		entries[i] = storage.KeyEntry{Code: e.Code, Condition: e.Condition, Position: e.Position}
+		if c, err := d.Condition(ctx, e.Condition); err == nil && (c.Drug != e.Drug || c.DoseMgPerKg != e.DoseMgPerKg || c.Route != e.Route) {
+			warnings = append(warnings, fmt.Sprintf("condition %s is now %s %g mg/kg %s; when study %s was sealed (what %s's rats were given) it was %s %g mg/kg %s",
+				e.Condition, c.Drug, c.DoseMgPerKg, c.Route, name, e.Code, e.Drug, e.DoseMgPerKg, e.Route))
+		}
 	}
 	if err := d.RevealKey(ctx, name, entries, k.Seed, by, at); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return entries, nil
+	return entries, warnings, nil
 }
 
 // ErrNotUnsealed: Seal was asked to seal a key that is not in plain text.

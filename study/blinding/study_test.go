@@ -177,7 +177,7 @@ func TestWrongPassphraseChangesNothing(t *testing.T) {
 	d, _ := storagetest.Open(t, rats...)
 	sealedStudy(t, d, "S1")
 	before, _ := d.SealedKey(ctx, "S1")
-	if _, err := Unblind(ctx, d, "S1", "Dr Jones", pass("not the passphrase"), time.Now()); !errors.Is(err, ErrPassphrase) {
+	if _, _, err := Unblind(ctx, d, "S1", "Dr Jones", pass("not the passphrase"), time.Now()); !errors.Is(err, ErrPassphrase) {
 		t.Errorf("unblind: %v", err)
 	}
 	if _, err := DosingSheet(ctx, d, "S1", 1, 0, "Ann", pass("not the passphrase")); !errors.Is(err, ErrPassphrase) {
@@ -202,9 +202,18 @@ func TestUnblindShowsConditions(t *testing.T) {
 	ctx := context.Background()
 	d, _ := storagetest.Open(t, rats...)
 	p := sealedStudy(t, d, "S1")
-	key, err := Unblind(ctx, d, "S1", "Dr Jones", pass(phrase), time.Now())
+	raw, err := sql.Open("sqlite3", d.Path()) // a later change of a dose, which nothing stored could link to the study
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.Exec(`UPDATE conditions SET dose_mg_per_kg = 1.5 WHERE id = 'atx-1.0'`)
+	raw.Close()
+	key, warnings, err := Unblind(ctx, d, "S1", "Dr Jones", pass(phrase), time.Now())
 	if err != nil || len(key) != 4 {
 		t.Fatalf("unblind: %v %v", key, err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "atx-1.0 is now atomoxetine 1.5 mg/kg") || !strings.Contains(warnings[0], "it was atomoxetine 1 mg/kg") {
+		t.Errorf("warnings %q", warnings)
 	}
 	s, _ := d.Study(ctx, "S1")
 	if s.UnblindedBy != "Dr Jones" || s.UnblindedAt == nil || s.KeyState != storage.KeyUnblinded || !slices.Equal(s.Conditions, doses) {
