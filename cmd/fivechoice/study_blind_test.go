@@ -81,16 +81,28 @@ func TestDosingSheetCommand(t *testing.T) {
 	if show := run("study", "show", "D1"); !strings.Contains(show, "the key is sealed") || strings.Contains(show, "vehicle") {
 		t.Errorf("after the refusals the study is not blind and sealed:\n%s", show)
 	}
+	if pairs := dumpPairs(t, filepath.Join(dir, "d.db"), "D1/"); len(pairs) > 0 {
+		t.Errorf("the dump pairs a code with a condition:\n%s", strings.Join(pairs, "\n"))
+	}
+}
+
+// dumpPairs reads the database with a technician's tool, the sqlite3
+// shell's .dump, and returns its lines that name one of a study's codes
+// (prefix "STUDY/") together with a real condition.
+func dumpPairs(t *testing.T, db, prefix string) []string {
+	t.Helper()
 	sqlite := testenv.Command(t, "sqlite3", "sqlite3")
-	dump, err := exec.Command(sqlite, filepath.Join(dir, "d.db"), ".dump").Output()
+	dump, err := exec.Command(sqlite, db, ".dump").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
+	var pairs []string
 	for _, line := range strings.Split(string(dump), "\n") {
-		if strings.Contains(line, "D1/") && (strings.Contains(line, "'vehicle'") || strings.Contains(line, "'atx-")) {
-			t.Errorf("the dump pairs a code with a condition: %s", line)
+		if strings.Contains(line, prefix) && (strings.Contains(line, "'vehicle'") || strings.Contains(line, "'atx-")) {
+			pairs = append(pairs, line)
 		}
 	}
+	return pairs
 }
 
 // TestBlindCreateRefusals: a blind study is refused, storing nothing (not

@@ -43,9 +43,15 @@ func TestBlindStudy(t *testing.T) {
 	if !strings.Contains(seen.String(), "BLIND1/A") {
 		t.Error("the codes are not shown")
 	}
+	if pairs := dumpPairs(t, filepath.Join(dir, "b.db"), "BLIND1/"); len(pairs) > 0 { // with four sessions run
+		t.Errorf("the database's dump pairs a code with a condition while blind:\n%s", strings.Join(pairs, "\n"))
+	}
 	out := run("study", "unblind", "BLIND1", "--by", "Dr Jones", "--force", "--passphrase-file", pass)
 	if !strings.Contains(out, "by Dr Jones") || !strings.Contains(out, "vehicle") || !strings.Contains(out, "atx-3.0") {
 		t.Errorf("unblind output:\n%s", out)
+	}
+	if pairs := dumpPairs(t, filepath.Join(dir, "b.db"), "BLIND1/"); len(pairs) < 4 { // and the check sees a key in plain text
+		t.Errorf("after unblinding the key is stored in plain text, but the dump shows %d pairs", len(pairs))
 	}
 	// From now on every output names the conditions, not the codes.
 	if show := run("study", "show", "BLIND1"); !strings.Contains(show, "unblinded") || !strings.Contains(show, "Dr Jones") ||
