@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -109,6 +110,9 @@ func (d *DB) SealKey(ctx context.Context, study string, sealed []byte, scrubSeed
 			return fmt.Errorf("seal key of %s: %w", study, err)
 		}
 	}
+	if err := renumberCodes(ctx, tx, study); err != nil {
+		return fmt.Errorf("seal key of %s: %w", study, err)
+	}
 	if err := blindAudit(ctx, tx, stamp, by, "seal key", "study "+study, "the key was in plain text in the database"); err != nil {
 		return err
 	}
@@ -116,6 +120,43 @@ func (d *DB) SealKey(ctx context.Context, study string, sealed []byte, scrubSeed
 		return fmt.Errorf("seal key of %s: %w", study, err)
 	}
 	conn.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return nil
+}
+
+// renumberCodes gives a study's code conditions their row numbers in the
+// codes' alphabetical order. Before migration 0009 they were inserted in
+// the study's own order, vehicle first, and 'SELECT rowid, id FROM
+// conditions' would tell which code is the reference.
+func renumberCodes(ctx context.Context, tx *sql.Tx, study string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT rowid, id FROM conditions WHERE id IN (SELECT condition_id FROM study_conditions WHERE study = ?)`, study)
+	if err != nil {
+		return err
+	}
+	var rowids []int64
+	var ids []string
+	for rows.Next() {
+		var r int64
+		var id string
+		if err := rows.Scan(&r, &id); err != nil {
+			rows.Close()
+			return err
+		}
+		rowids, ids = append(rowids, r), append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	slices.Sort(rowids)
+	slices.Sort(ids)
+	if _, err := tx.ExecContext(ctx, `UPDATE conditions SET rowid = -rowid WHERE id IN (SELECT condition_id FROM study_conditions WHERE study = ?)`, study); err != nil {
+		return err
+	}
+	for i, id := range ids {
+		if _, err := tx.ExecContext(ctx, `UPDATE conditions SET rowid = ? WHERE id = ?`, rowids[i], id); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +112,9 @@ func TestSealLegacyKey(t *testing.T) {
 	}
 	if found := links(t, d.Path(), p); len(found) != 0 {
 		t.Errorf("after sealing: %v", found)
+	}
+	if order := rowOrder(t, d.Path(), "OLD/"); !slices.IsSorted(order) {
+		t.Errorf("the code conditions' row numbers follow the study's order, not the codes': %v", order)
 	}
 	if _, _, err := Unblind(ctx, d, "OLD", "Dr Jones", pass(phrase), time.Now()); err != nil {
 		t.Fatal(err)

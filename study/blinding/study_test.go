@@ -118,6 +118,9 @@ func TestNoTableLinksCodeToCondition(t *testing.T) {
 			t.Errorf("code condition %+v: want drug blinded, dose 0, and the shared route and pretreatment", c)
 		}
 	}
+	if order := rowOrder(t, d.Path(), "S1/"); !slices.IsSorted(order) {
+		t.Errorf("code conditions in row order %v: the insertion order tells the study's order", order)
+	}
 	legacy, _ := design("OLD").Plan()
 	if err := d.CreateStudy(context.Background(), legacy.Study, legacy.Days, legacy.Key); err != nil {
 		t.Fatal(err)
@@ -252,4 +255,27 @@ func rawLinks(t *testing.T, path string, p study.Plan) int {
 		}
 	}
 	return n
+}
+
+// rowOrder is the code conditions (ids starting with prefix) in the order
+// of their row numbers, which SQLite keeps and a shell shows.
+func rowOrder(t *testing.T, path, prefix string) []string {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT id FROM conditions WHERE id LIKE ? || '%' ORDER BY rowid`, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	return ids
 }
