@@ -11,6 +11,7 @@ import (
 // A MergeResult counts what one merge added.
 type MergeResult struct {
 	Subjects, Conditions, Studies, Sessions, Attempts, Events int
+	ParamSets                                                 int // lab parameter set versions
 	// Skipped sessions were already in the target, identical.
 	Skipped int
 }
@@ -65,6 +66,9 @@ func (d *DB) Merge(ctx context.Context, src string) (MergeResult, error) {
 	}
 	m := &merger{ctx: ctx, tx: tx, src: src}
 	if err := m.copyAll(&res); err != nil {
+		return res, err
+	}
+	if res.ParamSets, err = mergeParamSets(ctx, tx, src); err != nil {
 		return res, err
 	}
 	return res, tx.Commit()

@@ -65,8 +65,8 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stderr, "%v\n", err)
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: %d sessions added (%d already there), %d attempts, %d events, %d subjects, %d conditions, %d studies\n",
-			src, res.Sessions, res.Skipped, res.Attempts, res.Events, res.Subjects, res.Conditions, res.Studies)
+		fmt.Fprintf(stdout, "%s: %d sessions added (%d already there), %d attempts, %d events, %d subjects, %d conditions, %d studies, %d parameter set versions\n",
+			src, res.Sessions, res.Skipped, res.Attempts, res.Events, res.Subjects, res.Conditions, res.Studies, res.ParamSets)
 	}
 	if len(failed) > 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d files not merged", len(failed), fs.NArg())}
