@@ -12,7 +12,9 @@ require (
 	github.com/warthog618/go-gpiocdev v0.9.1
 	github.com/warthog618/go-gpiosim v0.1.1
 	go.bug.st/serial v1.8.0
+	golang.org/x/crypto v0.48.0
 	golang.org/x/sys v0.48.0
+	golang.org/x/term v0.40.0
 	gonum.org/v1/gonum v0.17.0
 	gonum.org/v1/plot v0.17.0
 	gopkg.in/yaml.v3 v3.0.1

@@ -37,8 +37,10 @@ func PlanStudySession(ctx context.Context, d *storage.DB, s storage.Study, subje
 	return Plan{Provenance: storage.Provenance{Subject: subject, Condition: day.Condition, Protocol: s.Protocol, Params: params, Study: s.Name, StudyDay: day.Day, InjectedAt: injected}}, warning, nil
 }
 
-// pretreatment is the pretreatment time of a study condition; for a blind
-// study the real condition's, without naming it.
+// pretreatment is the pretreatment time of a study condition. A blind
+// study's code condition carries the one all its conditions share
+// (study/blinding refuses conditions that differ in it); a key in plain
+// text (from before keys were sealed) is read for the real condition's.
 func pretreatment(ctx context.Context, d *storage.DB, s storage.Study, condition string) (time.Duration, error) {
 	if s.Blind {
 		key, err := d.BlindingKey(ctx, s.Name)

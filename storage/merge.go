@@ -92,7 +92,7 @@ func (m *merger) copyAll(res *MergeResult) error {
 			return err
 		}
 	}
-	for _, t := range []string{"study_conditions", "study_subjects", "study_plan", "blinding_keys"} {
+	for _, t := range []string{"study_conditions", "study_subjects", "study_plan", "blinding_keys", "sealed_keys"} {
 		if err := m.copyIgnore(t); err != nil {
 			return err
 		}
@@ -157,7 +157,7 @@ func (m *merger) copyNew(counter *int, table, key string) error {
 // copyIgnore copies the rows of a link table that the target lacks.
 func (m *merger) copyIgnore(table string) error {
 	cols, err := m.common(table)
-	if err != nil {
+	if err != nil || cols == "" { // "": a source from before the table
 		return err
 	}
 	return m.add(new(int), fmt.Sprintf(`INSERT OR IGNORE INTO main.%s (%s) SELECT %s FROM src.%s`, table, cols, cols, table))

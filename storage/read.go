@@ -12,7 +12,9 @@ import (
 	"github.com/fivechoice/fivechoice/protocols"
 )
 
-const sessionColumns = `id, subject_id, condition_id, chamber, backend, protocol, params, seed, software_version, host,
+// sessionColumns are a session record's columns, its condition as
+// everyone may see it (resolved: a blind study's code until unblinded).
+var sessionColumns = `id, subject_id, ` + resolved("sessions.condition_id") + `, chamber, backend, protocol, params, seed, software_version, host,
 	started_at, status, COALESCE(ended_at, ''), COALESCE(ended_ns, 0), COALESCE(end_reason, ''), COALESCE(error, ''),
 	COALESCE(study, ''), COALESCE(study_day, 0), COALESCE(injected_at, ''), timing, COALESCE(training_change, 0)`
 
@@ -84,7 +86,9 @@ func (d *DB) Sessions(ctx context.Context, f Filter) ([]SessionRecord, error) {
 		add("subject_id = ?", f.Subject)
 	}
 	if f.Condition != "" {
-		add("condition_id = ?", f.Condition)
+		// The stored condition (a code) or, once unblinded, the real one.
+		where = append(where, "(condition_id = ? OR "+resolved("sessions.condition_id")+" = ?)")
+		args = append(args, f.Condition, f.Condition)
 	}
 	if f.Chamber != "" {
 		add("chamber = ?", f.Chamber)

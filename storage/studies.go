@@ -30,6 +30,10 @@ type Study struct {
 	Subjects    []string   `json:"subjects"`
 	UnblindedAt *time.Time `json:"unblinded_at,omitempty"`
 	UnblindedBy string     `json:"unblinded_by,omitempty"`
+	// KeyState says where a blind study's key is: KeySealed, KeyUnsealed
+	// (in plain text while blind: a warning), KeyUnblinded; "" when the
+	// study is not blind.
+	KeyState string `json:"key_state,omitempty"`
 }
 
 // A PlanDay is one subject's test day in a study.
@@ -52,9 +56,49 @@ type KeyEntry struct {
 	Position  int    `json:"position"`
 }
 
-// CreateStudy records a study, its plan and, for a blind study, its key,
-// creating the code conditions. Everything is one transaction.
+// CreateStudy records a study, its plan and, for a blind study, its key
+// in plain text, creating the code conditions. Everything is one
+// transaction. A key in plain text is readable by anyone who opens the
+// database: new blind studies are created with CreateSealedStudy, and this
+// form remains for studies that are not blind and for tests of databases
+// from before keys were sealed (migration 0009).
 func (d *DB) CreateStudy(ctx context.Context, s Study, plan []PlanDay, key []KeyEntry) error {
+	return d.createStudy(ctx, s, plan, func(tx *sql.Tx) error {
+		for _, k := range key {
+			if err := addCode(ctx, tx, s.Name, Condition{ID: k.Code}); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO blinding_keys (study, code_condition, condition_id, position) VALUES (?, ?, ?, ?)`,
+				s.Name, k.Code, k.Condition, k.Position); err != nil {
+				if isConstraint(err, sqlite3.ErrConstraintForeignKey) {
+					return fmt.Errorf("study %s: condition %s: %w", s.Name, k.Condition, ErrNotFound)
+				}
+				return fmt.Errorf("study %s: key for %s: %w", s.Name, k.Code, err)
+			}
+		}
+		return nil
+	})
+}
+
+// addCode records a blind study's code condition: drug "blinded", dose 0,
+// and only what every condition of the study shares (route, vehicle,
+// volume, pretreatment time), which says nothing about which is which.
+func addCode(ctx context.Context, tx *sql.Tx, study string, c Condition) error {
+	var vol any
+	if c.VolumeMlPerKg > 0 {
+		vol = c.VolumeMlPerKg
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO conditions (id, drug, dose_mg_per_kg, vehicle, route, volume_ml_per_kg, pretreatment_min, notes) VALUES (?, 'blinded', 0, ?, ?, ?, ?, ?)`,
+		c.ID, c.Vehicle, c.Route, vol, c.PretreatmentMin, "a code of blind study "+study+"; 'fivechoice study unblind' reveals it"); err != nil {
+		return fmt.Errorf("study %s: code %s: %w", study, c.ID, err)
+	}
+	return nil
+}
+
+// createStudy records a study in one transaction: its row, then what
+// codes records (a blind study's code conditions and its key), then its
+// conditions, subjects and plan.
+func (d *DB) createStudy(ctx context.Context, s Study, plan []PlanDay, codes func(*sql.Tx) error) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("create study %s: %w", s.Name, err)
@@ -73,18 +117,8 @@ func (d *DB) CreateStudy(ctx context.Context, s Study, plan []PlanDay, key []Key
 	case err != nil:
 		return fmt.Errorf("create study %s: %w", s.Name, err)
 	}
-	for _, k := range key {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO conditions (id, drug, dose_mg_per_kg, notes) VALUES (?, 'blinded', 0, ?)`,
-			k.Code, "a code of blind study "+s.Name+"; 'fivechoice study unblind' reveals it"); err != nil {
-			return fmt.Errorf("study %s: code %s: %w", s.Name, k.Code, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO blinding_keys (study, code_condition, condition_id, position) VALUES (?, ?, ?, ?)`,
-			s.Name, k.Code, k.Condition, k.Position); err != nil {
-			if isConstraint(err, sqlite3.ErrConstraintForeignKey) {
-				return fmt.Errorf("study %s: condition %s: %w", s.Name, k.Condition, ErrNotFound)
-			}
-			return fmt.Errorf("study %s: key for %s: %w", s.Name, k.Code, err)
-		}
+	if err := codes(tx); err != nil {
+		return err
 	}
 	for i, c := range s.Conditions {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO study_conditions (study, position, condition_id) VALUES (?, ?, ?)`, s.Name, i+1, c); err != nil {
@@ -122,7 +156,7 @@ func (d *DB) Study(ctx context.Context, name string) (Study, error) {
 func (d *DB) Studies(ctx context.Context) ([]Study, error) { return d.studies(ctx, "") }
 
 func (d *DB) studies(ctx context.Context, where string, args ...any) ([]Study, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT name, design, washout_ns, seed, protocol, blind, start_date, created_at, COALESCE(unblinded_at, ''), COALESCE(unblinded_by, '')
+	rows, err := d.db.QueryContext(ctx, `SELECT name, design, washout_ns, seed, protocol, blind, start_date, created_at, COALESCE(unblinded_at, ''), COALESCE(unblinded_by, ''), `+keyStateSQL+`
 		FROM studies `+where+` ORDER BY name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("studies: %w", err)
@@ -132,7 +166,7 @@ func (d *DB) studies(ctx context.Context, where string, args ...any) ([]Study, e
 		var s Study
 		var washout, seed int64
 		var created, unblinded string
-		if err := rows.Scan(&s.Name, &s.Design, &washout, &seed, &s.Protocol, &s.Blind, &s.StartDate, &created, &unblinded, &s.UnblindedBy); err != nil {
+		if err := rows.Scan(&s.Name, &s.Design, &washout, &seed, &s.Protocol, &s.Blind, &s.StartDate, &created, &unblinded, &s.UnblindedBy, &s.KeyState); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("studies: %w", err)
 		}
@@ -149,7 +183,15 @@ func (d *DB) studies(ctx context.Context, where string, args ...any) ([]Study, e
 		return nil, err
 	}
 	for i := range out {
-		if out[i].Conditions, err = d.strings(ctx, `SELECT condition_id FROM study_conditions WHERE study = ? ORDER BY position`, out[i].Name); err != nil {
+		// Once unblinded, the conditions the codes stood for, in the
+		// study's own order.
+		q := `SELECT condition_id FROM study_conditions WHERE study = ? ORDER BY position`
+		if out[i].KeyState == KeyUnblinded {
+			q = `SELECT c.condition_id FROM (SELECT condition_id, position FROM blinding_keys WHERE study = ?1
+				UNION ALL SELECT condition_id, position FROM study_conditions s WHERE study = ?1
+				AND NOT EXISTS (SELECT 1 FROM blinding_keys k WHERE k.code_condition = s.condition_id)) c ORDER BY c.position`
+		}
+		if out[i].Conditions, err = d.strings(ctx, q, out[i].Name); err != nil {
 			return nil, err
 		}
 		if out[i].Subjects, err = d.strings(ctx, `SELECT subject FROM study_subjects WHERE study = ? ORDER BY subject`, out[i].Name); err != nil {
@@ -176,9 +218,11 @@ func (d *DB) strings(ctx context.Context, q string, args ...any) ([]string, erro
 	return out, rows.Err()
 }
 
-// Plan returns a study's test days, by subject and day.
+// Plan returns a study's test days, by subject and day, with their
+// conditions as operators see them: a blind study's codes until it is
+// unblinded, then the conditions the codes stood for.
 func (d *DB) Plan(ctx context.Context, study string) ([]PlanDay, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT subject, day, condition_id, planned_date FROM study_plan WHERE study = ? ORDER BY subject, day`, study)
+	rows, err := d.db.QueryContext(ctx, `SELECT subject, day, `+resolved("study_plan.condition_id")+`, planned_date FROM study_plan WHERE study = ? ORDER BY subject, day`, study)
 	if err != nil {
 		return nil, fmt.Errorf("plan of %s: %w", study, err)
 	}
@@ -219,7 +263,7 @@ func (d *DB) NextDay(ctx context.Context, study, subject string, now time.Time) 
 		return StudyDay{}, err
 	}
 	var day StudyDay
-	err = d.db.QueryRowContext(ctx, `SELECT p.subject, p.day, p.condition_id, p.planned_date FROM study_plan p
+	err = d.db.QueryRowContext(ctx, `SELECT p.subject, p.day, `+resolved("p.condition_id")+`, p.planned_date FROM study_plan p
 		WHERE p.study = ? AND p.subject = ? AND NOT EXISTS (
 			SELECT 1 FROM sessions x WHERE x.study = p.study AND x.subject_id = p.subject AND x.study_day = p.day
 			AND x.end_reason IN ('max_trials', 'time_limit')
@@ -247,51 +291,6 @@ func (d *DB) NextDay(ctx context.Context, study, subject string, now time.Time) 
 		}
 	}
 	return day, nil
-}
-
-// Unblind reveals a blind study's key and records when and by whom (the
-// first time).
-func (d *DB) Unblind(ctx context.Context, study, by string, at time.Time) ([]KeyEntry, error) {
-	s, err := d.Study(ctx, study)
-	if err != nil {
-		return nil, err
-	}
-	if !s.Blind {
-		return nil, fmt.Errorf("study %s is not blind", study)
-	}
-	if by == "" {
-		return nil, errors.New("unblind: say who unblinds")
-	}
-	key, err := d.BlindingKey(ctx, study)
-	if err != nil {
-		return nil, err
-	}
-	if s.UnblindedAt == nil {
-		if _, err := d.db.ExecContext(ctx, `UPDATE studies SET unblinded_at = ?, unblinded_by = ? WHERE name = ?`,
-			at.UTC().Format(time.RFC3339Nano), by, study); err != nil {
-			return nil, fmt.Errorf("unblind %s: %w", study, err)
-		}
-	}
-	return key, nil
-}
-
-// BlindingKey reads a study's key, in the study's own condition order.
-// Only unblinding, and analysis after unblinding, call it.
-func (d *DB) BlindingKey(ctx context.Context, study string) ([]KeyEntry, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT code_condition, condition_id, position FROM blinding_keys WHERE study = ? ORDER BY position`, study)
-	if err != nil {
-		return nil, fmt.Errorf("key of %s: %w", study, err)
-	}
-	defer rows.Close()
-	var key []KeyEntry
-	for rows.Next() {
-		var k KeyEntry
-		if err := rows.Scan(&k.Code, &k.Condition, &k.Position); err != nil {
-			return nil, err
-		}
-		key = append(key, k)
-	}
-	return key, rows.Err()
 }
 
 // Remaining counts a study's planned test days that no session has run to

@@ -16,6 +16,8 @@
 package study
 
 import (
+	crand "crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -141,16 +143,26 @@ func distinct(what string, list []string) error {
 }
 
 // Codes returns the blinding codes A, B, C ... for k conditions in an order
-// shuffled with the seed: codes[i] is the code of condition i. The
-// reference condition does not always get A, so a code says nothing.
-func Codes(k int, seed uint64) []string {
-	rng := rand.New(rand.NewPCG(seed, 0xb11d))
-	perm := rng.Perm(k)
+// drawn from crypto/rand: codes[i] is the code of condition i. Not from
+// the study's seed, which is stored for everyone to read: a code drawn
+// from it could be recomputed by anyone (docs/blinding.md), so the
+// reference gets each code equally often and nothing stored says which.
+func Codes(k int) []string {
+	perm := rand.New(cryptoSource{}).Perm(k)
 	codes := make([]string, k)
 	for i, p := range perm {
 		codes[i] = code(p)
 	}
 	return codes
+}
+
+// cryptoSource is a math/rand/v2 source that draws from crypto/rand.
+type cryptoSource struct{}
+
+func (cryptoSource) Uint64() uint64 {
+	var b [8]byte
+	crand.Read(b[:]) // never fails (crypto/rand panics rather than return short)
+	return binary.LittleEndian.Uint64(b[:])
 }
 
 // code is A..Z, then AA, AB ...

@@ -36,7 +36,15 @@ type Plan struct {
 
 // Plan assigns each subject its sequence (Assign), dates its test days
 // (DayDate) and, for a blind study, replaces each condition by a code
-// (Codes) whose key is stored apart.
+// (Codes) whose key must be sealed apart (study/blinding).
+//
+// A blind plan is laid out on the codes, not the conditions: Assign runs
+// on the codes in alphabetical order with the study's seed, and which
+// condition each code stands for is drawn from crypto/rand. The seed is
+// stored for anyone to read; laid out on the conditions, the stored plan
+// plus Assign(subjects, conditions, seed) would tell anyone which code is
+// which. Relabelling a Williams design keeps it a Williams design, so the
+// balance is the same.
 func (d Design) Plan() (Plan, error) {
 	if d.Kind == "" {
 		d.Kind = "latin-square"
@@ -44,32 +52,36 @@ func (d Design) Plan() (Plan, error) {
 	if d.Kind != "latin-square" {
 		return Plan{}, fmt.Errorf("design %q: only latin-square", d.Kind)
 	}
-	orders, err := Assign(d.Subjects, d.Conditions, d.Seed)
-	if err != nil {
-		return Plan{}, err
-	}
-	p := Plan{Orders: orders, Study: storage.Study{Name: d.Name, Design: d.Kind, CreatedAt: d.CreatedAt, Washout: d.Washout,
+	p := Plan{Study: storage.Study{Name: d.Name, Design: d.Kind, CreatedAt: d.CreatedAt, Washout: d.Washout,
 		Seed: d.Seed, Protocol: d.Protocol, Blind: d.Blind, StartDate: d.Start.Format("2006-01-02"), Subjects: d.Subjects}}
-	label := map[string]string{}
+	shown := d.Conditions // what operators see, in the study's order
+	real := map[string]string{}
 	if d.Blind {
-		codes := Codes(len(d.Conditions), d.Seed)
+		codes := Codes(len(d.Conditions))
 		for i, c := range d.Conditions {
 			code := storage.CodeCondition(d.Name, codes[i])
-			label[c] = code
+			real[code] = c
 			p.Key = append(p.Key, storage.KeyEntry{Code: code, Condition: c, Position: i + 1})
 			p.Study.Conditions = append(p.Study.Conditions, code)
 		}
 		sort.Strings(p.Study.Conditions) // code order says nothing
+		shown = p.Study.Conditions
 	} else {
-		for _, c := range d.Conditions {
-			label[c] = c
-		}
 		p.Study.Conditions = d.Conditions
 	}
+	orders, err := Assign(d.Subjects, shown, d.Seed)
+	if err != nil {
+		return Plan{}, err
+	}
+	p.Orders = make(map[string][]string, len(orders))
 	for _, sub := range d.Subjects {
 		for i, c := range orders[sub] {
-			p.Days = append(p.Days, storage.PlanDay{Subject: sub, Day: i + 1, Condition: label[c],
+			p.Days = append(p.Days, storage.PlanDay{Subject: sub, Day: i + 1, Condition: c,
 				Date: DayDate(d.Start, d.Washout, i+1).Format("2006-01-02")})
+			if r, ok := real[c]; ok {
+				c = r
+			}
+			p.Orders[sub] = append(p.Orders[sub], c)
 		}
 	}
 	return p, nil

@@ -15,18 +15,22 @@ import (
 	"github.com/fivechoice/fivechoice/rat"
 	"github.com/fivechoice/fivechoice/storage"
 	"github.com/fivechoice/fivechoice/study"
+	"github.com/fivechoice/fivechoice/study/blinding"
 )
 
 func cmdStudy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	subs := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"create": studyCreate, "list": studyList, "show": studyShow, "unblind": studyUnblind, "run": studyRun,
+		"seal": studySeal, "dosing-sheet": studyDosingSheet,
 	}
 	if len(args) == 0 || subs[args[0]] == nil {
 		fmt.Fprintln(stderr, `Usage: fivechoice study create NAME --subjects R01,R02,... [--new-subjects] --conditions vehicle,atx-0.3,... [--design latin-square] [--washout 48h] [--seed N] [--start YYYY-MM-DD] [--protocol NAME] [--blind]
        fivechoice study list
        fivechoice study show NAME
        fivechoice study run NAME --subject R01 [--injected-at TIME | --injected-ago 30m] [--realtime]
-       fivechoice study unblind NAME --by WHO
+       fivechoice study unblind NAME --by WHO [--force] [--passphrase-file FILE]
+       fivechoice study dosing-sheet NAME --day N --by WHO [--volume-ml-per-kg V] [--format text|csv] [--passphrase-file FILE]
+       fivechoice study seal NAME --by WHO [--passphrase-file FILE]   # a key from before keys were sealed
 (all take --db FILE)`)
 		return errUsage
 	}
@@ -54,7 +58,8 @@ func studyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	seed := fs.Int64("seed", -1, "seed of the assignment (default: a fresh one, recorded)")
 	start := fs.String("start", "", "first test day, YYYY-MM-DD (default: today)")
 	protocol := fs.String("protocol", "baseline", "the parameter set of the test sessions: built in or the lab's own (a lab set's latest version is pinned for the whole study)")
-	blind := fs.Bool("blind", false, "operators see conditions only as codes until 'study unblind'")
+	blind := fs.Bool("blind", false, "operators see conditions only as codes until 'study unblind'; the key is sealed with a passphrase")
+	file := passphraseFlag(fs)
 	requireBaseline := fs.Bool("require-baseline", false, "refuse rats without a stable baseline in their training records (without it: a warning)")
 	var name string
 	if err := parseWithID(fs, args, &name); err != nil {
@@ -97,21 +102,20 @@ func studyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return fmt.Errorf("--conditions: %w (add it with 'fivechoice condition add')", err)
 		}
 	}
-	if err := knownSubjects(ctx, d, subs, *newSubjects, "--new-subjects"); err != nil {
-		return fmt.Errorf("--subjects: %w", err)
-	}
 	if err := baselines(ctx, d, subs, *requireBaseline, stderr); err != nil {
 		return err
 	}
-	if err := d.CreateStudy(ctx, plan.Study, plan.Days, plan.Key); err != nil {
+	if err := storeStudy(ctx, d, plan, *file, *newSubjects, stderr); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "study %s created: %d subjects x %d conditions, Williams design, seed %d, washout %v\n", name, len(subs), len(conds), s, *washout)
-	if b, err := study.WilliamsBalance(len(subs), conds, s); err == nil && !b.Balanced {
+	// A blind study's design is laid out on its codes: its balance is
+	// told in codes too.
+	if b, err := study.WilliamsBalance(len(subs), plan.Study.Conditions, s); err == nil && !b.Balanced {
 		fmt.Fprintln(stderr, "warning:", b.Warning())
 	}
 	if *blind {
-		fmt.Fprintf(stdout, "blind: operators see the conditions as codes; the key is kept apart in %s and 'fivechoice study unblind %s --by NAME' reveals it\n", *db, name)
+		fmt.Fprintf(stdout, "blind: operators see the conditions as codes; the key is sealed with the passphrase, which 'fivechoice study unblind %s --by NAME' and 'study dosing-sheet' need: keep it from the technicians, and do not lose it\n", name)
 	}
 	return printPlan(ctx, d, name, stdout)
 }
@@ -137,6 +141,8 @@ func studyList(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			blind = ", blind"
 			if s.UnblindedAt != nil {
 				blind = ", unblinded " + s.UnblindedAt.Local().Format("2006-01-02")
+			} else if s.KeyState == storage.KeyUnsealed {
+				blind = ", blind, key UNSEALED ('fivechoice study seal " + s.Name + "')"
 			}
 		}
 		fmt.Fprintf(stdout, "%s  %d subjects, %d conditions, from %s, washout %v%s\n", s.Name, len(s.Subjects), len(s.Conditions), s.StartDate, s.Washout, blind)
@@ -162,12 +168,8 @@ func studyShow(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "study %s: %s, seed %d, washout %v, protocol %s, first day %s\n", s.Name, s.Design, s.Seed, s.Washout, s.Protocol, s.StartDate)
 	fmt.Fprintf(stdout, "conditions: %s\n", strings.Join(s.Conditions, ", "))
-	if s.Blind {
-		if s.UnblindedAt != nil {
-			fmt.Fprintf(stdout, "blind; unblinded %s by %s\n", s.UnblindedAt.Local().Format("2006-01-02 15:04"), s.UnblindedBy)
-		} else {
-			fmt.Fprintln(stdout, "blind: conditions are shown as codes")
-		}
+	if note := keyNote(s); note != "" {
+		fmt.Fprintln(stdout, note)
 	}
 	return printPlan(ctx, d, name, stdout)
 }
@@ -224,48 +226,6 @@ func done(s storage.SessionRecord) bool {
 	return s.EndReason == protocols.EndMaxTrials || s.EndReason == protocols.EndTimeLimit
 }
 
-func studyUnblind(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("study unblind", "study unblind NAME --by WHO [--force] [--db FILE]", stderr)
-	db := dbFlag(fs)
-	by := fs.String("by", "", "who unblinds (required; recorded with the time)")
-	force := fs.Bool("force", false, "unblind although test days remain to be run")
-	var name string
-	if err := parseWithID(fs, args, &name); err != nil {
-		return err
-	}
-	if strings.TrimSpace(*by) == "" {
-		return errors.New("--by is required: who unblinds is recorded with the study")
-	}
-	d, err := openRecords(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	remaining, planned, err := d.Remaining(ctx, name)
-	if err != nil {
-		return err
-	}
-	if st, err := d.Study(ctx, name); err == nil && st.Blind && remaining > 0 {
-		msg := fmt.Sprintf("study %s has %d of %d test days still to run: once unblinded, whoever runs them can see the conditions", name, remaining, planned)
-		if !*force {
-			return fmt.Errorf("%s; pass --force to unblind anyway", msg)
-		}
-		fmt.Fprintln(stderr, "warning:", msg)
-	}
-	key, err := d.Unblind(ctx, name, *by, time.Now())
-	if err != nil {
-		return err
-	}
-	s, _ := d.Study(ctx, name)
-	fmt.Fprintf(stdout, "study %s unblinded %s by %s\n", name, s.UnblindedAt.Local().Format("2006-01-02 15:04"), s.UnblindedBy)
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CODE\tCONDITION")
-	for _, k := range key {
-		fmt.Fprintf(tw, "%s\t%s\n", k.Code, k.Condition)
-	}
-	return tw.Flush()
-}
-
 // studyRun runs a subject's next test day on a simulated chamber with a
 // virtual rat, for rehearsing a study: only with --simulated, and never
 // into a study that real chambers have run days of unless
@@ -281,6 +241,7 @@ func studyRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	injectedAgo := fs.Duration("injected-ago", 0, "how long ago the dose was given, e.g. 30m")
 	tolerance := fs.Duration("tolerance", 10*time.Minute, "warn when the session starts further than this from the pretreatment time")
 	realtime := fs.Bool("realtime", false, "run on the wall clock instead of virtual time")
+	file := passphraseFlag(fs)
 	var name string
 	if err := parseWithID(fs, args, &name); err != nil {
 		return err
@@ -328,7 +289,7 @@ func studyRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	plan.Version, plan.Chamber, plan.Backend = version, "sim", hardware.BackendSim
 	// The virtual rat gets the real condition; a blind study's code is
 	// resolved here without being shown.
-	traits, err := studyRat(ctx, d, s, plan.Condition)
+	traits, err := studyRat(ctx, d, s, plan.Condition, passphrase(*file, name, false, stderr))
 	if err != nil {
 		return err
 	}
@@ -378,22 +339,12 @@ func parseInjection(at string, ago time.Duration, now time.Time) (time.Time, err
 }
 
 // studyRat is the default virtual rat under a study condition, resolving a
-// blind study's code through its key (never printed).
-func studyRat(ctx context.Context, d *storage.DB, s storage.Study, condition string) (rat.Traits, error) {
-	if s.Blind {
-		key, err := d.BlindingKey(ctx, s.Name)
-		if err != nil {
-			return rat.Traits{}, err
-		}
-		for _, k := range key {
-			if k.Code == condition {
-				condition = k.Condition
-			}
-		}
-	}
-	c, err := d.Condition(ctx, condition)
+// blind study's code through its key (never printed): a sealed key needs
+// its passphrase.
+func studyRat(ctx context.Context, d *storage.DB, s storage.Study, condition string, pass blinding.Passphrase) (rat.Traits, error) {
+	c, err := blinding.Condition(ctx, d, s, condition, pass)
 	if err != nil {
-		return rat.Traits{}, err
+		return rat.Traits{}, fmt.Errorf("the virtual rat's condition: %w", err)
 	}
 	return rat.Dosed(rat.Default(), c.Drug, c.DoseMgPerKg)
 }

@@ -21,10 +21,11 @@ func TestBlindStudy(t *testing.T) {
 		}
 		return out + errOut
 	}
+	pass := writePassphrase(t, dir, testPassphrase)
 	var seen strings.Builder
-	seen.WriteString(run("study", "create", "BLIND1", "--subjects", "R01,R02,R03,R04", "--conditions", "vehicle,atx-0.3,atx-1.0,atx-3.0", "--new-subjects", "--seed", "11", "--blind", "--start", "2026-12-01"))
+	seen.WriteString(run("study", "create", "BLIND1", "--subjects", "R01,R02,R03,R04", "--conditions", "vehicle,atx-0.3,atx-1.0,atx-3.0", "--new-subjects", "--seed", "11", "--blind", "--start", "2026-12-01", "--passphrase-file", pass))
 	for _, s := range []string{"R01", "R02", "R03", "R04"} {
-		seen.WriteString(run("study", "run", "BLIND1", "--simulated", "--subject", s, "--injected-ago", "30m"))
+		seen.WriteString(run("study", "run", "BLIND1", "--simulated", "--subject", s, "--injected-ago", "30m", "--passphrase-file", pass))
 	}
 	seen.WriteString(run("study", "show", "BLIND1"))
 	seen.WriteString(run("study", "list"))
@@ -42,18 +43,26 @@ func TestBlindStudy(t *testing.T) {
 	if !strings.Contains(seen.String(), "BLIND1/A") {
 		t.Error("the codes are not shown")
 	}
-	out := run("study", "unblind", "BLIND1", "--by", "Dr Jones", "--force")
+	if pairs := dumpPairs(t, filepath.Join(dir, "b.db"), "BLIND1/"); len(pairs) > 0 { // with four sessions run
+		t.Errorf("the database's dump pairs a code with a condition while blind:\n%s", strings.Join(pairs, "\n"))
+	}
+	out := run("study", "unblind", "BLIND1", "--by", "Dr Jones", "--force", "--passphrase-file", pass)
 	if !strings.Contains(out, "by Dr Jones") || !strings.Contains(out, "vehicle") || !strings.Contains(out, "atx-3.0") {
 		t.Errorf("unblind output:\n%s", out)
 	}
-	if show := run("study", "show", "BLIND1"); !strings.Contains(show, "unblinded") || !strings.Contains(show, "Dr Jones") {
+	if pairs := dumpPairs(t, filepath.Join(dir, "b.db"), "BLIND1/"); len(pairs) < 4 { // and the check sees a key in plain text
+		t.Errorf("after unblinding the key is stored in plain text, but the dump shows %d pairs", len(pairs))
+	}
+	// From now on every output names the conditions, not the codes.
+	if show := run("study", "show", "BLIND1"); !strings.Contains(show, "unblinded") || !strings.Contains(show, "Dr Jones") ||
+		strings.Contains(show, "BLIND1/") || !strings.Contains(show, "conditions: vehicle, atx-0.3, atx-1.0, atx-3.0") {
 		t.Errorf("show after unblinding:\n%s", show)
 	}
 	rep := run("report", "--study", "BLIND1")
 	if !strings.Contains(rep, "conditions: vehicle, atx-0.3, atx-1.0, atx-3.0") {
 		t.Errorf("report after unblinding does not name the conditions, vehicle first:\n%s", rep)
 	}
-	if exp := run("export", "--what", "sessions", "--study", "BLIND1"); !strings.Contains(exp, "vehicle") && !strings.Contains(exp, "atx-") {
+	if exp := run("export", "--what", "sessions", "--study", "BLIND1"); !strings.Contains(exp, "vehicle") || strings.Contains(exp, "BLIND1/") {
 		t.Errorf("export after unblinding still coded:\n%s", exp)
 	}
 }
@@ -156,7 +165,8 @@ func TestStudyCreateWarnsUnbalanced(t *testing.T) {
 // needs --force too, and says how many remain.
 func TestUnblindGuards(t *testing.T) {
 	dir := t.TempDir()
-	if _, e, code := fivechoice(t, dir, "study", "create", "B2", "--subjects", "R01,R02", "--new-subjects", "--conditions", "vehicle,atx-1.0", "--blind", "--db", "b.db"); code != 0 {
+	pass := writePassphrase(t, dir, testPassphrase)
+	if _, e, code := fivechoice(t, dir, "study", "create", "B2", "--subjects", "R01,R02", "--new-subjects", "--conditions", "vehicle,atx-1.0", "--blind", "--db", "b.db", "--passphrase-file", pass); code != 0 {
 		t.Fatal(e)
 	}
 	_, errOut, code := fivechoice(t, dir, "study", "unblind", "B2", "--db", "b.db")
@@ -167,7 +177,7 @@ func TestUnblindGuards(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "4 of 4 test days still to run") || !strings.Contains(errOut, "--force") {
 		t.Errorf("days left: exit %d, %q", code, errOut)
 	}
-	out, errOut, code := fivechoice(t, dir, "study", "unblind", "B2", "--by", "Dr Jones", "--force", "--db", "b.db")
+	out, errOut, code := fivechoice(t, dir, "study", "unblind", "B2", "--by", "Dr Jones", "--force", "--db", "b.db", "--passphrase-file", pass)
 	if code != 0 || !strings.Contains(errOut, "warning: study B2 has 4 of 4") || !strings.Contains(out, "unblinded") {
 		t.Errorf("--force: exit %d, %q, %q", code, errOut, out)
 	}

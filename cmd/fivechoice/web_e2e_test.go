@@ -30,13 +30,14 @@ const evilID = `<img src=x onerror="document.title='pwned'">`
 func webDaemon(t *testing.T) (*daemonProc, *boardEmulator) {
 	t.Helper()
 	dir := t.TempDir()
+	pass := writePassphrase(t, dir, testPassphrase)
 	setup := [][]string{
 		{"subject", "add", "R01", "--db", "fivechoice.db", "--sex", "male", "--strain", "Lister Hooded"},
 		{"subject", "add", "R02", "--db", "fivechoice.db"},
 		{"subject", "add", evilID, "--db", "fivechoice.db"},
 		{"study", "create", "ATX", "--db", "fivechoice.db", "--subjects", "R03,R04,R05,R06", "--new-subjects",
-			"--conditions", "vehicle,atx-0.3,atx-1.0", "--washout", "48h", "--blind", "--seed", "7"},
-		{"study", "run", "ATX", "--db", "fivechoice.db", "--subject", "R04", "--simulated"}, // a test day already run
+			"--conditions", "vehicle,atx-0.3,atx-1.0", "--washout", "48h", "--blind", "--seed", "7", "--passphrase-file", pass},
+		{"study", "run", "ATX", "--db", "fivechoice.db", "--subject", "R04", "--simulated", "--passphrase-file", pass}, // a test day already run
 		{"subject", "add", "R07", "--db", "fivechoice.db"},
 		{"subject", "add", "R08", "--db", "fivechoice.db"},
 		{"runsheet", "add", "--db", "fivechoice.db", "--chamber", "box2", "--subject", "R07", "--protocol", "baseline", "--condition", "vehicle"},
