@@ -262,7 +262,9 @@ func crashWaitUp(t *testing.T, base string, logs *bytes.Buffer) {
 
 func crashGet(t *testing.T, url string, v any) {
 	t.Helper()
-	r, err := http.Get(url)
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+crashToken)
+	r, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
