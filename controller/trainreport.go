@@ -96,7 +96,7 @@ func LearningCurve(ctx context.Context, d *storage.DB, subject string) (curves.R
 		if s.TrainingChange == 0 {
 			continue
 		}
-		sum, err := d.Summary(ctx, s.ID)
+		sum, err := d.Scored(ctx, s.ID)
 		if err != nil {
 			return r, err
 		}

@@ -32,7 +32,7 @@ func (l Learners) Traits(subject string) (rat.Traits, error) {
 		return rat.Traits{}, err
 	}
 	for _, s := range sessions {
-		sum, err := l.DB.Summary(ctx, s.ID)
+		sum, err := l.DB.Scored(ctx, s.ID)
 		if err != nil {
 			return rat.Traits{}, fmt.Errorf("session %s: %w", s.ID, err)
 		}

@@ -156,7 +156,7 @@ func TestStudyCreateWarnsUnbalanced(t *testing.T) {
 	}
 	_, errOut, code = fivechoice(t, dir, "study", "create", "U2", "--subjects", "R1,R2,R3,R4,R5,R6,R7,R8",
 		"--conditions", "vehicle,atx-0.1,atx-0.3,atx-1.0", "--db", "u.db")
-	if code != 0 || strings.Contains(errOut, "warning") {
+	if code != 0 || strings.Contains(errOut, "do not balance") {
 		t.Errorf("8 rats: exit %d, stderr %q", code, errOut)
 	}
 }
