@@ -53,7 +53,9 @@ func TestRecordsOverAPI(t *testing.T) {
 		t.Errorf("weights: %+v", weights)
 	}
 	// Corrections.
-	var made struct{ Corrections []struct{ Field, Old, New string } }
+	var made struct {
+		Corrections []struct{ Field, Old, New string }
+	}
 	if code := d.do(http.MethodPost, "/api/v1/subjects/R01/corrections", `{"set": {"sex": "F"}, "by": "ana", "why": "sexed wrong"}`, "", &made); code != http.StatusCreated ||
 		len(made.Corrections) != 1 || made.Corrections[0].New != "female" {
 		t.Errorf("subject correction: %d %+v", code, made)
@@ -62,6 +64,27 @@ func TestRecordsOverAPI(t *testing.T) {
 	if d.do(http.MethodGet, "/api/v1/conditions/atx-3.0/corrections", "", "none", &made); len(made.Corrections) != 1 || made.Corrections[0].New != "2.5" {
 		t.Errorf("condition history: %+v", made)
 	}
+	recordRefusals(t, d, sess)
+	// Every change needs the token; a login from the page's own origin
+	// will do, one from another site will not.
+	for _, p := range []string{sess + "/exclude", sess + "/reinstate", sess + "/notes", "/api/v1/subjects/R01/notes",
+		"/api/v1/subjects/R01/weights", "/api/v1/subjects/R01/corrections", "/api/v1/conditions/vehicle/corrections"} {
+		d.errorOf(http.MethodPost, p, `{}`, "none", http.StatusUnauthorized)
+	}
+	b := d.browser()
+	b.login(token)
+	if resp, body := b.send(http.MethodPost, "/api/v1/subjects/R01/notes", "application/json", `{"by": "cat", "text": "from the page"}`); resp.StatusCode != http.StatusCreated {
+		t.Errorf("note from the control room: %d %s", resp.StatusCode, body)
+	}
+	b.origin = "http://evil.example"
+	if resp, _ := b.send(http.MethodPost, "/api/v1/subjects/R01/corrections", "application/json", `{"set": {"sex": "M"}, "by": "x", "why": "x"}`); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site correction: %d, want 403", resp.StatusCode)
+	}
+}
+
+// recordRefusals: bad JSON and unknown ids are refused, naming them.
+func recordRefusals(t *testing.T, d *daemon, sess string) {
+	t.Helper()
 	for _, tc := range []struct {
 		method, path, body string
 		code               int
@@ -84,20 +107,5 @@ func TestRecordsOverAPI(t *testing.T) {
 		if msg := d.errorOf(tc.method, tc.path, tc.body, "", tc.code); !strings.Contains(msg, tc.want) {
 			t.Errorf("%s %s %s: %q, want it to say %q", tc.method, tc.path, tc.body, msg, tc.want)
 		}
-	}
-	// Every change needs the token; a login from the page's own origin
-	// will do, one from another site will not.
-	for _, p := range []string{sess + "/exclude", sess + "/reinstate", sess + "/notes", "/api/v1/subjects/R01/notes",
-		"/api/v1/subjects/R01/weights", "/api/v1/subjects/R01/corrections", "/api/v1/conditions/vehicle/corrections"} {
-		d.errorOf(http.MethodPost, p, `{}`, "none", http.StatusUnauthorized)
-	}
-	b := d.browser()
-	b.login(token)
-	if resp, body := b.send(http.MethodPost, "/api/v1/subjects/R01/notes", "application/json", `{"by": "cat", "text": "from the page"}`); resp.StatusCode != http.StatusCreated {
-		t.Errorf("note from the control room: %d %s", resp.StatusCode, body)
-	}
-	b.origin = "http://evil.example"
-	if resp, _ := b.send(http.MethodPost, "/api/v1/subjects/R01/corrections", "application/json", `{"set": {"sex": "M"}, "by": "x", "why": "x"}`); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("cross-site correction: %d, want 403", resp.StatusCode)
 	}
 }
