@@ -19,7 +19,7 @@ import (
 // time, the limits and the strip of recent outcomes (issue 13).
 func TestChangedFollowsTheSession(t *testing.T) {
 	_, w := storagetest.Open(t, "R01")
-	box := controller.Box{Name: "box1", Backend: "sim", Open: func(protocols.Params, uint64) (hardware.Chamber, controller.Timeline, error) {
+	box := controller.Box{Name: "box1", Backend: "sim", Open: func(protocols.Params, uint64, string) (hardware.Chamber, controller.Timeline, error) {
 		return sim.NewRealtime(&quickRat{}), nil, nil
 	}}
 	sup, err := controller.NewSupervisor(w, slog.New(slog.DiscardHandler), []controller.Box{box}, nil)

@@ -21,6 +21,10 @@ type Plan struct {
 	// Study, StudyDay and InjectedAt link a drug-study session to its
 	// study's plan and record when the dose was given.
 	storage.Provenance
+	// Training, for a training session, is the rat's state it runs under:
+	// at the end the programme decides and the stage change is committed
+	// with the end.
+	Training *TrainingDay
 	// Batch marks one of a batch of simulated sessions run back to back:
 	// its end is queued instead of waited for, so that consecutive sessions
 	// share commits. Whoever runs the batch flushes the writer before
@@ -32,6 +36,8 @@ type Plan struct {
 type Recorded struct {
 	ID     string
 	Result Result
+	// Stage is the training stage change committed with the end, if any.
+	Stage *storage.StageChange
 }
 
 // RunRecorded runs a session and records it through w: the session row
@@ -114,6 +120,11 @@ func runRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Setup, beg
 		}
 		log.SetTiming(timing)
 	}
+	var stage *storage.StageChange
+	if plan.Training != nil {
+		stage = plan.Training.decide(log.ID(), res.EndReason, p, wallStart.Add(res.At))
+		log.SetStageChange(stage)
+	}
 	end := log.End
 	if plan.Batch {
 		end = log.EndQueued
@@ -121,7 +132,7 @@ func runRecorded(ctx context.Context, w *storage.Writer, plan Plan, s Setup, beg
 	if err := end(res.At, res.EndReason, wallStart.Add(res.At), res.Err); err != nil {
 		return Recorded{ID: log.ID(), Result: res}, fmt.Errorf("record end: %w", err)
 	}
-	return Recorded{ID: log.ID(), Result: res}, nil
+	return Recorded{ID: log.ID(), Result: res, Stage: stage}, nil
 }
 
 var _ Recorder = (*storage.SessionLog)(nil)

@@ -27,9 +27,11 @@ var (
 )
 
 // An Opener connects a chamber's hardware for one session run with
-// parameters p and seed. The timeline is nil for real time (a simulated
-// chamber on virtual time returns itself).
-type Opener func(p protocols.Params, seed uint64) (hardware.Chamber, Timeline, error)
+// parameters p and seed, for a subject (which real hardware ignores; a
+// simulated chamber may host that subject's own virtual rat). The timeline
+// is nil for real time (a simulated chamber on virtual time returns
+// itself).
+type Opener func(p protocols.Params, seed uint64, subject string) (hardware.Chamber, Timeline, error)
 
 // A Box is one chamber the supervisor runs sessions on.
 type Box struct {
@@ -76,7 +78,13 @@ type Supervisor struct {
 	wg       sync.WaitGroup
 	shutdown bool
 	changes  changes
+	onStage  func(chamber string, c storage.StageChange)
 }
+
+// OnStageChange sets what is told of each training stage change a
+// session's end committed (the metrics count them). Call it before any
+// session starts.
+func (s *Supervisor) OnStageChange(f func(chamber string, c storage.StageChange)) { s.onStage = f }
 
 type box struct {
 	Box
@@ -185,7 +193,7 @@ func (s *Supervisor) Start(chamber string, plan Plan) (string, error) {
 	b.run = r
 	s.wg.Add(1)
 	s.mu.Unlock()
-	ch, tl, err := b.Open(plan.Params, plan.Params.Seed)
+	ch, tl, err := b.Open(plan.Params, plan.Params.Seed, plan.Subject)
 	if err != nil {
 		s.mu.Lock()
 		b.run = nil
@@ -256,6 +264,12 @@ func (s *Supervisor) run(ctx context.Context, b *box, r *running, sess Setup, be
 		return
 	}
 	log.Info("session ended", attrs...)
+	if c := rec.Stage; c != nil {
+		log.Info("training stage change", "action", c.Action, "from", c.From, "to", c.To, "reason", c.Reason)
+		if s.onStage != nil {
+			s.onStage(b.Name, *c)
+		}
+	}
 }
 
 // progress keeps the live view up to date after each step: a snapshot of

@@ -27,7 +27,7 @@ func TestFaultInOneChamberSparesTheOthers(t *testing.T) {
 	chambers := map[string]*sim.Chamber{}
 	var boxes []controller.Box
 	for _, name := range []string{"box1", "box2", "box3", "box4"} {
-		boxes = append(boxes, controller.Box{Name: name, Backend: "sim", Open: func(protocols.Params, uint64) (hardware.Chamber, controller.Timeline, error) {
+		boxes = append(boxes, controller.Box{Name: name, Backend: "sim", Open: func(protocols.Params, uint64, string) (hardware.Chamber, controller.Timeline, error) {
 			ch := sim.NewRealtime(&quickRat{})
 			mu.Lock()
 			chambers[name] = ch
@@ -123,7 +123,7 @@ func TestShutdownStopsEverySession(t *testing.T) {
 	db, w := storagetest.Open(t, "R01", "R02")
 	var boxes []controller.Box
 	for _, name := range []string{"a", "b"} {
-		boxes = append(boxes, controller.Box{Name: name, Backend: "sim", Open: func(protocols.Params, uint64) (hardware.Chamber, controller.Timeline, error) {
+		boxes = append(boxes, controller.Box{Name: name, Backend: "sim", Open: func(protocols.Params, uint64, string) (hardware.Chamber, controller.Timeline, error) {
 			return sim.NewRealtime(&quickRat{}), nil, nil
 		}})
 	}

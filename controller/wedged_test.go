@@ -31,10 +31,10 @@ func (stuckTimeline) Next(ctx context.Context, _ time.Duration) (hardware.Event,
 func TestWedgedRunnerFound(t *testing.T) {
 	_, w := storagetest.Open(t, "R01", "R02")
 	boxes := []controller.Box{
-		{Name: "stuck", Backend: "sim", Open: func(protocols.Params, uint64) (hardware.Chamber, controller.Timeline, error) {
+		{Name: "stuck", Backend: "sim", Open: func(protocols.Params, uint64, string) (hardware.Chamber, controller.Timeline, error) {
 			return sim.NewVirtual(sim.Script{}), stuckTimeline{}, nil
 		}},
-		{Name: "fine", Backend: "sim", Open: func(protocols.Params, uint64) (hardware.Chamber, controller.Timeline, error) {
+		{Name: "fine", Backend: "sim", Open: func(protocols.Params, uint64, string) (hardware.Chamber, controller.Timeline, error) {
 			return sim.NewRealtime(&quickRat{}), nil, nil
 		}},
 	}

@@ -12,6 +12,9 @@ import (
 // step's record.
 
 func (s *Session) holeEntry(hole int) Class {
+	if s.p.Mode == ModeMagazine { // section 8: no task yet, entries recorded only
+		return ClassNone
+	}
 	switch s.state {
 	case StateITI: // R7
 		a := &s.attempts[s.current]
@@ -101,6 +104,9 @@ func (s *Session) nextAttempt() {
 		return
 	}
 	a.ITIStart = s.now
+	if s.p.Mode == ModeMagazine {
+		a.Target, a.SD = 0, 0 // no stimulus: the pellet comes after the ITI
+	}
 	s.attempts = append(s.attempts, a)
 	s.tally.begun()
 	s.current = len(s.attempts) - 1
@@ -114,6 +120,10 @@ func (s *Session) nextAttempt() {
 func (s *Session) fireTimer() {
 	switch s.state {
 	case StateITI: // R6, R8: stimulus onset
+		if s.p.Mode == ModeMagazine {
+			s.deliver()
+			return
+		}
 		a := &s.attempts[s.current]
 		a.Onset = s.now
 		s.touch(s.current)
@@ -150,6 +160,26 @@ func (s *Session) fireTimer() {
 		}
 		s.state = StateAwaitInitiation
 		s.lights(true, true, 0)
+	}
+}
+
+// deliver ends a magazine-training attempt's variable time (section 8):
+// a pellet, the magazine light on until it is collected (R11 as after a
+// correct response). The attempt is scored correct when the pellet is
+// delivered, so its reward latency is the collection latency and
+// max_trials counts pellets.
+func (s *Session) deliver() {
+	a := &s.attempts[s.current]
+	a.Response = s.now
+	a.Outcome = Correct
+	s.decide(s.current)
+	s.lastOutcome, s.current = s.current, -1
+	s.state = StateAwaitCollection
+	s.timer = None
+	s.pellet()
+	s.set(hardware.MagazineLight, true)
+	if s.pending {
+		s.end(EndTimeLimit)
 	}
 }
 

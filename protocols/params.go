@@ -51,6 +51,13 @@ const (
 	ScheduleUniform    = "uniform"
 	HouseLightOff      = "off"
 	HouseLightOn       = "on"
+
+	// Modes: the task itself, or magazine training (section 8), where
+	// each "attempt" is a pellet delivered after a variable time (the ITI
+	// drawn from iti_choices), scored correct when delivered and collected
+	// at the next magazine entry; hole entries are recorded only.
+	ModeTask     = ""
+	ModeMagazine = "magazine"
 )
 
 // Params is the full parameter set of one session. Every field has the
@@ -58,6 +65,8 @@ const (
 // set it ran with, so an analysis never depends on what the defaults were on
 // the day.
 type Params struct {
+	// Mode is ModeTask (omitted) or ModeMagazine.
+	Mode                      string     `json:"mode,omitempty"`
 	Holes                     int        `json:"holes"`
 	StimulusDuration          Duration   `json:"stimulus_duration"`
 	StimulusDurations         []Duration `json:"stimulus_durations,omitempty"`
@@ -251,6 +260,10 @@ func (p Params) validate() error {
 	oneOf("initiation", p.Initiation, InitiationMagazine, InitiationAuto)
 	oneOf("at_time_limit", p.AtTimeLimit, AtLimitStop, AtLimitFinishTrial)
 	oneOf("location_schedule", p.LocationSchedule, ScheduleBalanced, ScheduleUniform)
+	oneOf("mode", p.Mode, ModeTask, ModeMagazine)
+	if p.Mode == ModeMagazine && (p.Initiation != InitiationAuto || p.FreePelletAtStart || p.PrematurePunished) {
+		bad("mode", "magazine training delivers pellets on its own schedule: it needs initiation auto, no free pellet at start and no premature punishment")
+	}
 	if p.Targets != nil && len(p.Targets) == 0 {
 		bad("targets", "must not be empty")
 	}

@@ -184,8 +184,8 @@ func TestPresets(t *testing.T) {
 	if _, err := Lookup("stage8"); err == nil || !strings.Contains(err.Error(), "baseline") {
 		t.Errorf("Lookup(stage8) = %v, want an error listing the presets", err)
 	}
-	if len(PresetNames()) != 11 {
-		t.Errorf("%d presets, want 11", len(PresetNames()))
+	if len(PresetNames()) != 12 {
+		t.Errorf("%d presets, want 12", len(PresetNames()))
 	}
 }
 

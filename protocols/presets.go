@@ -24,6 +24,19 @@ func stage(sd, iti, lh time.Duration) Params {
 	return p
 }
 
+// magazine is magazine training (section 8): pellets on a variable-time
+// schedule (15 to 45 s in 5 s steps, drawn like a variable ITI, R16), the
+// magazine light on until each collection, 30 pellets or 30 minutes.
+func magazine() Params {
+	p := Default()
+	p.Mode, p.Initiation, p.FreePelletAtStart, p.PrematurePunished = ModeMagazine, InitiationAuto, false, false
+	p.MaxTrials, p.ITI = 30, Duration(30*time.Second)
+	for s := 15; s <= 45; s += 5 {
+		p.ITIChoices = append(p.ITIChoices, Duration(time.Duration(s)*time.Second))
+	}
+	return p
+}
+
 func presets() []Preset {
 	s := time.Second
 	ms := time.Millisecond
@@ -31,6 +44,7 @@ func presets() []Preset {
 	variable := stage(500*ms, 5*s, 5*s)
 	variable.ITIChoices = []Duration{Duration(7 * s), Duration(9 * s), Duration(11 * s), Duration(13 * s)}
 	return []Preset{
+		{"magazine", "magazine training: a pellet every 15-45 s (mean 30 s), the magazine light on until it is collected; 30 pellets or 30 min", magazine(), "at least 30 pellets collected"},
 		{"stage1", "training stage 1: SD 30s, ITI 2s, LH 30s", stage(30*s, 2*s, 30*s), "at least 30 correct"},
 		{"stage2", "training stage 2: SD 20s, ITI 2s, LH 20s", stage(20*s, 2*s, 20*s), "at least 30 correct"},
 		{"stage3", "training stage 3: SD 10s, ITI 5s, LH 10s", stage(10*s, 5*s, 10*s), "at least 50 correct"},

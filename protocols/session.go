@@ -140,6 +140,11 @@ func (s *Session) Deadline() (time.Duration, bool) {
 // Start begins the session at t = 0 (R4).
 func (s *Session) Start() *Step {
 	s.begin()
+	if !s.started && s.p.Mode == ModeMagazine {
+		s.started = true
+		s.nextAttempt() // house light on, the first variable time begins
+		return s.finish()
+	}
 	if !s.started {
 		s.started = true
 		s.set(hardware.HouseLight, true)

@@ -75,6 +75,9 @@ type Day struct {
 // DayOf is the Day of a task session with parameters p and counters c.
 // Pellets are the correct trials and the free pellet at the start.
 func DayOf(p protocols.Params, c protocols.Counters) Day {
+	if p.Mode == protocols.ModeMagazine { // its "correct" trials are pellets delivered
+		return Day{Magazine: true, Pellets: c.Correct}
+	}
 	d := Day{SD: mean(p.StimulusDuration, p.StimulusDurations), ITI: mean(p.ITI, p.ITIChoices),
 		Correct: c.Correct, Incorrect: c.Incorrect, Omissions: c.Omissions, Premature: c.Premature, Pellets: c.Correct}
 	if p.FreePelletAtStart {

@@ -4,15 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/fivechoice/fivechoice/controller"
-	"github.com/fivechoice/fivechoice/hardware"
 	"github.com/fivechoice/fivechoice/hardware/sim"
 	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/rat"
@@ -87,28 +84,9 @@ func (t Training) train(l *rat.Learner, seed uint64) (RatTraining, error) {
 		st := prog.Stages[at]
 		daySeed := seed*1_000_003 + uint64(day)
 		r.PerStage[at]++
-		s := training.Session{ID: fmt.Sprintf("day%d", day), EndReason: protocols.EndMaxTrials}
-		if st.Protocol == training.Magazine {
-			m := MagazineSession(l.Traits(), daySeed)
-			s.Magazine = &m
-			l.After(rat.Day{Magazine: true, Pellets: m.Pellets})
-		} else {
-			p, err := protocols.Lookup(st.Protocol)
-			if err != nil {
-				return r, err
-			}
-			p.Seed = daySeed
-			ps, err := protocols.NewSession(p)
-			if err != nil {
-				return r, err
-			}
-			ch := sim.NewVirtual(rat.New(l.Traits(), p.Holes, daySeed))
-			res, err := controller.Run(context.Background(), controller.Setup{Protocol: ps, Chamber: ch, Timeline: ch})
-			if err != nil {
-				return r, err
-			}
-			s.EndReason, s.Summary = res.EndReason, res.Summary
-			l.After(rat.DayOf(p, res.Summary.Counters))
+		s, err := daySession(st.Protocol, l, fmt.Sprintf("day%d", day), daySeed)
+		if err != nil {
+			return r, err
 		}
 		history = append(history, s)
 		d := prog.Decide(at, history)
@@ -128,48 +106,50 @@ func (t Training) train(l *rat.Learner, seed uint64) (RatTraining, error) {
 	return r, nil
 }
 
-// Magazine training: pellets on a variable-time schedule (uniform 15-45 s
-// from the last collection), the magazine light on until each is
-// collected, 30 pellets or 30 minutes (spec section 8).
-const (
-	magazinePellets = 30
-	magazineLength  = 30 * time.Minute
-)
+// daySession runs one session of a stage's parameter set with a learner
+// through the real runner, as the programme sees it, and lets the learner
+// learn from it.
+func daySession(protocol string, l *rat.Learner, id string, seed uint64) (training.Session, error) {
+	p, ps, res, err := virtualSession(protocol, l.Traits(), seed)
+	if err != nil {
+		return training.Session{}, err
+	}
+	s := training.SessionOf(id, res.EndReason, p, ps.Attempts(), ps.MagazineEntries())
+	if s.Magazine != nil {
+		l.After(rat.Day{Magazine: true, Pellets: s.Magazine.Pellets})
+	} else {
+		l.After(rat.DayOf(p, res.Summary.Counters))
+	}
+	return s, nil
+}
 
-// MagazineSession runs one magazine-training session on a virtual
-// chamber and returns the pellets collected and their mean collection
-// latency.
+// virtualSession runs a parameter set by name with a virtual rat of these
+// traits on virtual time.
+func virtualSession(protocol string, traits rat.Traits, seed uint64) (protocols.Params, *protocols.Session, controller.Result, error) {
+	p, err := protocols.Lookup(protocol)
+	if err != nil {
+		return p, nil, controller.Result{}, err
+	}
+	p.Seed = seed
+	ps, err := protocols.NewSession(p)
+	if err != nil {
+		return p, nil, controller.Result{}, err
+	}
+	ch := sim.NewVirtual(rat.New(traits, p.Holes, seed))
+	res, err := controller.Run(context.Background(), controller.Setup{Protocol: ps, Chamber: ch, Timeline: ch})
+	return p, ps, res, err
+}
+
+// MagazineSession runs one session of the built-in magazine-training set
+// (protocols.ModeMagazine: a pellet every 15-45 s, the magazine light on
+// until each collection, 30 pellets or 30 minutes) on a virtual chamber
+// and returns the pellets collected and their mean collection latency.
 func MagazineSession(traits rat.Traits, seed uint64) training.MagazineResult {
-	ch := sim.NewVirtual(rat.New(traits, 5, seed))
-	if _, err := ch.Begin(); err != nil {
+	_, ps, _, err := virtualSession(training.Magazine, traits, seed)
+	if err != nil {
 		return training.MagazineResult{}
 	}
-	defer ch.Halt()
-	vt := rand.New(rand.NewPCG(seed, 7))
-	next := func(from time.Duration) time.Duration { return from + time.Duration(15+vt.IntN(31))*time.Second }
-	ch.Set(hardware.HouseLight, true)
-	due := next(0)
-	var delivered, collected int
-	var since, sum time.Duration
-	for collected < magazinePellets {
-		deadline := magazineLength
-		if delivered == collected {
-			deadline = min(due, magazineLength)
-		}
-		ev, ok, err := ch.Next(context.Background(), deadline)
-		switch {
-		case err != nil || (!ok && deadline == magazineLength):
-			return training.MagazineResult{Pellets: collected, LatencyMean: sum / time.Duration(max(collected, 1))}
-		case !ok:
-			ch.Pulse(hardware.Pellet)
-			ch.Set(hardware.MagazineLight, true)
-			delivered, since = delivered+1, deadline
-		case ev.Input == hardware.Magazine && ev.Entry && delivered > collected:
-			ch.Set(hardware.MagazineLight, false)
-			collected, sum, due = collected+1, sum+ev.At-since, next(ev.At)
-		}
-	}
-	return training.MagazineResult{Pellets: collected, LatencyMean: sum / time.Duration(collected)}
+	return *training.MagazineOf(ps.Attempts())
 }
 
 // SessionsToCriterion is the table a methods section reports: per stage,
@@ -205,7 +185,11 @@ func SessionsToCriterion(prog training.Programme, rats []RatTraining, capSession
 		row(st.Name, x)
 	}
 	row("total", totals)
-	fmt.Fprintf(&b, "%d of %d rats reached the end of the programme; %d did not within %d sessions\n", len(totals), len(rats), len(rats)-len(totals), capSessions)
+	if capSessions > 0 {
+		fmt.Fprintf(&b, "%d of %d rats reached the end of the programme; %d did not within %d sessions\n", len(totals), len(rats), len(rats)-len(totals), capSessions)
+	} else {
+		fmt.Fprintf(&b, "%d of %d rats reached a stable baseline; %d are still training\n", len(totals), len(rats), len(rats)-len(totals))
+	}
 	return b.String()
 }
 

@@ -14,7 +14,7 @@ import (
 
 const sessionColumns = `id, subject_id, condition_id, chamber, backend, protocol, params, seed, software_version, host,
 	started_at, status, COALESCE(ended_at, ''), COALESCE(ended_ns, 0), COALESCE(end_reason, ''), COALESCE(error, ''),
-	COALESCE(study, ''), COALESCE(study_day, 0), COALESCE(injected_at, ''), timing`
+	COALESCE(study, ''), COALESCE(study_day, 0), COALESCE(injected_at, ''), timing, COALESCE(training_change, 0)`
 
 func scanSession(sc interface{ Scan(...any) error }) (SessionRecord, error) {
 	var s SessionRecord
@@ -22,7 +22,7 @@ func scanSession(sc interface{ Scan(...any) error }) (SessionRecord, error) {
 	var seed, endedNs int64
 	var timing sql.NullString
 	err := sc.Scan(&s.ID, &s.Subject, &s.Condition, &s.Chamber, &s.Backend, &s.Protocol, &params, &seed, &s.Version, &s.Host,
-		&started, &s.Status, &ended, &endedNs, &s.EndReason, &s.Error, &s.Study, &s.StudyDay, &injected, &timing)
+		&started, &s.Status, &ended, &endedNs, &s.EndReason, &s.Error, &s.Study, &s.StudyDay, &injected, &timing, &s.TrainingChange)
 	if err != nil {
 		return s, err
 	}
@@ -64,7 +64,12 @@ type Filter struct {
 	Status    string
 	Study     string
 	From, To  time.Time // started in [From, To)
-	Limit     int
+	// TrainingChange selects the sessions run under one training stage
+	// change (a rat's sessions at a stage).
+	TrainingChange int64
+	// Included leaves out excluded sessions.
+	Included bool
+	Limit    int
 	// Newest lists the latest sessions first (the API's order, so that a
 	// limited list shows today's); else oldest first.
 	Newest bool
@@ -89,6 +94,12 @@ func (d *DB) Sessions(ctx context.Context, f Filter) ([]SessionRecord, error) {
 	}
 	if f.Study != "" {
 		add("study = ?", f.Study)
+	}
+	if f.TrainingChange != 0 {
+		add("training_change = ?", f.TrainingChange)
+	}
+	if f.Included {
+		where = append(where, "NOT EXISTS (SELECT 1 FROM exclusions e WHERE e.session_key = sessions.key AND e.reinstated_at IS NULL)")
 	}
 	if !f.From.IsZero() {
 		add("started_at >= ?", f.From.UTC().Format(time.RFC3339Nano))

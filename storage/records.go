@@ -53,6 +53,9 @@ type Provenance struct {
 	Study      string
 	StudyDay   int
 	InjectedAt time.Time // when the dose was given; zero if not recorded
+	// TrainingChange is the rat's training stage change the session runs
+	// under (StageChange.ID), 0 outside training.
+	TrainingChange int64
 }
 
 // NewID returns a new globally unique session id (a UUIDv7: time-ordered,

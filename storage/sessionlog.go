@@ -23,6 +23,7 @@ type SessionLog struct {
 	params      protocols.Params
 	nonBlocking bool
 	timing      json.RawMessage
+	stage       *StageChange // set before End, read by the writer at the end
 
 	key     int64 // the row key; the writer's goroutine sets it
 	refused bool  // the writer's goroutine: writes after a failed batch are not applied
@@ -96,6 +97,13 @@ func (l *SessionLog) advance(m mark, at time.Time) {
 	c.EventSeq, c.Attempt, c.At = max(c.EventSeq, m.seq), max(c.Attempt, m.attempt), at
 	l.durable.Store(&c)
 }
+
+// SetStageChange sets the training stage change the session's end
+// decided (an advance or fall-back), which End records in the same
+// transaction as the end: a crash leaves both or neither. It is recorded
+// only if the session ends as ended (not cut short where its record
+// stopped) and the rat is still under the change the session ran under.
+func (l *SessionLog) SetStageChange(c *StageChange) { l.stage = c }
 
 // SetTiming sets the timing summary (JSON) that End records with the
 // session.

@@ -51,8 +51,8 @@ const (
 		iti_start_ns = excluded.iti_start_ns, onset_ns = excluded.onset_ns, response_hole = excluded.response_hole, response_ns = excluded.response_ns,
 		collection_ns = excluded.collection_ns, first_premature_ns = excluded.first_premature_ns, premature = excluded.premature,
 		perseverative = excluded.perseverative, timeout_responses = excluded.timeout_responses`
-	insertSession = `INSERT INTO sessions (key, id, subject_id, condition_id, chamber, backend, protocol, params, seed, software_version, host, started_at, status, study, study_day, injected_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`
+	insertSession = `INSERT INTO sessions (key, id, subject_id, condition_id, chamber, backend, protocol, params, seed, software_version, host, started_at, status, study, study_day, injected_at, training_change)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`
 	updateSessionEnd = `UPDATE sessions SET status = 'ended', ended_at = ?, ended_ns = ?, end_reason = ?, error = NULLIF(?, ''), timing = ? WHERE key = ?`
 )
 
@@ -270,7 +270,10 @@ func optNsValue(d time.Duration) driver.Value {
 // beginSession inserts a session's row as running and returns its key;
 // key is 0 for a new one, or the key it got before (a batch retried).
 func (st *statements) beginSession(s *SessionRecord, key int64) (int64, error) {
-	var study, day, injected driver.Value
+	var study, day, injected, change driver.Value
+	if s.TrainingChange != 0 {
+		change = s.TrainingChange
+	}
 	if s.Study != "" {
 		study, day = s.Study, int64(s.StudyDay)
 	}
@@ -283,7 +286,7 @@ func (st *statements) beginSession(s *SessionRecord, key int64) (int64, error) {
 	}
 	st.args = st.args[:0]
 	for _, v := range []driver.Value{k, s.ID, s.Subject, s.Condition, s.Chamber, s.Backend, s.Protocol, string(s.Params.JSON()),
-		int64(s.Seed), s.Version, s.Host, s.StartedAt.UTC().Format(time.RFC3339Nano), study, day, injected} {
+		int64(s.Seed), s.Version, s.Host, s.StartedAt.UTC().Format(time.RFC3339Nano), study, day, injected, change} {
 		st.args = bind(st.args, v)
 	}
 	res, err := exec(st.begin, st.args)

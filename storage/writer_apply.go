@@ -57,7 +57,12 @@ func (b *batch) apply(o *op) {
 		if l.Err() != nil {
 			o.err = b.isolated(func() error { return b.endAtCommit(l, o.sess) })
 		} else {
-			o.err = b.isolated(func() error { return b.st.endSession(l.key, o.sess) })
+			// The end and the stage change it decided commit in one
+			// transaction; a change that cannot be written (a logic error)
+			// is reported without losing the end.
+			if o.err = b.isolated(func() error { return b.st.endSession(l.key, o.sess) }); o.err == nil {
+				o.err = b.isolated(func() error { return b.stageChange(l) })
+			}
 		}
 	case opExec:
 		o.err = b.isolated(func() error { return o.exec(b.c) })
@@ -195,4 +200,24 @@ func asString(v driver.Value) string {
 		return string(s)
 	}
 	return ""
+}
+
+// stageChange records the training stage change a session's end decided,
+// in the end's own transaction, if the rat is still under the change the
+// session ran under (a move by hand meanwhile wins: the decision was made
+// for a stage the rat has left).
+func (b *batch) stageChange(l *SessionLog) error {
+	c := l.stage
+	if c == nil {
+		return nil
+	}
+	_, err := b.c.Exec(`INSERT INTO training_changes (subject, programme, version, from_stage, to_stage, action, session, reason, by, at)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		WHERE (SELECT MAX(id) FROM training_changes WHERE subject = ?) = ?`,
+		[]driver.Value{c.Subject, c.Programme, int64(c.Version), c.From, c.To, c.Action, l.key, c.Reason, c.By,
+			c.At.UTC().Format(time.RFC3339Nano), c.Subject, c.Under})
+	if err != nil {
+		return fmt.Errorf("training stage change of %s: %w", c.Subject, err)
+	}
+	return nil
 }

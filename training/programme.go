@@ -15,10 +15,14 @@ import (
 	"github.com/fivechoice/fivechoice/protocols"
 )
 
-// Magazine is the protocol name of a magazine-training stage (spec
-// section 8: pellets on a variable-time schedule, the magazine light on
-// until each collection): it has no task parameters.
+// Magazine is the built-in magazine-training parameter set (spec section
+// 8: pellets on a variable-time schedule, the magazine light on until each
+// collection; protocols.ModeMagazine).
 const Magazine = "magazine"
+
+// A Lookup finds a parameter set by name: protocols.Lookup for the
+// built-in sets, or one that also knows the lab's saved sets.
+type Lookup func(name string) (protocols.Params, error)
 
 // A Programme is an ordered list of stages; a rat starts at the first.
 type Programme struct {
@@ -119,8 +123,12 @@ func Builtin() Programme {
 	}}
 }
 
-// Check refuses a programme that cannot run, naming the stage.
-func (p Programme) Check() error {
+// Check refuses a programme that cannot run, naming the stage; its
+// stages may name built-in parameter sets only.
+func (p Programme) Check() error { return p.CheckWith(protocols.Lookup) }
+
+// CheckWith is Check with the parameter sets lookup knows.
+func (p Programme) CheckWith(lookup Lookup) error {
 	var errs []string
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
 	if p.Name == "" {
@@ -139,11 +147,11 @@ func (p Programme) Check() error {
 			bad("%s: the name is used twice", at)
 		}
 		seen[s.Name] = true
-		if s.Protocol != Magazine {
-			if _, err := protocols.Lookup(s.Protocol); err != nil {
-				bad("%s: protocol: %v", at, err)
-			}
+		params, err := lookup(s.Protocol)
+		if err != nil {
+			bad("%s: protocol: %v", at, err)
 		}
+		magazine := params.Mode == protocols.ModeMagazine
 		if len(s.Advance) == 0 {
 			bad("%s: no criteria to advance (a stage nobody can leave; the last stage's criteria say when a baseline is stable)", at)
 		}
@@ -158,8 +166,8 @@ func (p Programme) Check() error {
 		}
 		for _, c := range append(slices.Clone(s.Advance), s.FallBack...) {
 			magazineOnly := strings.HasPrefix(c.Measure, "pellets_") || strings.HasPrefix(c.Measure, "collection_")
-			if magazineOnly != (s.Protocol == Magazine) {
-				bad("%s: criterion %s does not apply to a %s stage", at, c, map[bool]string{true: "magazine", false: "task"}[s.Protocol == Magazine])
+			if err == nil && magazineOnly != magazine {
+				bad("%s: criterion %s does not apply to a %s stage", at, c, map[bool]string{true: "magazine", false: "task"}[magazine])
 			}
 		}
 	}

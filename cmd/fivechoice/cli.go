@@ -33,6 +33,7 @@ func commands() []command {
 		{"subject", "add or list subjects", cmdSubject},
 		{"condition", "add or list dose conditions", cmdCondition},
 		{"study", "create, show, run and unblind within-subject drug studies", cmdStudy},
+		{"train", "each rat's training: enrol, today's session (the daemon picks the stage), move, status, history, sessions to criterion", cmdTrain},
 		{"session", "exclude a session (kept, left out of reports) or reinstate it; exclusions and the audit trail", cmdSession},
 		{"runsheet", "plan the day's squads: which rat in which chamber, in which order (the control room starts them)", cmdRunSheet},
 		{"report", "per-condition results of a study with repeated-measures statistics and plots", cmdReport},

@@ -20,6 +20,8 @@ import (
 	"github.com/fivechoice/fivechoice/controller/metrics"
 	"github.com/fivechoice/fivechoice/controller/timing"
 	"github.com/fivechoice/fivechoice/controller/wiring"
+	"github.com/fivechoice/fivechoice/rat"
+	"github.com/fivechoice/fivechoice/simulate"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
@@ -36,11 +38,13 @@ const (
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "serve [--config FILE] [--db FILE] [--listen ADDR] [--sim-speed N]", stderr)
+	fs := newFlags("serve", "serve [--config FILE] [--db FILE] [--listen ADDR] [--sim-speed N] [--sim-naive [--sim-seed N]]", stderr)
 	cfgPath := fs.String("config", "", "configuration `file` (default: four simulated chambers; see 'fivechoice config example')")
 	db := fs.String("db", "", "SQLite database `file`, overriding the configuration's (default "+config.DefaultDatabase+")")
 	listen := fs.String("listen", "", "`host:port` of the API and /metrics, overriding the configuration's (default "+config.DefaultListen+")")
 	speed := fs.Float64("sim-speed", 0, "run every simulated chamber `N` times faster than real time (paced virtual time, for demonstrations)")
+	simSeed := fs.Uint64("sim-seed", 0, "with --sim-naive: the seed that draws the virtual cohort (the same seed, the same rats)")
+	naive := fs.Bool("sim-naive", false, "every simulated chamber hosts each subject's own virtual rat, naive at first and learning from its stored sessions (to rehearse training; docs/training.md)")
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}
@@ -58,6 +62,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := cfg.SetSimSpeed(*speed); err != nil {
 			return fmt.Errorf("--sim-speed: %w", err)
 		}
+	}
+	if *naive {
+		cfg.SetSimLearns()
+		cfg.SimSeed = *simSeed
 	}
 	return serve(ctx, cfg, stderr)
 }
@@ -176,13 +184,10 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 		return err
 	}
 	defer w.Close()
-	// One precision scheduler serves every chamber's deadlines (docs/timing.md).
-	sched := timing.New()
+	sched := newScheduler(log)
 	defer sched.Close()
-	if err := sched.Stats().Err; err != nil {
-		log.Warn("precision scheduler degraded; timers may be late by about a millisecond", "component", "timing", "err", err)
-	}
-	boxes, err := wiring.Boxes(cfg, wiring.Hooks{Log: log.With("component", "hardware"), HardwareError: m.HardwareError, Scheduler: sched})
+	learners := simulate.Learners{DB: db, Seed: cfg.SimSeed, Phenotype: rat.PhenotypeMixed}
+	boxes, err := wiring.Boxes(cfg, wiring.Hooks{Log: log.With("component", "hardware"), HardwareError: m.HardwareError, Scheduler: sched, Learner: learners.Traits})
 	if err != nil {
 		return err
 	}
@@ -190,6 +195,7 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	sup.OnStageChange(m.StageChange)
 	if err := m.Watch(sup, w); err != nil {
 		return err
 	}
@@ -308,4 +314,14 @@ func shutdown(sup *controller.Supervisor, srv *http.Server, w *storage.Writer, l
 	}
 	log.Info("stopped: every session ended and committed")
 	return nil
+}
+
+// newScheduler is the one precision scheduler serving every chamber's
+// deadlines (docs/timing.md).
+func newScheduler(log *slog.Logger) *timing.Scheduler {
+	sched := timing.New()
+	if err := sched.Stats().Err; err != nil {
+		log.Warn("precision scheduler degraded; timers may be late by about a millisecond", "component", "timing", "err", err)
+	}
+	return sched
 }

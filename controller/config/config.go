@@ -44,6 +44,9 @@ type Config struct {
 	File string `yaml:"-"`
 
 	Database string `yaml:"database"`
+	// SimSeed draws the virtual rats of simulated chambers whose rats
+	// learn (sim.learns): the same seed, the same cohort.
+	SimSeed uint64 `yaml:"sim_seed"`
 	Listen   string `yaml:"listen"`
 	// Token is the API token that every mutating request must carry. In a
 	// file it is given inline or, better, in TokenFile (so that the
@@ -125,6 +128,11 @@ type Sim struct {
 	// Sync gives the simulated chamber a sync line, pulsed and recorded as
 	// a real one would be (to rehearse an alignment pipeline).
 	Sync bool `yaml:"sync"`
+	// Learns hosts each subject's own virtual rat, naive at first and
+	// learning from that subject's stored sessions (rat.Learner), so that
+	// training can be rehearsed through the daemon; rat then sets the
+	// traits the rats tend to once trained. False: an already trained rat.
+	Learns bool `yaml:"learns"`
 }
 
 // Rat overrides traits of the default virtual rat (rat.Default); a
@@ -186,6 +194,16 @@ func Default() *Config {
 		c.Chambers = append(c.Chambers, Chamber{Name: fmt.Sprintf("box%d", i+1), Backend: hardware.BackendSim, Sim: &Sim{Speed: 1}})
 	}
 	return c
+}
+
+// SetSimLearns makes every simulated chamber host each subject's own
+// learning virtual rat (the serve command's --sim-naive).
+func (c *Config) SetSimLearns() {
+	for i := range c.Chambers {
+		if s := c.Chambers[i].Sim; s != nil {
+			s.Learns = true
+		}
+	}
 }
 
 // SetSimSpeed makes every simulated chamber run speed times faster than the

@@ -153,6 +153,12 @@ func (a *API) routes(metrics http.Handler) {
 	m.Handle("POST /api/v1/subjects/{id}/corrections", a.auth(a.handle(a.addCorrection("subject"))))
 	m.Handle("GET /api/v1/conditions/{id}/corrections", a.handle(a.listCorrections("condition")))
 	m.Handle("POST /api/v1/conditions/{id}/corrections", a.auth(a.handle(a.addCorrection("condition"))))
+	// Training (issue 14): stages, history, enrolment, moves, today's session.
+	m.Handle("GET /api/v1/training", a.handle(a.listTraining))
+	m.Handle("GET /api/v1/training/{subject}", a.handle(a.getTraining))
+	m.Handle("POST /api/v1/training/{subject}/enrol", a.auth(a.handle(a.changeStage(true))))
+	m.Handle("POST /api/v1/training/{subject}/move", a.auth(a.handle(a.changeStage(false))))
+	m.Handle("POST /api/v1/chambers/{name}/training", a.auth(a.handle(a.startTraining)))
 	// The control room's pages, login and live stream (issue 13, docs/web.md).
 	a.webRoutes(a.pages)
 	m.Handle("/", a.handle(a.notFound))

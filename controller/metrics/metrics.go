@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/fivechoice/fivechoice/protocols"
+	"github.com/fivechoice/fivechoice/storage"
 )
 
 const namespace = "fivechoice"
@@ -68,6 +69,7 @@ type Metrics struct {
 	lateness     *prometheus.HistogramVec // chamber, transition
 	lost         *prometheus.CounterVec   // chamber
 	hwErrors     *prometheus.CounterVec   // chamber
+	stages       *prometheus.CounterVec   // action
 	commit       prometheus.Histogram
 	commitLag    prometheus.Histogram
 	commitWrites prometheus.Counter
@@ -92,6 +94,7 @@ func New(version string, chambers []string) *Metrics {
 	m.prematureLat = histogram("premature_latency_seconds", "Latency of an attempt's first premature response from its ITI onset.", slowBuckets, "chamber")
 	m.lateness = histogram("timer_lateness_seconds", "How late after its deadline each timer-driven transition (stimulus onset and offset, window close, time-out end, session end) took effect on the chamber.", latenessBuckets, "chamber", "transition")
 	m.lost = counter("lost_input_events_total", "Input events lost before the runner saw them (gaps in the backend's sequence numbers).", "chamber")
+	m.stages = counter("training_stage_changes_total", "Training stage changes a session's end decided (advance, fall_back; an advance at the last stage is a stable baseline), committed with the session's end.", "action")
 	m.hwErrors = counter("hardware_errors_total", "Errors from a chamber's hardware: opening it, driving an output, its inputs failing.", "chamber")
 	m.commit = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Name: "storage_commit_duration_seconds",
 		Help: "Duration of each storage group commit, from its last write to the end of COMMIT (fsync), retries included (a slow card shows here long before it delays anything).", Buckets: commitBuckets})
@@ -107,10 +110,12 @@ func New(version string, chambers []string) *Metrics {
 		Help: "The SCHED_FIFO priority the daemon runs at; 0 is normal priority, where timer lateness grows to milliseconds while other processes keep every core busy."})
 
 	m.reg.MustRegister(m.started, m.attempts, m.responses, m.responseLat, m.rewardLat, m.prematureLat,
-		m.lateness, m.lost, m.hwErrors, m.commit, m.commitLag, m.commitWrites, build, m.rtPriority,
+		m.lateness, m.lost, m.hwErrors, m.stages, m.commit, m.commitLag, m.commitWrites, build, m.rtPriority,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	m.stages.WithLabelValues("advance")
+	m.stages.WithLabelValues("fall_back")
 	for _, ch := range chambers {
 		m.started.WithLabelValues(ch)
 		m.lost.WithLabelValues(ch)
@@ -152,4 +157,10 @@ func (m *Metrics) ObserveCommit(d time.Duration, writes int, lag time.Duration) 
 	m.commit.Observe(d.Seconds())
 	m.commitLag.Observe(lag.Seconds())
 	m.commitWrites.Add(float64(writes))
+}
+
+// StageChange counts a training stage change a session's end decided
+// (controller.Supervisor.OnStageChange).
+func (m *Metrics) StageChange(_ string, c storage.StageChange) {
+	m.stages.WithLabelValues(c.Action).Inc()
 }

@@ -37,6 +37,10 @@ type Hooks struct {
 	// real-time simulated subject's actions) precisely; nil uses Go's
 	// timers, about a millisecond late.
 	Scheduler *timing.Scheduler
+	// Learner, if set, gives a subject's virtual rat as it is today, for
+	// simulated chambers whose rats learn (sim.learns: true): naive at
+	// first, trained by the subject's own stored sessions.
+	Learner func(subject string) (rat.Traits, error)
 }
 
 // Boxes returns the supervisor's boxes, one per chamber, in the order
@@ -52,7 +56,7 @@ func Boxes(c *config.Config, h Hooks) ([]controller.Box, error) {
 		var open controller.Opener
 		switch ch.Backend {
 		case hardware.BackendSim:
-			open = simOpen(ch, h.Scheduler)
+			open = simOpen(ch, h.Scheduler, h.Learner)
 		case hardware.BackendGPIO:
 			open = gpioOpen(ch, h.Log.With("chamber", ch.Name))
 		case hardware.BackendSerial:
@@ -74,7 +78,7 @@ func Boxes(c *config.Config, h Hooks) ([]controller.Box, error) {
 // speed 1, else on virtual time paced speed times faster than the wall
 // clock. The protocol's parameters are never scaled, so what is recorded
 // is what ran.
-func simOpen(ch config.Chamber, sched *timing.Scheduler) controller.Opener {
+func simOpen(ch config.Chamber, sched *timing.Scheduler, learner func(subject string) (rat.Traits, error)) controller.Opener {
 	traits, speed := ch.Sim.Rat.Params(), ch.Sim.Speed
 	var opts []sim.Option
 	if sched != nil {
@@ -83,7 +87,17 @@ func simOpen(ch config.Chamber, sched *timing.Scheduler) controller.Opener {
 			return t.C, t.Stop
 		}))
 	}
-	return func(p protocols.Params, seed uint64) (hardware.Chamber, controller.Timeline, error) {
+	return func(p protocols.Params, seed uint64, id string) (hardware.Chamber, controller.Timeline, error) {
+		traits := traits
+		if ch.Sim.Learns {
+			if learner == nil {
+				return nil, nil, fmt.Errorf("chamber %s: virtual rats that learn need the records (no learner hook)", ch.Name)
+			}
+			var err error
+			if traits, err = learner(id); err != nil {
+				return nil, nil, fmt.Errorf("virtual rat %s: %w", id, err)
+			}
+		}
 		subject := rat.New(traits, p.Holes, seed)
 		if speed <= 1 {
 			return sim.NewRealtime(subject, opts...), nil, nil
@@ -95,7 +109,7 @@ func simOpen(ch config.Chamber, sched *timing.Scheduler) controller.Opener {
 
 func gpioOpen(ch config.Chamber, log *slog.Logger) controller.Opener {
 	w := ch.GPIO.Wiring
-	return func(p protocols.Params, _ uint64) (hardware.Chamber, controller.Timeline, error) {
+	return func(p protocols.Params, _ uint64, _ string) (hardware.Chamber, controller.Timeline, error) {
 		if p.Holes != len(w.Holes) {
 			return nil, nil, fmt.Errorf("the protocol uses %d holes but the chamber is wired with %d", p.Holes, len(w.Holes))
 		}
@@ -118,7 +132,7 @@ func serialOpen(ch config.Chamber, log *slog.Logger) controller.Opener {
 	if ch.Serial.Sync && ch.Barcode != nil {
 		opts = append(opts, serial.WithSyncSet()) // the barcode's edges: protocol 1.2
 	}
-	return func(p protocols.Params, _ uint64) (hardware.Chamber, controller.Timeline, error) {
+	return func(p protocols.Params, _ uint64, _ string) (hardware.Chamber, controller.Timeline, error) {
 		c, err := serial.Open(port, opts...)
 		if err != nil {
 			return nil, nil, err
@@ -214,8 +228,8 @@ func CheckHardware(c *config.Config) error {
 // counting wraps a box's Open so that every error its hardware gives is
 // reported to hook.
 func counting(name string, open controller.Opener, hook func(string, error)) controller.Opener {
-	return func(p protocols.Params, seed uint64) (hardware.Chamber, controller.Timeline, error) {
-		ch, tl, err := open(p, seed)
+	return func(p protocols.Params, seed uint64, subject string) (hardware.Chamber, controller.Timeline, error) {
+		ch, tl, err := open(p, seed, subject)
 		if err != nil {
 			hook(name, err)
 			return nil, nil, err

@@ -41,11 +41,11 @@ func TestSerialBackend(t *testing.T) {
 	}
 	p := protocols.Default()
 	p.Holes = 3
-	if _, _, err := boxes[0].Open(p, 1); err == nil || !strings.Contains(err.Error(), "has 5") {
+	if _, _, err := boxes[0].Open(p, 1, "R01"); err == nil || !strings.Contains(err.Error(), "has 5") {
 		t.Errorf("a 3-hole protocol on a 5-hole board: %v", err)
 	}
 	p = protocols.Default()
-	ch, tl, err := boxes[0].Open(p, 1)
+	ch, tl, err := boxes[0].Open(p, 1, "R01")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestCheckHardwareNamesTheChamber(t *testing.T) {
 // run runs one session of params on box with the real runner.
 func run(t *testing.T, box controller.Box, p protocols.Params) controller.Result {
 	t.Helper()
-	ch, tl, err := box.Open(p, p.Seed)
+	ch, tl, err := box.Open(p, p.Seed, "R01")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestPacedStop(t *testing.T) {
 	boxes, _ := Boxes(&config.Config{Chambers: []config.Chamber{{Name: "s", Backend: hardware.BackendSim, Sim: &config.Sim{Speed: 10}}}}, Hooks{})
 	p := protocols.Default()
 	p.Seed = 1
-	ch, tl, err := boxes[0].Open(p, p.Seed)
+	ch, tl, err := boxes[0].Open(p, p.Seed, "R01")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestHardwareErrorsReported(t *testing.T) {
 	boxes, _ := Boxes(&config.Config{Chambers: []config.Chamber{{Name: "box1", Backend: hardware.BackendSim, Sim: &config.Sim{Speed: 1}}}}, Hooks{HardwareError: hook})
 	p := protocols.Default()
 	p.Seed = 3
-	ch, tl, err := boxes[0].Open(p, p.Seed)
+	ch, tl, err := boxes[0].Open(p, p.Seed, "R01")
 	if err != nil {
 		t.Fatal(err)
 	}
