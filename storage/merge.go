@@ -15,7 +15,7 @@ type MergeResult struct {
 	Skipped int
 	// Corrections, Exclusions, Weights, Notes and Audit count the rows of
 	// the records kept alongside the sessions that the merge added.
-	Corrections, Exclusions, Weights, Notes, Audit int
+	Corrections, Exclusions, Weights, Notes, Audit, TrainingChanges int
 	// Settled are the fields of subjects and conditions (and body weights)
 	// that differed between the two files and were settled: by the newer
 	// correction, or by MergeOptions.Prefer.
@@ -65,9 +65,9 @@ func (d *DB) Merge(ctx context.Context, src string) (MergeResult, error) {
 }
 
 // MergeWith copies everything in the database at src into d: subjects,
-// conditions, studies, sessions with their attempts and events, and the
-// records kept with them (corrections, exclusions and the audit trail,
-// body weights, notes). Session ids are globally unique, so a session
+// conditions, studies, sessions with their attempts and events, training
+// programmes and stage changes, and the records kept with them
+// (corrections, exclusions and the audit trail, body weights, notes). Session ids are globally unique, so a session
 // already in d is skipped if identical and refused if not; merging the
 // same file twice adds nothing. A subject's or condition's field that
 // differs is settled by the newer correction, else by o.Prefer, else the
@@ -111,7 +111,13 @@ func (d *DB) MergeWith(ctx context.Context, src string, o MergeOptions) (MergeRe
 	if err := m.settle(&res); err != nil {
 		return res, err
 	}
+	if err := m.copyProgrammes(); err != nil {
+		return res, err
+	}
 	if err := m.copyAll(&res); err != nil {
+		return res, err
+	}
+	if err := m.copyTraining(&res); err != nil {
 		return res, err
 	}
 	if err := m.copyRecords(&res); err != nil {
@@ -148,7 +154,7 @@ func (m *merger) copyAll(res *MergeResult) error {
 	// Sessions get new keys here; attempts and events follow their session
 	// by its id.
 	m.tx.QueryRowContext(m.ctx, `SELECT COUNT(*) FROM src.sessions WHERE id IN (SELECT id FROM main.sessions)`).Scan(&res.Skipped)
-	cols, err := m.common("sessions", "key")
+	cols, err := m.common("sessions", "key", "training_change") // linked again by copyTraining
 	if err != nil {
 		return err
 	}
