@@ -12,13 +12,6 @@ import (
 // ExportTables are the tables ExportCSV writes.
 var ExportTables = []string{"sessions", "trials", "events"}
 
-// exportQueries are the tidy tables ExportCSV writes: one row per session,
-// per attempt or per event, with the subject and condition on every row so
-// that R or pandas need no joins, with the condition's drug, dose and
-// route (empty while a study is blind: the drug then reads "blinded"), and
-// the condition's place in its study (conditionOrder). A blind study's
-// sessions carry their code until the study is unblinded. ?1 is the study,
-// or '' for every session.
 // conditionOrder is a study session's condition_order: its condition's
 // position in the study's order, 1 being the reference (vehicle), so that
 // pandas and R can keep vehicle first (docs/data.md). Empty for sessions
@@ -27,6 +20,13 @@ var ExportTables = []string{"sessions", "trials", "events"}
 const conditionOrder = `CASE WHEN st.blind = 0 THEN (SELECT sc.position FROM study_conditions sc WHERE sc.study = s.study AND sc.condition_id = s.condition_id)
 		WHEN st.unblinded_at IS NOT NULL THEN (SELECT k.position FROM blinding_keys k WHERE k.code_condition = s.condition_id) END AS condition_order`
 
+// exportQueries are the tidy tables ExportCSV writes: one row per session,
+// per attempt or per event, with the subject and condition on every row so
+// that R or pandas need no joins, with the condition's drug, dose and
+// route (empty while a study is blind: the drug then reads "blinded"), and
+// the condition's place in its study (conditionOrder). A blind study's
+// sessions carry their code until the study is unblinded. ?1 is the study,
+// or empty for every session.
 var exportQueries = map[string]string{
 	"sessions": `SELECT s.id AS session_id, s.subject_id AS subject, c.condition_id AS condition, ` + conditionOrder + `, cd.drug,
 		CASE WHEN cd.drug = 'blinded' THEN NULL ELSE cd.dose_mg_per_kg END AS dose_mg_per_kg, CASE WHEN cd.drug = 'blinded' THEN NULL ELSE cd.route END AS route,
