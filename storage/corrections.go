@@ -179,6 +179,13 @@ func conditionEditable(c *sqlite3.SQLiteConn, e Edit) error {
 		return fmt.Errorf("condition %s is a blind study's code: it cannot be edited (the study's key says what it stands for): %w", e.ID, ErrInUse)
 	}
 	sessions, studies := asInt(row[1]), asString(row[3])
+	if studies == "" {
+		// A blind study's sessions run under codes: the real condition
+		// behind a code is used by them all the same.
+		if studies, err = blindUsers(c, e.ID); err != nil {
+			return err
+		}
+	}
 	if sessions == 0 && studies == "" {
 		return nil
 	}
@@ -186,14 +193,31 @@ func conditionEditable(c *sqlite3.SQLiteConn, e Edit) error {
 		if col == "notes" {
 			continue
 		}
-		users := fmt.Sprintf("%d sessions", sessions)
+		var users []string
+		if sessions > 0 {
+			users = append(users, fmt.Sprintf("%d sessions", sessions))
+		}
 		if studies != "" {
-			users += " and study " + studies
+			users = append(users, "study "+studies)
 		}
 		return fmt.Errorf("condition %s is used by %s: its %s cannot change, or they would change meaning; make a new condition with 'fivechoice condition add' (its notes may change): %w",
-			e.ID, users, col, ErrInUse)
+			e.ID, strings.Join(users, " and "), col, ErrInUse)
 	}
 	return nil
+}
+
+// blindUsers names the blind studies whose key has condition id behind
+// a code, if the key is in this file (blinding_keys, migration 0003).
+func blindUsers(c *sqlite3.SQLiteConn, id string) (string, error) {
+	row, err := connRow(c, `SELECT 1 FROM pragma_table_info('blinding_keys') WHERE name = 'condition_id'`)
+	if err != nil || row == nil {
+		return "", err
+	}
+	row, err = connRow(c, `SELECT group_concat(study, ', ') FROM blinding_keys WHERE condition_id = ?`, id)
+	if err != nil || row == nil {
+		return "", err
+	}
+	return asString(row[0]), nil
 }
 
 // conditionConsistent refuses a vehicle or no-injection condition left

@@ -25,6 +25,7 @@ func TestEditAndHistory(t *testing.T) {
 		t.Errorf("edit: %s", out)
 	}
 	run("condition", "edit", "atx-y", "--dose", "0.3", "--by", "ana", "--why", "dose left out when added")
+	run("study", "create", "B", "--subjects", "R01", "--conditions", "vehicle,atx-3.0", "--blind")
 	for _, c := range []struct {
 		args []string
 		says string
@@ -33,6 +34,8 @@ func TestEditAndHistory(t *testing.T) {
 		{[]string{"subject", "edit", "R01", "--sex", "M", "--by", "ana"}, "both required"},
 		{[]string{"subject", "edit", "R1O", "--sex", "M", "--by", "ana", "--why", "x"}, "did you mean R01"},
 		{[]string{"condition", "edit", "vehicle", "--dose", "1", "--by", "ana", "--why", "x"}, "make a new condition"},
+		{[]string{"condition", "edit", "atx-3.0", "--dose", "2", "--by", "ana", "--why", "x"}, "used by study B"},
+		{[]string{"condition", "edit", "B/A", "--notes", "x", "--by", "ana", "--why", "x"}, "blind study's code"},
 		{[]string{"condition", "edit", "atx-y", "--dose", "x", "--by", "ana", "--why", "x"}, `want mg/kg, 0 or more, got "x"`},
 	} {
 		if _, errOut, code := fivechoice(t, dir, append(c.args, "--db", "x.db")...); code == 0 || !strings.Contains(errOut, c.says) {
