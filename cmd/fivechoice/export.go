@@ -77,8 +77,8 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		fmt.Fprintf(stdout, "%s: %d sessions added (%d already there), %d attempts, %d events, %d subjects, %d conditions, %d studies\n",
 			src, res.Sessions, res.Skipped, res.Attempts, res.Events, res.Subjects, res.Conditions, res.Studies)
-		fmt.Fprintf(stdout, "%s: %d corrections, %d exclusions, %d audit entries, %d body weights, %d notes added\n",
-			src, res.Corrections, res.Exclusions, res.Audit, res.Weights, res.Notes)
+		fmt.Fprintf(stdout, "%s: %d corrections, %d exclusions, %d audit entries, %d body weights, %d notes, %d training changes added\n",
+			src, res.Corrections, res.Exclusions, res.Audit, res.Weights, res.Notes, res.TrainingChanges)
 		for _, s := range res.Settled {
 			fmt.Fprintf(stdout, "  settled: %s\n", s)
 		}
