@@ -95,39 +95,36 @@ func (m *merger) diffs(table, col string) ([]fieldDiff, error) {
 // settleField settles one difference, saying how, or says why it cannot.
 func (m *merger) settleField(table, col string, d fieldDiff) (bool, string, error) {
 	what := fmt.Sprintf("%s %s: %s is %s here and %s in %s", strings.TrimSuffix(table, "s"), d.id, col, shown(d.here), shown(d.there), m.src)
-	var latest sql.NullString
-	var by, at string
-	err := m.tx.QueryRowContext(m.ctx, `SELECT new, by, at FROM main.corrections WHERE table_name = ? AND record_id = ? AND field = ?
-		ORDER BY at DESC, uid DESC LIMIT 1`, table, d.id, col).Scan(&latest, &by, &at)
-	if err != nil && err != sql.ErrNoRows {
-		return false, "", fmt.Errorf("merge %s: corrections of %s %s: %w", m.src, table, d.id, err)
+	latest, by, at, corrected, err := m.latestCorrection(table, col, d.id)
+	if err != nil {
+		return false, "", err
 	}
-	corrected := err == nil
+	var winner, how string // winner: this (the target's value) or other
 	switch {
 	case corrected && latest == d.there:
-		return true, what + fmt.Sprintf(": took %s, corrected by %s at %s", shown(d.there), by, at), m.takeOther(table, col, d.id)
+		winner, how = "other", fmt.Sprintf("took %s, corrected by %s at %s", shown(d.there), by, at)
 	case corrected && latest == d.here:
-		return true, what + fmt.Sprintf(": kept %s, corrected by %s at %s", shown(d.here), by, at), nil
+		winner, how = "this", fmt.Sprintf("kept %s, corrected by %s at %s", shown(d.here), by, at)
 	case m.opts.Prefer == "":
 		return false, what, nil
+	default:
+		winner = m.opts.Prefer
+		corrected = false // the choice becomes a correction below
 	}
-	if table == "conditions" && col != "notes" {
-		// Sessions ran under the losing value: settling it would change
-		// what they say the rats were given.
-		loser := map[string]string{"other": "main", "this": "src"}[m.opts.Prefer]
-		var n int
-		if err := m.tx.QueryRowContext(m.ctx, `SELECT COUNT(*) FROM `+loser+`.sessions WHERE condition_id = ?`, d.id).Scan(&n); err != nil {
+	if n, err := m.ranUnderLoser(table, col, d.id, winner); err != nil || n != "" {
+		return false, what + n, err
+	}
+	if winner == "other" {
+		if err := m.takeOther(table, col, d.id); err != nil {
 			return false, "", err
 		}
-		if n > 0 {
-			return false, what + fmt.Sprintf(" (and %d sessions ran under the value --prefer %s would replace: give one of the two conditions a new name)", n, m.opts.Prefer), nil
-		}
+	}
+	if corrected {
+		return true, what + ": " + how, nil
 	}
 	old, now := d.here, d.there
-	if m.opts.Prefer == "this" {
+	if winner == "this" {
 		old, now = d.there, d.here
-	} else if err := m.takeOther(table, col, d.id); err != nil {
-		return false, "", err
 	}
 	_, err = m.tx.ExecContext(m.ctx, `INSERT INTO main.corrections (uid, table_name, record_id, field, old, new, by, at, why) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		NewID(), table, d.id, col, old, now, m.opts.By, m.at, fmt.Sprintf("merge of %s: the files differed and no correction said which is right; --prefer %s", m.src, m.opts.Prefer))
@@ -135,6 +132,41 @@ func (m *merger) settleField(table, col string, d fieldDiff) (bool, string, erro
 		return false, "", fmt.Errorf("merge %s: recording the settled %s of %s: %w", m.src, col, d.id, err)
 	}
 	return true, what + fmt.Sprintf(": %s by --prefer %s (%s)", shown(now), m.opts.Prefer, m.opts.By), nil
+}
+
+// latestCorrection is the newest correction of a record's field in the
+// target (the merged file's corrections are in it by now).
+func (m *merger) latestCorrection(table, col, id string) (latest sql.NullString, by, at string, found bool, err error) {
+	err = m.tx.QueryRowContext(m.ctx, `SELECT new, by, at FROM main.corrections WHERE table_name = ? AND record_id = ? AND field = ?
+		ORDER BY at DESC, uid DESC LIMIT 1`, table, id, col).Scan(&latest, &by, &at)
+	if err == sql.ErrNoRows {
+		return latest, "", "", false, nil
+	}
+	if err != nil {
+		return latest, "", "", false, fmt.Errorf("merge %s: corrections of %s %s: %w", m.src, table, id, err)
+	}
+	return latest, by, at, true, nil
+}
+
+// ranUnderLoser says why a condition's drug, dose or route cannot be
+// settled when sessions of the file whose value would lose ran under it:
+// they would change what they say the rats were given. Empty: it can.
+func (m *merger) ranUnderLoser(table, col, id, winner string) (string, error) {
+	if table != "conditions" || col == "notes" {
+		return "", nil
+	}
+	loser, file := "src", m.src
+	if winner == "other" {
+		loser, file = "main", "the target"
+	}
+	var n int
+	if err := m.tx.QueryRowContext(m.ctx, `SELECT COUNT(*) FROM `+loser+`.sessions WHERE condition_id = ?`, id).Scan(&n); err != nil {
+		return "", fmt.Errorf("merge %s: sessions under condition %s: %w", m.src, id, err)
+	}
+	if n == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf(" (and %d sessions in %s ran under the value that would be replaced: give one of the two conditions a new name)", n, file), nil
 }
 
 // takeOther sets the target's field to the merged file's value.

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,5 +67,41 @@ func TestMergeTraining(t *testing.T) {
 	}
 	if under, _ := lab.SessionsUnder(ctx, 1); len(under) != 0 && under[0].Subject != "R02" {
 		t.Errorf("R02's change has R01's session: %+v", under)
+	}
+}
+
+// TestMergeConditionRanUnder: a condition's dose corrected on one host
+// (before it was used there) is not carried over the sessions another
+// host ran under the old dose, whether by the correction or by --prefer.
+func TestMergeConditionRanUnder(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a, b := open(t, filepath.Join(dir, "a.db")), open(t, filepath.Join(dir, "b.db"))
+	for _, d := range []*storage.DB{a, b} {
+		must(t, d.EnsureSubject(ctx, "R01"))
+		must(t, d.AddCondition(ctx, storage.Condition{ID: "atx-y", Drug: "atomoxetine", Route: "i.p."}))
+	}
+	wa, err := a.NewWriter()
+	must(t, err)
+	_, err = wa.EditCondition(ctx, a, storage.Edit{ID: "atx-y", Set: map[string]string{"dose_mg_per_kg": "0.3"}, By: "ana", Why: "left out"})
+	must(t, err)
+	must(t, wa.Close())
+	wb, err := b.NewWriter()
+	must(t, err)
+	p := protocols.Default()
+	p.MaxTrials = 3
+	ch := sim.NewVirtual(rat.New(rat.Default(), p.Holes, 1))
+	_, err = controller.RunRecorded(ctx, wb, controller.Plan{Provenance: storage.Provenance{Subject: "R01", Condition: "atx-y", Chamber: "box1",
+		Backend: "sim", Protocol: "test", Params: p}}, controller.Setup{Chamber: ch, Timeline: ch})
+	must(t, err)
+	must(t, wb.Close())
+	for _, o := range []storage.MergeOptions{{}, {Prefer: "this", By: "ana"}} {
+		_, err := a.MergeWith(ctx, b.Path(), o)
+		if err == nil || !strings.Contains(err.Error(), `dose_mg_per_kg is "0.3" here and "0.0" in`) || !strings.Contains(err.Error(), "1 sessions in") {
+			t.Errorf("prefer %q: %v", o.Prefer, err)
+		}
+	}
+	if c, _ := a.Condition(ctx, "atx-y"); c.DoseMgPerKg != 0.3 {
+		t.Errorf("after the refusals: %+v", c)
 	}
 }
