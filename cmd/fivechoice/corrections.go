@@ -61,6 +61,13 @@ func editRecord(ctx context.Context, kind string, args []string, stdout, stderr 
 			e.Set[f[1]] = *vals[f[0]]
 		}
 	}
+	if len(e.Set) == 0 {
+		var names []string
+		for _, f := range editFlags[kind] {
+			names = append(names, "--"+f[0])
+		}
+		return fmt.Errorf("%s edit %s: nothing to change: give one or more of %s", kind, e.ID, strings.Join(names, ", "))
+	}
 	e.By, e.Why = *by, *why
 	d, err := openRecords(ctx, *db)
 	if err != nil {
