@@ -120,13 +120,20 @@ func StoredProgramme(ctx context.Context, d *storage.DB, name string, version in
 	return prog, nil
 }
 
+// stable says the rat's state is a stable baseline: an advance at the
+// programme's last stage.
+func (t *TrainingDay) stable() bool {
+	last := t.Programme.Stages[len(t.Programme.Stages)-1].Name
+	return t.Under.Action == training.Advance && t.Under.From == last && t.Under.To == last
+}
+
 // decide is the programme's decision after this session, as the stage
 // change to commit with the session's end, or nil when the rat stays.
 func (t *TrainingDay) decide(id, endReason string, p *protocols.Session, endedAt time.Time) *storage.StageChange {
 	this := training.SessionOf(id, endReason, p.Params(), p.Attempts(), p.MagazineEntries())
 	d := t.Programme.Decide(t.Stage, append(t.Sessions, this))
-	if d.Action == training.Stay {
-		return nil
+	if d.Action == training.Stay || (d.Action == training.Advance && t.stable()) {
+		return nil // a stable baseline stays stable until it falls back
 	}
 	return &storage.StageChange{
 		Subject: t.Under.Subject, Programme: t.Under.Programme, Version: t.Version,

@@ -151,8 +151,9 @@ func (t *TrainingDay) status() RatStatus {
 	}
 	// Stable: the last stage's criteria were met (an advance at the last
 	// stage) and nothing has moved the rat since.
-	last := t.Programme.Stages[len(t.Programme.Stages)-1].Name
-	r.Stable = t.Under.Action == training.Advance && t.Under.From == last && t.Under.To == last
+	if r.Stable = t.stable(); r.Stable {
+		r.Decision = "stable since " + t.Under.At.Local().Format("2006-01-02") + " (" + t.Under.Reason + ")"
+	}
 	return r
 }
 

@@ -41,8 +41,15 @@ func TestMain(m *testing.M) {
 
 func fivechoice(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return fivechoiceEnv(t, dir, nil, args...)
+}
+
+// fivechoiceEnv runs the binary with env added to the test's environment.
+func fivechoiceEnv(t *testing.T, dir string, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	cmd := exec.Command(fivechoiceBin, args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()

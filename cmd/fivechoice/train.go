@@ -158,7 +158,7 @@ func trainStatus(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	for _, s := range st {
 		since := "-"
 		if !s.LastAt.IsZero() {
-			since = fmt.Sprintf("%.0f", time.Since(s.LastAt).Hours()/24)
+			since = fmt.Sprint(max(0, int(time.Since(s.LastAt).Hours()/24)))
 		}
 		stable := "-"
 		if s.Stable {

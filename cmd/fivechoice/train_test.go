@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fivechoice/fivechoice/storage"
+	"github.com/fivechoice/fivechoice/training"
+)
+
+// TestTrainingThroughTheDaemon trains naive virtual rats (serve
+// --sim-naive: each subject's own learning rat) through the daemon's API
+// and the train command, a session a round, the stage chosen by the
+// daemon from each rat's state; then every stage change recorded is
+// checked against the programme's criteria recomputed from the stored
+// sessions, independently of the daemon's code.
+func TestTrainingThroughTheDaemon(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(fivechoiceBin, "serve", "--listen", "127.0.0.1:0", "--sim-speed", "10000", "--sim-naive", "--sim-seed", "31")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "FIVECHOICE_TOKEN="+e2eToken)
+	d := startDaemonCmd(t, cmd)
+	rats := []string{"R01", "R02", "R03", "R04"}
+	for _, r := range rats {
+		if code := d.post("/api/v1/subjects", `{"id":"`+r+`"}`, nil); code != http.StatusCreated {
+			t.Fatalf("add %s: %d", r, code)
+		}
+		if code := d.post("/api/v1/training/"+r+"/enrol", `{"by":"ci"}`, nil); code != http.StatusCreated {
+			t.Fatalf("enrol %s: %d", r, code)
+		}
+	}
+	var refusal struct{ Error string }
+	if code := d.post("/api/v1/training/R01/move", `{"stage":"stage9","by":"ci","why":"typo"}`, &refusal); code != http.StatusUnprocessableEntity || !strings.Contains(refusal.Error, "stage9") {
+		t.Errorf("move to a stage that does not exist: %d %q", code, refusal.Error)
+	}
+	// Round 1 from the command line, the rest over the API.
+	for i, r := range rats {
+		out, errOut, code := fivechoiceEnv(t, dir, []string{"FIVECHOICE_TOKEN=" + e2eToken}, "train", "run", r, "--chamber", fmt.Sprintf("box%d", i+1), "--server", d.url)
+		if code != 0 || !strings.Contains(out, "with magazine") {
+			t.Fatalf("train run %s: %d %s %s", r, code, out, errOut)
+		}
+	}
+	d.waitIdle()
+	if code := d.post("/api/v1/chambers/box1/training", `{"subject":"R01"}`, &refusal); code != http.StatusConflict || !strings.Contains(refusal.Error, "today") {
+		t.Errorf("a second session the same day without again: %d %q", code, refusal.Error)
+	}
+	for round := 2; round <= 12; round++ {
+		for i, r := range rats {
+			if code := d.post(fmt.Sprintf("/api/v1/chambers/box%d/training", i+1), `{"subject":"`+r+`","again":true}`, nil); code != http.StatusCreated {
+				t.Fatalf("round %d %s: %d", round, r, code)
+			}
+		}
+		d.waitIdle()
+	}
+	var status []struct {
+		Subject, Stage string
+	}
+	if code := d.get("/api/v1/training", &status); code != http.StatusOK || len(status) != len(rats) {
+		t.Fatalf("training status: %d %+v", code, status)
+	}
+	if code := d.signal(syscall.SIGTERM); code != 0 {
+		t.Fatalf("SIGTERM: exit %d\n%s", code, d.logs())
+	}
+	db := filepath.Join(dir, "fivechoice.db")
+	changes := checkStageChanges(t, db, rats)
+	if changes < len(rats) {
+		t.Errorf("%d stage changes in 12 sessions of %d naive rats: want every rat out of magazine training at least", changes, len(rats))
+	}
+	for _, args := range [][]string{{"train", "status"}, {"train", "table"}, {"train", "history", "R01"}} {
+		out, errOut, code := fivechoice(t, dir, append(args, "--db", db)...)
+		if code != 0 || !strings.Contains(out, "R01") && !strings.Contains(out, "magazine") {
+			t.Errorf("%v: %d\n%s%s", args, code, out, errOut)
+		}
+	}
+}
+
+// waitIdle waits until no chamber runs a session.
+func (d *daemonProc) waitIdle() {
+	d.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		var ch struct{ Chambers []struct{ State string } }
+		d.get("/api/v1/chambers", &ch)
+		busy := false
+		for _, c := range ch.Chambers {
+			busy = busy || c.State == "running"
+		}
+		if !busy {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	d.t.Fatalf("sessions still running after 60s:\n%s", d.logs())
+}
+
+// checkStageChanges recomputes, for every rat, each decision the
+// programme should have made at each session's end from the stored
+// sessions alone, and compares it with the recorded history; it returns
+// how many changes it checked.
+func checkStageChanges(t *testing.T, path string, rats []string) int {
+	t.Helper()
+	ctx := context.Background()
+	db, err := storage.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	prog := training.Builtin()
+	n := 0
+	for _, r := range rats {
+		hist, err := db.StageHistory(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := 0
+		for i, h := range hist {
+			if i+1 < len(hist) {
+				n++
+			}
+			_, at, _ = prog.Stage(h.To)
+			under, err := db.SessionsUnder(ctx, h.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var seen []training.Session
+			for _, s := range under {
+				as, err := db.Attempts(ctx, s.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				seen = append(seen, training.SessionOf(s.ID, s.EndReason, s.Params, as, 0))
+				dec := prog.Decide(at, seen)
+				if dec.Action == training.Advance && h.Action == training.Advance && h.From == h.To {
+					dec.Action = training.Stay // a stable baseline stays stable until it falls back
+				}
+				recorded := i+1 < len(hist) && hist[i+1].Session == s.ID
+				switch {
+				case dec.Action == training.Stay && recorded:
+					t.Errorf("%s: session %s met nothing, yet %+v was recorded", r, s.ID, hist[i+1])
+				case dec.Action != training.Stay && (!recorded || hist[i+1].To != dec.To || hist[i+1].Reason != dec.Reason):
+					t.Errorf("%s: after session %s the programme says %+v; recorded %+v", r, s.ID, dec, hist[i:])
+				}
+			}
+		}
+	}
+	return n
+}
