@@ -209,7 +209,9 @@ func (d *loadDaemon) phase(ctx context.Context, name string, clients int, ids []
 				if k := r.IntN(4); k < 3 {
 					path = paths[k]
 				}
-				resp, err := d.client.Get(d.url + path)
+				req, _ := http.NewRequest(http.MethodGet, d.url+path, nil)
+				req.Header.Set("Authorization", "Bearer "+d.token)
+				resp, err := d.client.Do(req)
 				reqs.Add(1)
 				if err != nil {
 					failed.Add(1)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
@@ -17,10 +16,11 @@ func PlanStudySession(ctx context.Context, d *storage.DB, s storage.Study, subje
 	if err != nil {
 		return Plan{}, "", err
 	}
-	params, err := protocols.Lookup(s.Protocol)
+	set, err := d.FindSet(ctx, s.Protocol) // a lab set's version was pinned when the study was created
 	if err != nil {
 		return Plan{}, "", err
 	}
+	params := set.Params
 	params.Seed = seed
 	var warning string
 	if injected.IsZero() {

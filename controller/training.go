@@ -63,9 +63,13 @@ func PlanTraining(ctx context.Context, d *storage.DB, subject string, lookup tra
 	if err != nil {
 		return Plan{}, fmt.Errorf("rat %s at %s: %w", subject, st.Name, err)
 	}
+	protocol, err := d.SetRef(ctx, st.Protocol, params) // a lab set: NAME@VERSION (docs/protocols.md)
+	if err != nil {
+		return Plan{}, fmt.Errorf("rat %s at %s: %w", subject, st.Name, err)
+	}
 	params.Seed = seed
 	return Plan{
-		Provenance: storage.Provenance{Subject: subject, Condition: TrainingTerm, Protocol: st.Protocol, Params: params, TrainingChange: day.Under.ID},
+		Provenance: storage.Provenance{Subject: subject, Condition: TrainingTerm, Protocol: protocol, Params: params, TrainingChange: day.Under.ID},
 		Training:   day,
 	}, nil
 }

@@ -68,6 +68,7 @@ type Params struct {
 	// Mode is ModeTask (omitted) or ModeMagazine.
 	Mode                      string     `json:"mode,omitempty"`
 	Holes                     int        `json:"holes"`
+	ActiveHoles               []int      `json:"active_holes,omitempty"`
 	StimulusDuration          Duration   `json:"stimulus_duration"`
 	StimulusDurations         []Duration `json:"stimulus_durations,omitempty"`
 	ITI                       Duration   `json:"iti"`
@@ -180,6 +181,7 @@ func (c Checked) Params() Params {
 // clone is p with lists of its own.
 func (p Params) clone() Params {
 	p.StimulusDurations = slices.Clone(p.StimulusDurations)
+	p.ActiveHoles = slices.Clone(p.ActiveHoles)
 	p.ITIChoices = slices.Clone(p.ITIChoices)
 	p.Targets = slices.Clone(p.Targets)
 	p.ITISequence = slices.Clone(p.ITISequence)
@@ -232,6 +234,7 @@ func (p Params) validate() error {
 	if p.Holes < 3 || p.Holes > hardware.MaxHoles {
 		bad("holes", "must be 3 to %d, got %d", hardware.MaxHoles, p.Holes)
 	}
+	errs = append(errs, p.checkActiveHoles()...)
 	within("stimulus_duration", p.StimulusDuration)
 	within("iti", p.ITI)
 	within("limited_hold", p.LimitedHold)
@@ -268,8 +271,11 @@ func (p Params) validate() error {
 		bad("targets", "must not be empty")
 	}
 	for i, t := range p.Targets {
-		if t < 1 || t > p.Holes {
+		switch {
+		case t < 1 || t > p.Holes:
 			bad(fmt.Sprintf("targets[%d]", i), "hole %d does not exist (holes: %d)", t, p.Holes)
+		case !p.inUse(t):
+			bad(fmt.Sprintf("targets[%d]", i), "hole %d is masked (active_holes: %v)", t, p.ActiveHoles)
 		}
 	}
 	sequence := func(param string, seq []Duration, choicesParam string, allowed []Duration) {

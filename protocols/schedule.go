@@ -22,7 +22,7 @@ type targetSchedule struct {
 	list     []int
 	scripted bool
 	balanced bool
-	holes    int
+	holes    []int // the active holes (R15 draws only from them)
 	rng      *rand.Rand
 }
 
@@ -32,7 +32,7 @@ func newTargetSchedule(p Params) targetSchedule {
 	}
 	return targetSchedule{
 		balanced: p.LocationSchedule == ScheduleBalanced,
-		holes:    p.Holes,
+		holes:    p.targetHoles(),
 		rng:      rand.New(rand.NewPCG(p.Seed, streamTargets)),
 	}
 }
@@ -44,11 +44,11 @@ func (t *targetSchedule) at(i int) (int, error) {
 			return 0, fmt.Errorf("targets: no target left for scored trial %d (the list has %d)", i+1, len(t.list))
 		}
 		if t.balanced { // each block of `holes` trials is a permutation
-			for _, h := range t.rng.Perm(t.holes) {
-				t.list = append(t.list, h+1)
+			for _, h := range t.rng.Perm(len(t.holes)) {
+				t.list = append(t.list, t.holes[h])
 			}
 		} else {
-			t.list = append(t.list, t.rng.IntN(t.holes)+1)
+			t.list = append(t.list, t.holes[t.rng.IntN(len(t.holes))])
 		}
 	}
 	return t.list[i], nil

@@ -11,6 +11,7 @@ import (
 // A MergeResult counts what one merge added.
 type MergeResult struct {
 	Subjects, Conditions, Studies, Sessions, Attempts, Events int
+	ParamSets                                                 int // lab parameter set versions
 	// Skipped sessions were already in the target, identical.
 	Skipped int
 	// Corrections, Exclusions, Weights, Notes and Audit count the rows of
@@ -121,6 +122,9 @@ func (d *DB) MergeWith(ctx context.Context, src string, o MergeOptions) (MergeRe
 		return res, err
 	}
 	if err := m.copyRecords(&res); err != nil {
+		return res, err
+	}
+	if res.ParamSets, err = mergeParamSets(ctx, tx, src); err != nil {
 		return res, err
 	}
 	return res, tx.Commit()

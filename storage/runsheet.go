@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/fivechoice/fivechoice/protocols"
-
 	"github.com/mattn/go-sqlite3"
 )
 
@@ -57,8 +55,10 @@ func (d *DB) CheckRunEntry(ctx context.Context, e RunEntry) error {
 	case e.Condition == "" || e.Protocol == "":
 		return fmt.Errorf("protocol and condition: required without a study: %w", ErrInvalid)
 	}
-	if _, err := protocols.Lookup(e.Protocol); err != nil {
+	if _, err := d.FindSet(ctx, e.Protocol); errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("%w: %w", err, ErrInvalid)
+	} else if err != nil {
+		return err
 	}
 	_, err := d.Condition(ctx, e.Condition)
 	return err

@@ -6,21 +6,32 @@ import (
 	"os"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/fivechoice/fivechoice/protocols"
 )
 
 // Load reads a lab's programme from a YAML file (docs/training.md).
-func Load(path string) (Programme, error) {
+func Load(path string) (Programme, error) { return LoadWith(path, protocols.Lookup) }
+
+// LoadWith is Load with stage parameter sets resolved by find, so that a
+// programme may name the lab's own sets (storage's DB.Lookup).
+func LoadWith(path string, find Lookup) (Programme, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Programme{}, fmt.Errorf("programme: %w", err)
 	}
-	return Parse(path, data)
+	return ParseWith(path, data, find)
 }
 
 // Parse reads a programme; every problem is reported with the file and
 // line, and a programme that parses is also checked (Check), so a wrong
 // one is refused before any rat runs on it.
 func Parse(file string, data []byte) (Programme, error) {
+	return ParseWith(file, data, protocols.Lookup)
+}
+
+// ParseWith is Parse with stage parameter sets resolved by find.
+func ParseWith(file string, data []byte, find Lookup) (Programme, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return Programme{}, fmt.Errorf("%s: %w", file, err)
@@ -54,7 +65,7 @@ func Parse(file string, data []byte) (Programme, error) {
 	if err := errors.Join(errs...); err != nil {
 		return p, err
 	}
-	if err := p.Check(); err != nil {
+	if err := p.CheckWith(find); err != nil {
 		return p, fmt.Errorf("%s: %w", file, err)
 	}
 	return p, nil

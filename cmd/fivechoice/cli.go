@@ -30,6 +30,7 @@ func commands() []command {
 		{"bench", "measure session throughput (virtual time)", cmdBench},
 		{"simulate", "virtual-rat studies and the model's validation (virtual time)", cmdSimulate},
 		{"protocols", "list the built-in parameter sets", cmdProtocols},
+		{"protocol", "save, show and list the lab's own versioned parameter sets (docs/protocols.md)", cmdProtocol},
 		{"subject", "add or list subjects", cmdSubject},
 		{"condition", "add or list dose conditions", cmdCondition},
 		{"study", "create, show, run and unblind within-subject drug studies", cmdStudy},

@@ -75,8 +75,8 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stderr, "%v\n", err)
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: %d sessions added (%d already there), %d attempts, %d events, %d subjects, %d conditions, %d studies\n",
-			src, res.Sessions, res.Skipped, res.Attempts, res.Events, res.Subjects, res.Conditions, res.Studies)
+		fmt.Fprintf(stdout, "%s: %d sessions added (%d already there), %d attempts, %d events, %d subjects, %d conditions, %d studies, %d parameter set versions\n",
+			src, res.Sessions, res.Skipped, res.Attempts, res.Events, res.Subjects, res.Conditions, res.Studies, res.ParamSets)
 		fmt.Fprintf(stdout, "%s: %d corrections, %d exclusions, %d audit entries, %d body weights, %d notes, %d training changes added\n",
 			src, res.Corrections, res.Exclusions, res.Audit, res.Weights, res.Notes, res.TrainingChanges)
 		for _, s := range res.Settled {

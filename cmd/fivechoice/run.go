@@ -28,7 +28,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	subject := fs.String("subject", "", "subject `id`, recorded already (see --new-subject)")
 	newSubject := fs.Bool("new-subject", false, "record --subject if it is not recorded yet (without it an unknown id is an error, as in the API)")
 	condition := fs.String("condition", "baseline", "dose condition `id` (see the conditions table: baseline, vehicle, atx-0.1 ...)")
-	protocol := fs.String("protocol", "baseline", "built-in parameter set (see 'fivechoice protocols')")
+	protocol := fs.String("protocol", "baseline", "parameter set: built in, or the lab's own (NAME for its latest version, NAME@VERSION; see 'fivechoice protocols')")
 	chamber := fs.String("chamber", "sim", "chamber: only 'sim' (a simulated chamber with a virtual rat) from the command line")
 	seedFlag := fs.Int64("seed", -1, "seed of every random draw (default: a fresh random seed, recorded)")
 	realtime := fs.Bool("realtime", false, "run on the wall clock instead of virtual time")
@@ -42,10 +42,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *chamber != "sim" {
 		return fmt.Errorf("--chamber %q: the run command drives simulated chambers only; real chambers run under 'fivechoice serve'", *chamber)
 	}
-	params, err := protocols.Lookup(*protocol)
+	set, err := findSet(ctx, *db, *protocol)
 	if err != nil {
 		return fmt.Errorf("--protocol: %w", err)
 	}
+	params := set.Params
 	if *paramsJSON != "" {
 		if params, err = params.Override([]byte(*paramsJSON)); err != nil {
 			return fmt.Errorf("--params: %w", err)
@@ -84,7 +85,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer w.Close()
 
-	plan := controller.Plan{Provenance: storage.Provenance{Subject: *subject, Condition: *condition, Chamber: *chamber, Backend: hardware.BackendSim, Protocol: *protocol, Params: params, Version: version}}
+	plan := controller.Plan{Provenance: storage.Provenance{Subject: *subject, Condition: *condition, Chamber: *chamber, Backend: hardware.BackendSim, Protocol: set.Ref(), Params: params, Version: version}}
 	rec, sum, err := runSimulated(ctx, d, w, plan, ps, traits, *realtime)
 	if err != nil {
 		return err
@@ -175,17 +176,26 @@ func fmtOpt(v *float64, format string) string {
 	return fmt.Sprintf(format, *v)
 }
 
-func cmdProtocols(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("protocols", "protocols [--json]", stderr)
+func cmdProtocols(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("protocols", "protocols [--json] [--db FILE]", stderr)
 	asJSON := fs.Bool("json", false, "print every parameter set and training programme as one JSON document")
+	db := fs.String("db", "fivechoice.db", "database `file` whose lab parameter sets are listed too (if it exists)")
 	if err := parse(fs, args, false); err != nil {
+		return err
+	}
+	lab, err := labSets(ctx, *db)
+	if err != nil {
 		return err
 	}
 	if *asJSON {
 		type set struct {
 			Name        string           `json:"name"`
+			Version     int              `json:"version,omitempty"` // lab sets: 1, 2 ...
 			Description string           `json:"description"`
 			Advance     string           `json:"advance,omitempty"`
+			BasedOn     string           `json:"based_on,omitempty"`
+			SavedBy     string           `json:"saved_by,omitempty"`
+			Why         string           `json:"why,omitempty"`
 			Params      protocols.Params `json:"params"`
 		}
 		var doc struct {
@@ -193,7 +203,10 @@ func cmdProtocols(_ context.Context, args []string, stdout, stderr io.Writer) er
 			Programmes    []training.Programme `json:"programmes"`
 		}
 		for _, p := range protocols.Presets() {
-			doc.ParameterSets = append(doc.ParameterSets, set{p.Name, p.Description, p.Advance, p.Params})
+			doc.ParameterSets = append(doc.ParameterSets, set{Name: p.Name, Description: p.Description, Advance: p.Advance, Params: p.Params})
+		}
+		for _, p := range lab {
+			doc.ParameterSets = append(doc.ParameterSets, set{p.Name, p.Version, p.Description, "", p.BasedOn, p.By, p.Why, p.Params})
 		}
 		doc.Programmes = []training.Programme{training.Builtin()}
 		enc := json.NewEncoder(stdout)
@@ -206,6 +219,12 @@ func cmdProtocols(_ context.Context, args []string, stdout, stderr io.Writer) er
 			adv = "; advance: " + p.Advance
 		}
 		fmt.Fprintf(stdout, "%-13s %s%s\n", p.Name, p.Description, adv)
+	}
+	if len(lab) > 0 {
+		fmt.Fprintf(stdout, "\nthe lab's own sets in %s, latest versions ('fivechoice protocol history NAME' for every one):\n", *db)
+		if err := printLatest(stdout, lab); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stdout, "\ntraining programme %s (fivechoice simulate training; docs/training.md):\n", training.Builtin().Name)
 	for _, st := range training.Builtin().Stages {

@@ -143,6 +143,9 @@ func (d *daemonProc) post(path, body string, out any) int {
 func (d *daemonProc) get(path string, out any) int {
 	d.t.Helper()
 	req, _ := http.NewRequest("GET", d.url+path, nil)
+	if strings.HasPrefix(path, "/api/") {
+		req.Header.Set("Authorization", "Bearer "+e2eToken)
+	}
 	return d.send(req, out)
 }
 

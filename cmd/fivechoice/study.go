@@ -53,7 +53,7 @@ func studyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	washout := fs.Duration("washout", 48*time.Hour, "minimum time between a subject's test days")
 	seed := fs.Int64("seed", -1, "seed of the assignment (default: a fresh one, recorded)")
 	start := fs.String("start", "", "first test day, YYYY-MM-DD (default: today)")
-	protocol := fs.String("protocol", "baseline", "the protocol of the test sessions")
+	protocol := fs.String("protocol", "baseline", "the parameter set of the test sessions: built in or the lab's own (a lab set's latest version is pinned for the whole study)")
 	blind := fs.Bool("blind", false, "operators see conditions only as codes until 'study unblind'")
 	var name string
 	if err := parseWithID(fs, args, &name); err != nil {
@@ -65,7 +65,8 @@ func studyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *washout < 0 {
 		return errors.New("--washout must not be negative")
 	}
-	if _, err := protocols.Lookup(*protocol); err != nil {
+	set, err := findSet(ctx, *db, *protocol) // a lab set is pinned: NAME@VERSION
+	if err != nil {
 		return fmt.Errorf("--protocol: %w", err)
 	}
 	subs, conds := splitList(*subjects), splitList(*conditions)
@@ -81,7 +82,7 @@ func studyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	plan, err := study.Design{Name: name, Kind: *design, Subjects: subs, Conditions: conds, Start: startDay,
-		Washout: *washout, Seed: s, Protocol: *protocol, Blind: *blind}.Plan()
+		Washout: *washout, Seed: s, Protocol: set.Ref(), Blind: *blind}.Plan()
 	if err != nil {
 		return err
 	}

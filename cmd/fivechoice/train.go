@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/fivechoice/fivechoice/controller"
-	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/training"
 )
 
@@ -89,7 +88,7 @@ func trainEnrol(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	for _, id := range ids {
-		c, err := controller.Enrol(ctx, d, id, *prog, *stage, *by, *why, protocols.Lookup, time.Now())
+		c, err := controller.Enrol(ctx, d, id, *prog, *stage, *by, *why, d.Lookup(ctx), time.Now())
 		if err != nil {
 			return err
 		}
@@ -232,11 +231,11 @@ func trainProgramme(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	p, err := training.Parse(arg, data)
+	p, err := training.ParseWith(arg, data, d.Lookup(ctx)) // stages may name the lab's own sets
 	if err != nil {
 		return err
 	}
-	v, err := controller.SaveProgramme(ctx, d, p, protocols.Lookup, *by, time.Now())
+	v, err := controller.SaveProgramme(ctx, d, p, d.Lookup(ctx), *by, time.Now())
 	if err != nil {
 		return err
 	}

@@ -153,3 +153,44 @@ func checkStageChanges(t *testing.T, path string, rats []string) int {
 	}
 	return n
 }
+
+// TestTrainingSurvivesKill9: the daemon is killed (SIGKILL) at random
+// moments while training sessions run and end; after each restart every
+// session that ended has exactly the stage change its end decided, and
+// none is half-recorded (the end and the change commit together).
+func TestTrainingSurvivesKill9(t *testing.T) {
+	dir := t.TempDir()
+	serve := func() *daemonProc {
+		cmd := exec.Command(fivechoiceBin, "serve", "--listen", "127.0.0.1:0", "--sim-speed", "10000", "--sim-naive", "--sim-seed", "8", "--db", "fivechoice.db")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "FIVECHOICE_TOKEN="+e2eToken)
+		return startDaemonCmd(t, cmd)
+	}
+	d := serve()
+	rats := []string{"R01", "R02", "R03", "R04"}
+	for _, r := range rats {
+		d.post("/api/v1/subjects", `{"id":"`+r+`"}`, nil)
+		if code := d.post("/api/v1/training/"+r+"/enrol", `{"by":"ci"}`, nil); code != http.StatusCreated {
+			t.Fatalf("enrol %s: %d", r, code)
+		}
+	}
+	for round := 1; round <= 10; round++ {
+		for i, r := range rats {
+			d.post(fmt.Sprintf("/api/v1/chambers/box%d/training", i+1), `{"subject":"`+r+`","again":true}`, nil)
+		}
+		if round%3 == 0 {
+			time.Sleep(time.Duration(round*17%150) * time.Millisecond)
+			if code := d.signal(syscall.SIGKILL); code != -int(syscall.SIGKILL) {
+				t.Fatalf("kill -9: exit %d", code)
+			}
+			d = serve()
+		}
+		d.waitIdle()
+	}
+	d.signal(syscall.SIGTERM)
+	checkStageChanges(t, filepath.Join(dir, "fivechoice.db"), rats)
+	out, errOut, code := fivechoice(t, dir, "rescore", "--db", "fivechoice.db")
+	if code != 0 {
+		t.Errorf("rescore after kills: %d\n%s%s", code, out, errOut)
+	}
+}

@@ -44,9 +44,6 @@ type Config struct {
 	File string `yaml:"-"`
 
 	Database string `yaml:"database"`
-	// SimSeed draws the virtual rats of simulated chambers whose rats
-	// learn (sim.learns): the same seed, the same cohort.
-	SimSeed uint64 `yaml:"sim_seed"`
 	Listen   string `yaml:"listen"`
 	// Token is the API token that every mutating request must carry. In a
 	// file it is given inline or, better, in TokenFile (so that the
@@ -87,6 +84,9 @@ type Config struct {
 	NoResponseWarning time.Duration `yaml:"no_response_warning"`
 
 	Chambers []Chamber `yaml:"chambers"`
+	// SimSeed draws the virtual rats of simulated chambers whose rats
+	// learn (sim.learns): the same seed, the same cohort.
+	SimSeed uint64 `yaml:"sim_seed"`
 }
 
 // Log configures the daemon's log (on standard error, for journald).

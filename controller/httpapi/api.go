@@ -118,7 +118,7 @@ func New(o Options) (*API, error) {
 	}
 	a.pages = pages
 	a.routes(o.Metrics)
-	a.handler = a.recoverPanics(a.logRequests(a.guard(a.mux)))
+	a.handler = a.recoverPanics(a.logRequests(a.guard(a.private(a.mux))))
 	return a, nil
 }
 
@@ -153,6 +153,9 @@ func (a *API) routes(metrics http.Handler) {
 	m.Handle("POST /api/v1/subjects/{id}/corrections", a.auth(a.handle(a.addCorrection("subject"))))
 	m.Handle("GET /api/v1/conditions/{id}/corrections", a.handle(a.listCorrections("condition")))
 	m.Handle("POST /api/v1/conditions/{id}/corrections", a.auth(a.handle(a.addCorrection("condition"))))
+	// Parameter sets (issue 14): the built-in ones and the lab's own, every version.
+	m.Handle("GET /api/v1/protocols", a.handle(a.listProtocols))
+	m.Handle("GET /api/v1/protocols/{name}", a.handle(a.getProtocol))
 	// Training (issue 14): stages, history, enrolment, moves, today's session.
 	m.Handle("GET /api/v1/training", a.handle(a.listTraining))
 	m.Handle("GET /api/v1/training/{subject}", a.handle(a.getTraining))

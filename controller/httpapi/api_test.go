@@ -178,7 +178,7 @@ func (d *daemon) waitFor(id string, limit time.Duration, cond func(session) bool
 	deadline := time.Now().Add(limit)
 	for {
 		var s session
-		if got := d.do("GET", "/api/v1/sessions/"+id+"?attempts=1", "", "none", &s); got != http.StatusOK {
+		if got := d.do("GET", "/api/v1/sessions/"+id+"?attempts=1", "", "", &s); got != http.StatusOK {
 			d.t.Fatalf("get session %s: %d", id, got)
 		}
 		if cond(s) {
@@ -215,12 +215,22 @@ func TestAPI(t *testing.T) {
 			t.Errorf("subject %s: %q", id, msg)
 		}
 	}
+	// The lab's data is not for anyone on the network: every read of the
+	// JSON API needs the token too; /healthz stays open for monitoring.
+	for _, path := range []string{"/api/v1/subjects", "/api/v1/sessions", "/api/v1/chambers", "/api/v1/training", "/api/v1/subjects/R01", "/api/v1/nothing"} {
+		if got := d.do("GET", path, "", "none", nil); got != http.StatusUnauthorized {
+			t.Errorf("GET %s without the token: %d, want 401", path, got)
+		}
+		if got := d.do("GET", path, "", "Bearer wrong-token-0123456789", nil); got != http.StatusUnauthorized {
+			t.Errorf("GET %s with a wrong token: %d, want 401", path, got)
+		}
+	}
 	var subjects struct{ Subjects []struct{ ID string } }
-	if d.do("GET", "/api/v1/subjects", "", "none", &subjects); len(subjects.Subjects) != 2 {
+	if d.do("GET", "/api/v1/subjects", "", "", &subjects); len(subjects.Subjects) != 2 {
 		t.Errorf("subjects %+v", subjects)
 	}
 	var conditions struct{ Conditions []struct{ ID string } }
-	if d.do("GET", "/api/v1/conditions", "", "none", &conditions); len(conditions.Conditions) < 2 {
+	if d.do("GET", "/api/v1/conditions", "", "", &conditions); len(conditions.Conditions) < 2 {
 		t.Errorf("conditions %+v", conditions)
 	}
 
@@ -280,7 +290,7 @@ func TestAPI(t *testing.T) {
 		}
 	}
 	d.errorOf("POST", "/api/v1/chambers/box1/sessions", `{"subject": "R01", "protocol": "baseline", "condition": "vehicle"}`, "none", http.StatusUnauthorized)
-	d.errorOf("GET", "/api/v1/nothing", "", "none", http.StatusNotFound)
+	d.errorOf("GET", "/api/v1/nothing", "", "", http.StatusNotFound)
 	if msg := d.errorOf("DELETE", "/api/v1/chambers", "", "", http.StatusMethodNotAllowed); !strings.Contains(msg, "DELETE") {
 		t.Errorf("405 message %q", msg)
 	}
@@ -297,13 +307,13 @@ func TestAPI(t *testing.T) {
 			Attempt                        int
 		}
 	}
-	d.do("GET", "/api/v1/chambers", "", "none", &chambers)
+	d.do("GET", "/api/v1/chambers", "", "", &chambers)
 	if len(chambers.Chambers) != 3 || chambers.Chambers[1].Name != "box2" || chambers.Chambers[1].State != "running" ||
 		chambers.Chambers[1].SessionID != s2.ID || chambers.Chambers[1].Subject != "R02" {
 		t.Errorf("chambers %+v", chambers)
 	}
 	var box2 struct{ State string }
-	if d.do("GET", "/api/v1/chambers/box2", "", "none", &box2); box2.State != "running" {
+	if d.do("GET", "/api/v1/chambers/box2", "", "", &box2); box2.State != "running" {
 		t.Errorf("box2 %+v", box2)
 	}
 
@@ -318,7 +328,7 @@ func TestAPI(t *testing.T) {
 	}
 	d.errorOf("POST", "/api/v1/sessions/"+s2.ID+"/stop", "", "", http.StatusConflict)
 	d.errorOf("POST", "/api/v1/sessions/no-such-session/stop", "", "", http.StatusNotFound)
-	d.errorOf("GET", "/api/v1/sessions/no-such-session", "", "none", http.StatusNotFound)
+	d.errorOf("GET", "/api/v1/sessions/no-such-session", "", "", http.StatusNotFound)
 
 	// The others run to their end.
 	for _, s := range []struct {
@@ -338,7 +348,7 @@ func TestAPI(t *testing.T) {
 	count := func(query string) int {
 		t.Helper()
 		var list struct{ Sessions []session }
-		if got := d.do("GET", "/api/v1/sessions"+query, "", "none", &list); got != http.StatusOK {
+		if got := d.do("GET", "/api/v1/sessions"+query, "", "", &list); got != http.StatusOK {
 			t.Fatalf("list %s: %d", query, got)
 		}
 		return len(list.Sessions)
@@ -359,7 +369,7 @@ func TestAPI(t *testing.T) {
 			t.Errorf("sessions%s: %d, want %d", query, got, want)
 		}
 	}
-	d.errorOf("GET", "/api/v1/sessions?from=yesterday", "", "none", http.StatusBadRequest)
+	d.errorOf("GET", "/api/v1/sessions?from=yesterday", "", "", http.StatusBadRequest)
 
 	if logs := d.logs.String(); strings.Contains(logs, token) || strings.Contains(logs, "wrong-token") {
 		t.Error("the log shows a token")

@@ -49,6 +49,33 @@ func (a *API) auth(next http.Handler) http.Handler {
 	})
 }
 
+// private refuses every JSON API request (/api/v1/...) without the API
+// token or a live login cookie (401): subject ids, sessions and training
+// states are the lab's data, not for anyone on the network. Reading needs
+// no Origin check (a cross-site page cannot read the answer; the cookie is
+// SameSite=Strict); changing anything also goes through auth. /healthz and
+// /metrics stay open for monitoring.
+func (a *API) private(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		tok, ok := bearer(r.Header.Get("Authorization"))
+		if (ok && a.token.matches(tok)) || (!ok && a.loggedIn(r)) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		msg := "missing API token: send Authorization: Bearer TOKEN"
+		if ok {
+			msg = "wrong API token"
+		}
+		a.log.Warn("request refused: "+msg, "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+		w.Header().Set("WWW-Authenticate", `Bearer realm="fivechoice"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": msg})
+	})
+}
+
 // bearer extracts the token of an "Authorization: Bearer TOKEN" header (the
 // scheme is case-insensitive, RFC 9110).
 func bearer(h string) (string, bool) {

@@ -142,12 +142,21 @@ func (a *API) plan(ctx context.Context, req startRequest) (controller.Plan, erro
 		return plan, err
 	}
 	if req.Protocol == "" {
-		return plan, fail(http.StatusUnprocessableEntity, "protocol: required (one of %s)", strings.Join(protocols.PresetNames(), ", "))
+		names, err := a.db.SetNames(ctx)
+		if err != nil {
+			return plan, err
+		}
+		return plan, fail(http.StatusUnprocessableEntity, "protocol: required (one of %s)", strings.Join(names, ", "))
 	}
-	params, err := protocols.Lookup(req.Protocol)
-	if err != nil {
+	// A built-in set, or the lab's own (its latest version, or NAME@VERSION);
+	// the session records NAME@VERSION.
+	set, err := a.db.FindSet(ctx, req.Protocol)
+	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrInvalid) {
 		return plan, fail(http.StatusUnprocessableEntity, "%v", err)
+	} else if err != nil {
+		return plan, err
 	}
+	params := set.Params
 	if p := bytes.TrimSpace(req.Params); len(p) > 0 && !bytes.Equal(p, []byte("null")) {
 		var keys map[string]json.RawMessage
 		if err := json.Unmarshal(p, &keys); err != nil {
@@ -170,7 +179,7 @@ func (a *API) plan(ctx context.Context, req startRequest) (controller.Plan, erro
 	}
 	// The supervisor checks the parameters, once, when it starts the
 	// session: a refusal comes back from start as a 422.
-	return controller.Plan{Provenance: storage.Provenance{Subject: req.Subject, Condition: req.Condition, Protocol: req.Protocol, Params: params, Version: a.version}}, nil
+	return controller.Plan{Provenance: storage.Provenance{Subject: req.Subject, Condition: req.Condition, Protocol: set.Ref(), Params: params, Version: a.version}}, nil
 }
 
 // newSeed draws a seed that fits SQLite's signed 64-bit integers.

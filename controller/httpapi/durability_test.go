@@ -56,7 +56,7 @@ func TestHealthDegradedWhileCommitsLag(t *testing.T) {
 		Committed      *storage.Committed `json:"committed"`
 		StorageWarning string             `json:"storage_warning"`
 	}
-	d.do("GET", "/api/v1/chambers/box3", "", "none", &ch)
+	d.do("GET", "/api/v1/chambers/box3", "", "", &ch)
 	if ch.State != "running" || ch.SessionID != s.ID || ch.StorageWarning == "" || ch.Committed == nil || ch.EventSeq <= ch.Committed.EventSeq {
 		t.Errorf("chamber while commits lag: %+v (committed %+v)", ch, ch.Committed)
 	}
@@ -66,7 +66,7 @@ func TestHealthDegradedWhileCommitsLag(t *testing.T) {
 	// chamber's warning to clear too.
 	for i := 0; ; i++ {
 		ch.StorageWarning = "" // absent when all is well: decoding leaves the old value
-		if d.do("GET", "/api/v1/chambers/box3", "", "none", &ch) == http.StatusOK && ch.StorageWarning == "" {
+		if d.do("GET", "/api/v1/chambers/box3", "", "", &ch) == http.StatusOK && ch.StorageWarning == "" {
 			break
 		}
 		if i == 200 {

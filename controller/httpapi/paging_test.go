@@ -33,20 +33,20 @@ func TestPages(t *testing.T) {
 		More bool
 	}
 	var l list
-	if got := d.do("GET", "/api/v1/sessions?limit=2", "", "none", &l); got != http.StatusOK {
+	if got := d.do("GET", "/api/v1/sessions?limit=2", "", "", &l); got != http.StatusOK {
 		t.Fatalf("list: %d", got)
 	}
 	if len(l.Sessions) != 2 || !l.More || l.Sessions[0].ID != ids[2] || l.Sessions[1].ID != ids[1] {
 		t.Fatalf("limit=2: %+v, want %s, %s newest first and more", l, ids[2], ids[1])
 	}
 	var rest list
-	d.do("GET", "/api/v1/sessions?limit=2&to="+url.QueryEscape(l.Sessions[1].StartedAt), "", "none", &rest)
+	d.do("GET", "/api/v1/sessions?limit=2&to="+url.QueryEscape(l.Sessions[1].StartedAt), "", "", &rest)
 	if len(rest.Sessions) != 1 || rest.More || rest.Sessions[0].ID != ids[0] {
 		t.Errorf("next page: %+v, want %s alone", rest, ids[0])
 	}
 
 	var whole session
-	d.do("GET", "/api/v1/sessions/"+ids[0]+"?attempts=1", "", "none", &whole)
+	d.do("GET", "/api/v1/sessions/"+ids[0]+"?attempts=1", "", "", &whole)
 	n := whole.Counters.Attempts
 	if n < 23 || len(whole.Attempts) != n {
 		t.Fatalf("whole session: %d attempts listed of %d", len(whole.Attempts), n)
@@ -57,7 +57,7 @@ func TestPages(t *testing.T) {
 			Attempts []struct{ N int }
 			Next     int `json:"attempts_next"`
 		}
-		d.do("GET", fmt.Sprintf("/api/v1/sessions/%s?attempts=1&attempts_limit=7&attempts_after=%d", ids[0], after), "", "none", &p)
+		d.do("GET", fmt.Sprintf("/api/v1/sessions/%s?attempts=1&attempts_limit=7&attempts_after=%d", ids[0], after), "", "", &p)
 		if len(p.Attempts) > 7 {
 			t.Fatalf("page %d: %d attempts, limit 7", page, len(p.Attempts))
 		}
@@ -88,6 +88,6 @@ func TestPages(t *testing.T) {
 		"/api/v1/sessions/" + ids[0] + "?attempts=1&attempts_limit=5001",
 		"/api/v1/sessions/" + ids[0] + "?attempts=1&attempts_after=-1",
 	} {
-		d.errorOf("GET", q, "", "none", http.StatusBadRequest)
+		d.errorOf("GET", q, "", "", http.StatusBadRequest)
 	}
 }

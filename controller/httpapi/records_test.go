@@ -35,7 +35,7 @@ func TestRecordsOverAPI(t *testing.T) {
 		t.Errorf("session note: %d %+v", code, notes)
 	}
 	d.do(http.MethodPost, "/api/v1/subjects/R01/notes", `{"by": "ben", "text": "sneezing"}`, "", nil)
-	if d.do(http.MethodGet, "/api/v1/subjects/R01/notes", "", "none", &notes); len(notes.Notes) != 1 || notes.Notes[0].Text != "sneezing" {
+	if d.do(http.MethodGet, "/api/v1/subjects/R01/notes", "", "", &notes); len(notes.Notes) != 1 || notes.Notes[0].Text != "sneezing" {
 		t.Errorf("subject notes: %+v", notes)
 	}
 	var weight struct {
@@ -49,7 +49,7 @@ func TestRecordsOverAPI(t *testing.T) {
 		t.Errorf("second weight: %d %+v", code, weight)
 	}
 	var weights struct{ Weights []struct{ Day string } }
-	if d.do(http.MethodGet, "/api/v1/subjects/R01/weights", "", "none", &weights); len(weights.Weights) != 2 {
+	if d.do(http.MethodGet, "/api/v1/subjects/R01/weights", "", "", &weights); len(weights.Weights) != 2 {
 		t.Errorf("weights: %+v", weights)
 	}
 	// Corrections.
@@ -61,7 +61,7 @@ func TestRecordsOverAPI(t *testing.T) {
 		t.Errorf("subject correction: %d %+v", code, made)
 	}
 	d.do(http.MethodPost, "/api/v1/conditions/atx-3.0/corrections", `{"set": {"dose_mg_per_kg": 2.5}, "by": "ana", "why": "mislabelled"}`, "", nil)
-	if d.do(http.MethodGet, "/api/v1/conditions/atx-3.0/corrections", "", "none", &made); len(made.Corrections) != 1 || made.Corrections[0].New != "2.5" {
+	if d.do(http.MethodGet, "/api/v1/conditions/atx-3.0/corrections", "", "", &made); len(made.Corrections) != 1 || made.Corrections[0].New != "2.5" {
 		t.Errorf("condition history: %+v", made)
 	}
 	recordRefusals(t, d, sess)

@@ -1,12 +1,12 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
 
 	"github.com/fivechoice/fivechoice/controller"
-	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
 	"github.com/fivechoice/fivechoice/training"
 )
@@ -30,8 +30,9 @@ type stageRequest struct {
 	Latest    bool   `json:"latest"` // move: onto the programme's latest version
 }
 
-// lookup is the parameter sets training stages may name.
-func (a *API) lookup() training.Lookup { return protocols.Lookup }
+// lookup is the parameter sets training stages may name: built-in and
+// the lab's own (docs/protocols.md).
+func (a *API) lookup() training.Lookup { return a.db.Lookup(context.Background()) }
 
 func (a *API) startTraining(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")

@@ -3,8 +3,6 @@ package web
 import (
 	"net/http"
 	"slices"
-
-	"github.com/fivechoice/fivechoice/protocols"
 )
 
 // gridData is the chamber grid page: the tiles, and the lists the start
@@ -43,7 +41,12 @@ func (p *Pages) Grid(w http.ResponseWriter, r *http.Request) {
 // conditions (not a blind study's codes) and studies with their rats.
 func (p *Pages) choices(r *http.Request) (gridData, error) {
 	ctx := r.Context()
-	d := gridData{Protocols: protocols.PresetNames()}
+	var d gridData
+	names, err := p.db.SetNames(ctx) // built in, then the lab's own sets
+	if err != nil {
+		return d, err
+	}
+	d.Protocols = names
 	subjects, err := p.db.Subjects(ctx)
 	if err != nil {
 		return d, err
