@@ -75,15 +75,15 @@ func TestSessionOnLabSet(t *testing.T) {
 			Sessions *int
 		}
 	}
-	if code := d.do("GET", "/api/v1/protocols", "", "none", &list); code != http.StatusOK || len(list.Protocols) != len(protocols.Presets())+3 ||
+	if code := d.do("GET", "/api/v1/protocols", "", "", &list); code != http.StatusOK || len(list.Protocols) != len(protocols.Presets())+3 ||
 		list.Protocols[len(list.Protocols)-2].Ref != "fast_3choice@2" || *list.Protocols[len(list.Protocols)-2].Sessions != 1 {
 		t.Errorf("GET /api/v1/protocols: HTTP %d, %+v", code, list)
 	}
 	var one struct{ Ref, Why string }
-	if code := d.do("GET", "/api/v1/protocols/fast_3choice@1", "", "none", &one); code != http.StatusOK || one.Ref != "fast_3choice@1" || one.Why != "first" {
+	if code := d.do("GET", "/api/v1/protocols/fast_3choice@1", "", "", &one); code != http.StatusOK || one.Ref != "fast_3choice@1" || one.Why != "first" {
 		t.Errorf("GET /api/v1/protocols/fast_3choice@1: HTTP %d, %+v", code, one)
 	}
-	if msg := d.errorOf("GET", "/api/v1/protocols/nope", "", "none", http.StatusNotFound); !strings.Contains(msg, "unknown protocol") {
+	if msg := d.errorOf("GET", "/api/v1/protocols/nope", "", "", http.StatusNotFound); !strings.Contains(msg, "unknown protocol") {
 		t.Errorf("unknown set: %q", msg)
 	}
 	b := d.browser()
