@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -77,13 +78,7 @@ func (w *Writer) edit(table string, fields map[string]parser, e Edit, check func
 	if len(e.Set) == 0 {
 		return nil, fmt.Errorf("edit %s %s: nothing to change (fields: %s): %w", what, e.ID, strings.Join(fieldNames(fields), ", "), ErrInvalid)
 	}
-	cols := slices.Sorted(func(yield func(string) bool) {
-		for k := range e.Set {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	cols := slices.Sorted(maps.Keys(e.Set))
 	vals := make([]driver.Value, len(cols))
 	for i, col := range cols {
 		parse, ok := fields[col]
