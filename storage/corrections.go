@@ -19,6 +19,12 @@ import (
 // ran under, or a blind study's code.
 var ErrInUse = errors.New("in use")
 
+// correctionTime is how a correction's time is stored: RFC 3339 in UTC
+// with all nine digits of the fraction, so that the text sorts as the
+// times do (RFC3339Nano drops trailing zeros, and "09:00:00Z" would sort
+// after "09:00:00.5Z"): a merge takes the newest correction by it.
+const correctionTime = "2006-01-02T15:04:05.000000000Z07:00"
+
 // An Edit is a correction of one subject or condition: the fields to set
 // (by column name: sex, born, dose_mg_per_kg ...), who made it and why.
 type Edit struct {
@@ -94,7 +100,7 @@ func (w *Writer) edit(table string, fields map[string]parser, e Edit, check func
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
-	at := e.At.UTC().Format(time.RFC3339Nano)
+	at := e.At.UTC().Format(correctionTime)
 	var out []Correction
 	err := w.Exec(func(c *sqlite3.SQLiteConn) error {
 		out = out[:0] // a retried batch applies its writes again

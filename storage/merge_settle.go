@@ -28,7 +28,7 @@ type fieldDiff struct {
 // settle merges the corrections and settles every differing field, or
 // refuses the file naming those it cannot settle.
 func (m *merger) settle(res *MergeResult) error {
-	m.at = time.Now().UTC().Format(time.RFC3339Nano)
+	m.at = time.Now().UTC().Format(correctionTime)
 	if m.has("corrections") {
 		cols, err := m.common("corrections", "id")
 		if err != nil {

@@ -183,3 +183,35 @@ func TestMergeCoversEveryTable(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeNewestCorrectionWins: when both files corrected a field, the
+// newer correction wins either way round, to the fraction of a second.
+func TestMergeNewestCorrectionWins(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	paths := map[string]string{"a": filepath.Join(dir, "a.db"), "b": filepath.Join(dir, "b.db")}
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for name, sex := range map[string]string{"a": "female", "b": ""} {
+		hostDB(t, paths[name], "R01", 1, map[string]uint64{"a": 100, "b": 200}[name])
+		d := open(t, paths[name])
+		w, err := d.NewWriter()
+		must(t, err)
+		when := at // b's at 09:00:00, a's half a second later
+		if name == "a" {
+			when = at.Add(500 * time.Millisecond)
+		}
+		_, err = w.EditSubject(ctx, d, storage.Edit{ID: "R01", Set: map[string]string{"sex": sex}, By: name, Why: "checked", At: when})
+		must(t, err)
+		must(t, w.Close())
+	}
+	for _, into := range []string{"a", "b"} {
+		from := map[string]string{"a": "b", "b": "a"}[into]
+		d := open(t, paths[into])
+		if _, err := d.Merge(ctx, paths[from]); err != nil {
+			t.Fatal(err)
+		}
+		if s, _ := d.Subject(ctx, "R01"); s.Sex != "female" {
+			t.Errorf("%s merged into %s: sex %q, want a's newer female", from, into, s.Sex)
+		}
+	}
+}
