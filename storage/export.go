@@ -12,34 +12,49 @@ import (
 // ExportTables are the tables ExportCSV writes.
 var ExportTables = []string{"sessions", "trials", "events"}
 
+// conditionOrder is a study session's condition_order: its condition's
+// position in the study's order, 1 being the reference (vehicle), so that
+// pandas and R can keep vehicle first (docs/data.md). Empty for sessions
+// outside a study, and while a study is blind: a blind study's codes are
+// listed in code order, and the reference's position would unblind it.
+const conditionOrder = `CASE WHEN st.blind = 0 THEN (SELECT sc.position FROM study_conditions sc WHERE sc.study = s.study AND sc.condition_id = s.condition_id)
+		WHEN st.unblinded_at IS NOT NULL THEN (SELECT k.position FROM blinding_keys k WHERE k.code_condition = s.condition_id) END AS condition_order`
+
+// excludedNow flags the rows of a session excluded now (1), so that an
+// analysis of trials or events can leave them out as the reports do; the
+// sessions table says why.
+const excludedNow = `EXISTS (SELECT 1 FROM exclusions x WHERE x.session_key = s.key AND x.reinstated_at IS NULL) AS excluded`
+
 // exportQueries are the tidy tables ExportCSV writes: one row per session,
 // per attempt or per event, with the subject and condition on every row so
 // that R or pandas need no joins, with the condition's drug, dose and
-// route (empty while a study is blind: the drug then reads "blinded"). A
-// blind study's sessions carry their code until the study is unblinded. ?1 is the study, or ” for every session.
+// route (empty while a study is blind: the drug then reads "blinded"), and
+// the condition's place in its study (conditionOrder). A blind study's
+// sessions carry their code until the study is unblinded. ?1 is the study,
+// or empty for every session.
 var exportQueries = map[string]string{
-	"sessions": `SELECT s.id AS session_id, s.subject_id AS subject, c.condition_id AS condition, cd.drug,
+	"sessions": `SELECT s.id AS session_id, s.subject_id AS subject, c.condition_id AS condition, ` + conditionOrder + `, cd.drug,
 		CASE WHEN cd.drug = 'blinded' THEN NULL ELSE cd.dose_mg_per_kg END AS dose_mg_per_kg, CASE WHEN cd.drug = 'blinded' THEN NULL ELSE cd.route END AS route,
 		COALESCE(s.study, '') AS study, s.study_day,
 		s.chamber, s.backend, s.protocol, s.seed, s.started_at, s.ended_at, s.injected_at, s.status, s.end_reason,
-		EXISTS (SELECT 1 FROM exclusions x WHERE x.session_key = s.key AND x.reinstated_at IS NULL) AS excluded,
+		` + excludedNow + `,
 		(SELECT x.why FROM exclusions x WHERE x.session_key = s.key AND x.reinstated_at IS NULL) AS excluded_why, ` + measuresOf("m") + `
 		FROM sessions s JOIN session_condition c ON c.session = s.key JOIN session_measures m ON m.session = s.key
-		LEFT JOIN conditions cd ON cd.id = c.condition_id
+		LEFT JOIN conditions cd ON cd.id = c.condition_id LEFT JOIN studies st ON st.name = s.study
 		WHERE (?1 = '' OR s.study = ?1) ORDER BY s.started_at, s.id`,
-	"trials": `SELECT s.id AS session_id, s.subject_id AS subject, c.condition_id AS condition, cd.drug,
+	"trials": `SELECT s.id AS session_id, s.subject_id AS subject, c.condition_id AS condition, ` + conditionOrder + `, cd.drug,
 		CASE WHEN cd.drug = 'blinded' THEN NULL ELSE cd.dose_mg_per_kg END AS dose_mg_per_kg, CASE WHEN cd.drug = 'blinded' THEN NULL ELSE cd.route END AS route,
-		COALESCE(s.study, '') AS study, s.study_day,
+		COALESCE(s.study, '') AS study, s.study_day, ` + excludedNow + `,
 		a.n AS attempt, a.outcome, a.target, a.iti_ns / 1e6 AS iti_ms, a.sd_ns / 1e6 AS sd_ms, a.iti_start_ns / 1e6 AS iti_start_ms,
 		a.onset_ns / 1e6 AS onset_ms, a.response_hole, a.response_ns / 1e6 AS response_ms, a.response_latency_ns / 1e6 AS response_latency_ms,
 		a.reward_latency_ns / 1e6 AS reward_latency_ms, a.premature_latency_ns / 1e6 AS premature_latency_ms,
 		a.premature AS premature_responses, a.perseverative, a.timeout_responses
 		FROM attempts a JOIN sessions s ON s.key = a.session JOIN session_condition c ON c.session = s.key
-		LEFT JOIN conditions cd ON cd.id = c.condition_id
+		LEFT JOIN conditions cd ON cd.id = c.condition_id LEFT JOIN studies st ON st.name = s.study
 		WHERE (?1 = '' OR s.study = ?1) ORDER BY s.started_at, s.id, a.n`,
-	"events": `SELECT s.id AS session_id, s.subject_id AS subject, c.condition_id AS condition, COALESCE(s.study, '') AS study, s.study_day, e.seq, e.t_ns / 1e6 AS t_ms, e.kind, e.channel,
+	"events": `SELECT s.id AS session_id, s.subject_id AS subject, c.condition_id AS condition, ` + conditionOrder + `, COALESCE(s.study, '') AS study, s.study_day, ` + excludedNow + `, e.seq, e.t_ns / 1e6 AS t_ms, e.kind, e.channel,
 		e.value, e.hw_seq, e.class, e.attempt, e.due_ns / 1e6 AS due_ms
-		FROM events e JOIN sessions s ON s.key = e.session JOIN session_condition c ON c.session = s.key
+		FROM events e JOIN sessions s ON s.key = e.session JOIN session_condition c ON c.session = s.key LEFT JOIN studies st ON st.name = s.study
 		WHERE (?1 = '' OR s.study = ?1) ORDER BY s.started_at, s.id, e.seq`,
 }
 

@@ -14,16 +14,44 @@ type MergeResult struct {
 	ParamSets                                                 int // lab parameter set versions
 	// Skipped sessions were already in the target, identical.
 	Skipped int
+	// Corrections, Exclusions, Weights, Notes and Audit count the rows of
+	// the records kept alongside the sessions that the merge added.
+	Corrections, Exclusions, Weights, Notes, Audit, TrainingChanges int
+	// Settled are the fields of subjects and conditions (and body weights)
+	// that differed between the two files and were settled: by the newer
+	// correction, or by MergeOptions.Prefer.
+	Settled []string
 }
 
-// mergeTables are the reference tables a merge copies: rows new to the
-// target are added, rows already there must be identical, column by column.
+// MergeOptions say how a merge settles a difference that no correction
+// explains.
+type MergeOptions struct {
+	// Prefer is "" (refuse the file, naming each difference), "this" (keep
+	// the target's value) or "other" (take the merged file's value). It
+	// applies to every such difference of the run; each one settled is
+	// recorded as a correction signed By.
+	Prefer string
+	By     string
+}
+
+// settledTables are the reference tables whose rows may differ between
+// two files and be settled (merge_settle.go): a subject's sex corrected
+// on one host, a condition's notes on another.
+var settledTables = []struct {
+	table string
+	cols  []string
+}{
+	{"subjects", []string{"sex", "strain", "cohort", "born", "notes"}},
+	{"conditions", []string{"drug", "dose_mg_per_kg", "vehicle", "route", "volume_ml_per_kg", "pretreatment_min", "notes"}},
+}
+
+// mergeTables are the reference tables a merge copies that cannot be
+// corrected: rows new to the target are added, rows already there must be
+// identical, column by column.
 var mergeTables = []struct {
 	table, key string
 	cols       []string
 }{
-	{"subjects", "id", []string{"sex", "strain", "cohort", "born", "notes"}},
-	{"conditions", "id", []string{"drug", "dose_mg_per_kg", "vehicle", "route", "volume_ml_per_kg", "pretreatment_min"}},
 	{"studies", "name", []string{"design", "washout_ns", "seed", "protocol", "blind", "start_date"}},
 }
 
@@ -31,13 +59,29 @@ var mergeTables = []struct {
 var sessionCols = []string{"subject_id", "condition_id", "chamber", "backend", "protocol", "params", "seed", "software_version", "host",
 	"started_at", "status", "ended_at", "ended_ns", "end_reason", "error", "study", "study_day", "injected_at"}
 
-// Merge copies everything in the database at src into d: subjects,
-// conditions, studies, sessions with their attempts and events. Session ids
-// are globally unique, so a session already in d is skipped if identical
-// and refused if not; merging the same file twice adds nothing. The merge
-// of one file is one transaction: a conflict leaves d unchanged.
+// Merge copies everything in the database at src into d (see MergeWith),
+// refusing a subject or condition that differs without a correction.
 func (d *DB) Merge(ctx context.Context, src string) (MergeResult, error) {
+	return d.MergeWith(ctx, src, MergeOptions{})
+}
+
+// MergeWith copies everything in the database at src into d: subjects,
+// conditions, studies, sessions with their attempts and events, training
+// programmes and stage changes, and the records kept with them
+// (corrections, exclusions and the audit trail, body weights, notes). Session ids are globally unique, so a session
+// already in d is skipped if identical and refused if not; merging the
+// same file twice adds nothing. A subject's or condition's field that
+// differs is settled by the newer correction, else by o.Prefer, else the
+// file is refused naming each difference. The merge of one file is one
+// transaction: a refusal leaves d unchanged.
+func (d *DB) MergeWith(ctx context.Context, src string, o MergeOptions) (MergeResult, error) {
 	var res MergeResult
+	if o.Prefer != "" && o.Prefer != "this" && o.Prefer != "other" {
+		return res, fmt.Errorf("merge %s: prefer %q: want this (the target's value) or other (the merged file's): %w", src, o.Prefer, ErrInvalid)
+	}
+	if o.Prefer != "" && strings.TrimSpace(o.By) == "" {
+		return res, fmt.Errorf("merge %s: settling differences with prefer %s is a correction: who settles them is required: %w", src, o.Prefer, ErrInvalid)
+	}
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
 		return res, err
@@ -64,8 +108,20 @@ func (d *DB) Merge(ctx context.Context, src string) (MergeResult, error) {
 	if err := conflicts(ctx, tx, "sessions", "id", sessionCols, src); err != nil {
 		return res, err
 	}
-	m := &merger{ctx: ctx, tx: tx, src: src}
+	m := &merger{ctx: ctx, tx: tx, src: src, opts: o}
+	if err := m.settle(&res); err != nil {
+		return res, err
+	}
+	if err := m.copyProgrammes(); err != nil {
+		return res, err
+	}
 	if err := m.copyAll(&res); err != nil {
+		return res, err
+	}
+	if err := m.copyTraining(&res); err != nil {
+		return res, err
+	}
+	if err := m.copyRecords(&res); err != nil {
 		return res, err
 	}
 	if res.ParamSets, err = mergeParamSets(ctx, tx, src); err != nil {
@@ -76,9 +132,11 @@ func (d *DB) Merge(ctx context.Context, src string) (MergeResult, error) {
 
 // A merger copies one attached source database inside a transaction.
 type merger struct {
-	ctx context.Context
-	tx  *sql.Tx
-	src string
+	ctx  context.Context
+	tx   *sql.Tx
+	src  string
+	opts MergeOptions
+	at   string // when the merge settled a difference
 }
 
 // copyAll copies the reference tables, then the sessions, then their
@@ -100,7 +158,7 @@ func (m *merger) copyAll(res *MergeResult) error {
 	// Sessions get new keys here; attempts and events follow their session
 	// by its id.
 	m.tx.QueryRowContext(m.ctx, `SELECT COUNT(*) FROM src.sessions WHERE id IN (SELECT id FROM main.sessions)`).Scan(&res.Skipped)
-	cols, err := m.common("sessions", "key")
+	cols, err := m.common("sessions", "key", "training_change") // linked again by copyTraining
 	if err != nil {
 		return err
 	}

@@ -97,7 +97,7 @@ func TestMergeIsIdempotentAndRefusesConflicts(t *testing.T) {
 	db3, _ := storage.Open(ctx, h3)
 	db3.AddSubject(ctx, storage.Subject{ID: "R02", Sex: "female"})
 	db3.Close()
-	if _, err := lab.Merge(ctx, h3); err == nil || !strings.Contains(err.Error(), `subject "R02"`) {
+	if _, err := lab.Merge(ctx, h3); err == nil || !strings.Contains(err.Error(), `subject R02: sex is "male" here and "female" in`) {
 		t.Errorf("conflicting subject: %v", err)
 	}
 }

@@ -155,7 +155,7 @@ func TestExportCSVRefuses(t *testing.T) {
 	if out.Len() != 0 {
 		t.Errorf("wrote %q", out.String())
 	}
-	if err := db.ExportCSV(ctx, &out, "events", ""); err != nil || !strings.HasPrefix(out.String(), "session_id,subject,condition,study,study_day,seq,") {
+	if err := db.ExportCSV(ctx, &out, "events", ""); err != nil || !strings.HasPrefix(out.String(), "session_id,subject,condition,condition_order,study,study_day,excluded,seq,") {
 		t.Errorf("ExportCSV(events) of an empty database: %q, %v", out.String(), err)
 	}
 }

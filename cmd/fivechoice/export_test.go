@@ -89,27 +89,27 @@ func TestExportIsPinned(t *testing.T) {
 		what, want string
 	}{
 		{"sessions", "" +
-			"session_id,subject,condition,drug,dose_mg_per_kg,route,study,study_day,chamber,backend,protocol,seed,started_at,ended_at,injected_at,status,end_reason,excluded,excluded_why," +
+			"session_id,subject,condition,condition_order,drug,dose_mg_per_kg,route,study,study_day,chamber,backend,protocol,seed,started_at,ended_at,injected_at,status,end_reason,excluded,excluded_why," +
 			"correct,incorrect,omissions,premature,perseverative,timeout_responses,magazine_entries,trials_scored,attempts," +
 			"accuracy_pct,omissions_pct,correct_pct,premature_pct," +
 			"correct_latency_mean_ms,correct_latency_median_ms,incorrect_latency_mean_ms,incorrect_latency_median_ms," +
 			"reward_latency_mean_ms,reward_latency_median_ms,premature_latency_mean_ms,premature_latency_median_ms\n" +
-			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,atomoxetine,1,i.p.,,,box1,sim,baseline,7,2026-05-04T09:30:00Z,2026-05-04T09:30:40Z,,ended,max_trials,0,," +
+			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,atomoxetine,1,i.p.,,,box1,sim,baseline,7,2026-05-04T09:30:00Z,2026-05-04T09:30:40Z,,ended,max_trials,0,," +
 			"1,0,1,1,2,1,2,2,3,100,50,50,33.333333333333336,412,412,,,1089,1089,2333,2333\n"},
 		{"trials", "" +
-			"session_id,subject,condition,drug,dose_mg_per_kg,route,study,study_day,attempt,outcome,target,iti_ms,sd_ms,iti_start_ms,onset_ms,response_hole,response_ms," +
+			"session_id,subject,condition,condition_order,drug,dose_mg_per_kg,route,study,study_day,excluded,attempt,outcome,target,iti_ms,sd_ms,iti_start_ms,onset_ms,response_hole,response_ms," +
 			"response_latency_ms,reward_latency_ms,premature_latency_ms,premature_responses,perseverative,timeout_responses\n" +
-			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,atomoxetine,1,i.p.,,,1,correct,3,5000,1000,1500,6500,3,6912,412,1089,,0,2,0\n" +
-			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,atomoxetine,1,i.p.,,,2,omission,1,5000,500,9000,14000,,,,,,0,0,1\n" +
-			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,atomoxetine,1,i.p.,,,3,premature,5,5000,1000,25000,,2,27333,,,2333,1,0,0\n"},
+			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,atomoxetine,1,i.p.,,,0,1,correct,3,5000,1000,1500,6500,3,6912,412,1089,,0,2,0\n" +
+			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,atomoxetine,1,i.p.,,,0,2,omission,1,5000,500,9000,14000,,,,,,0,0,1\n" +
+			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,atomoxetine,1,i.p.,,,0,3,premature,5,5000,1000,25000,,2,27333,,,2333,1,0,0\n"},
 		{"events", "" +
-			"session_id,subject,condition,study,study_day,seq,t_ms,kind,channel,value,hw_seq,class,attempt,due_ms\n" +
-			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,,1,0,output,house_light,1,,,,0\n" +
-			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,,2,1500,input,magazine,1,1,initiation,1,\n" +
-			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,,3,6500.25,output,stimulus3,1,,,,6500\n" +
-			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,,4,6912,input,hole3,1,2,correct,1,\n" +
-			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,,5,6913,input,hole3,0,3,release,,\n" +
-			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,,6,8001,input,magazine,1,4,collection,1,\n"},
+			"session_id,subject,condition,condition_order,study,study_day,excluded,seq,t_ms,kind,channel,value,hw_seq,class,attempt,due_ms\n" +
+			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,,,0,1,0,output,house_light,1,,,,0\n" +
+			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,,,0,2,1500,input,magazine,1,1,initiation,1,\n" +
+			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,,,0,3,6500.25,output,stimulus3,1,,,,6500\n" +
+			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,,,0,4,6912,input,hole3,1,2,correct,1,\n" +
+			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,,,0,5,6913,input,hole3,0,3,release,,\n" +
+			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,,,0,6,8001,input,magazine,1,4,collection,1,\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {

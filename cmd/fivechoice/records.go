@@ -120,10 +120,13 @@ func cmdSubject(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return subjectWeights(ctx, args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "note":
 		return addNote(ctx, "subject", args[1:], stdout, stderr)
+	case len(args) > 0 && (args[0] == "edit" || args[0] == "history"): // corrections.go
+		return correctionCmd(ctx, "subject", args, stdout, stderr)
 	case len(args) == 0 || (args[0] != "add" && args[0] != "list"):
 		fmt.Fprintln(stderr, "Usage: fivechoice subject add ID [--sex female|male] [--strain S] [--cohort C] [--born YYYY-MM-DD] [--notes N] --db FILE\n"+
 			"       fivechoice subject list --db FILE [--json]\n       fivechoice subject weigh ID --grams G [--free-feeding G] --by WHO\n"+
-			"       fivechoice subject weights [ID]\n       fivechoice subject note ID --by WHO --text TEXT")
+			"       fivechoice subject weights [ID]\n       fivechoice subject note ID --by WHO --text TEXT\n"+
+			"       fivechoice subject edit ID [--sex F|M] [--strain S] [--cohort C] [--born YYYY-MM-DD] [--notes N] --by WHO --why TEXT\n       fivechoice subject history ID [--json]")
 		return errUsage
 	}
 	if args[0] == "list" {
@@ -184,8 +187,12 @@ func parseWithID(fs *flag.FlagSet, args []string, id *string) error {
 }
 
 func cmdCondition(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "edit" || args[0] == "history") { // corrections.go
+		return correctionCmd(ctx, "condition", args, stdout, stderr)
+	}
 	if len(args) == 0 || (args[0] != "add" && args[0] != "list") {
-		fmt.Fprintln(stderr, "Usage: fivechoice condition add ID --drug NAME --dose MG_PER_KG [--vehicle V] [--route R] [--volume ML_PER_KG] [--pretreatment MIN] --db FILE\n       fivechoice condition list --db FILE [--json]")
+		fmt.Fprintln(stderr, "Usage: fivechoice condition add ID --drug NAME --dose MG_PER_KG [--vehicle V] [--route R] [--volume ML_PER_KG] [--pretreatment MIN] --db FILE\n       fivechoice condition list --db FILE [--json]\n"+
+			"       fivechoice condition edit ID [--drug D] [--dose MG_PER_KG] [--vehicle V] [--route R] [--volume ML_PER_KG] [--pretreatment MIN] [--notes N] --by WHO --why TEXT\n       fivechoice condition history ID [--json]")
 		return errUsage
 	}
 	if args[0] == "list" {

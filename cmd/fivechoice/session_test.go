@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -57,6 +58,14 @@ func TestExcludeSession(t *testing.T) {
 	rows = sessions()
 	if len(rows) != 2 || rows[1][col["excluded"]] != "1" || rows[1][col["excluded_why"]] != "pellet dispenser jammed" {
 		t.Errorf("export after exclusion: %v", rows)
+	}
+	for _, what := range []string{"trials", "events"} { // every row of it flagged
+		rows, _ := csv.NewReader(strings.NewReader(run("export", "--what", what))).ReadAll()
+		for _, r := range rows[1:] {
+			if !slices.Contains(rows[0], "excluded") || r[slices.Index(rows[0], "excluded")] != "1" {
+				t.Fatalf("export --what %s after exclusion: %v %v, want excluded 1", what, rows[0], r)
+			}
+		}
 	}
 	if rep := run("report", "--study", "X1"); !strings.Contains(rep, "is excluded (amy: pellet dispenser jammed) and left out") {
 		t.Errorf("report does not say so:\n%s", rep)

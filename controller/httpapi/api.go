@@ -139,6 +139,20 @@ func (a *API) routes(metrics http.Handler) {
 	m.Handle("GET /api/v1/subjects/{id}", a.handle(a.getSubject))
 	m.Handle("GET /api/v1/conditions", a.handle(a.listConditions))
 	m.Handle("POST /api/v1/studies/{name}/sessions", a.auth(a.handle(a.startStudySession)))
+	// Records kept with the sessions, and corrections with history (issue 16,
+	// docs/records.md): records.go.
+	m.Handle("POST /api/v1/sessions/{id}/exclude", a.auth(a.handle(a.excludeSession(true))))
+	m.Handle("POST /api/v1/sessions/{id}/reinstate", a.auth(a.handle(a.excludeSession(false))))
+	m.Handle("GET /api/v1/sessions/{id}/notes", a.handle(a.listNotes("session")))
+	m.Handle("POST /api/v1/sessions/{id}/notes", a.auth(a.handle(a.addNote("session"))))
+	m.Handle("GET /api/v1/subjects/{id}/notes", a.handle(a.listNotes("subject")))
+	m.Handle("POST /api/v1/subjects/{id}/notes", a.auth(a.handle(a.addNote("subject"))))
+	m.Handle("GET /api/v1/subjects/{id}/weights", a.handle(a.listWeights))
+	m.Handle("POST /api/v1/subjects/{id}/weights", a.auth(a.handle(a.addWeight)))
+	m.Handle("GET /api/v1/subjects/{id}/corrections", a.handle(a.listCorrections("subject")))
+	m.Handle("POST /api/v1/subjects/{id}/corrections", a.auth(a.handle(a.addCorrection("subject"))))
+	m.Handle("GET /api/v1/conditions/{id}/corrections", a.handle(a.listCorrections("condition")))
+	m.Handle("POST /api/v1/conditions/{id}/corrections", a.auth(a.handle(a.addCorrection("condition"))))
 	// Parameter sets (issue 14): the built-in ones and the lab's own, every version.
 	m.Handle("GET /api/v1/protocols", a.handle(a.listProtocols))
 	m.Handle("GET /api/v1/protocols/{name}", a.handle(a.getProtocol))
