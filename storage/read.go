@@ -243,6 +243,9 @@ func (d *DB) RecoverInterrupted(ctx context.Context) ([]string, error) {
 	rows.Close()
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	for _, id := range ids {
+		if err := d.wholeFromEvents(ctx, tx, id); err != nil {
+			return nil, fmt.Errorf("recover %s: %w", id, err)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = 'interrupted', end_reason = 'interrupted', ended_at = ?,
 			ended_ns = (SELECT MAX(t_ns) FROM events WHERE session = sessions.key),
 			error = 'the controller stopped while the session was running (crash or power loss); data up to the last commit is kept'
@@ -254,6 +257,47 @@ func (d *DB) RecoverInterrupted(ctx context.Context) ([]string, error) {
 		}
 	}
 	return ids, tx.Commit()
+}
+
+// wholeFromEvents makes an interrupted session's attempts what its stored
+// events imply (protocols.Replay to the last event): a crash keeps a
+// prefix of the writes, which may end between an event and the attempt
+// row it changed, and the record must still rescore to itself.
+func (d *DB) wholeFromEvents(ctx context.Context, tx *sql.Tx, id string) error {
+	s, err := d.Session(ctx, id)
+	if err != nil {
+		return err
+	}
+	events, err := d.Events(ctx, id)
+	if err != nil {
+		return err
+	}
+	log := make([]protocols.LogEntry, len(events))
+	var end time.Duration
+	for i, e := range events {
+		log[i], end = LogEntry(e), max(end, e.At)
+	}
+	again, err := protocols.Replay(s.Params, log, end, protocols.EndInterrupted)
+	if err != nil {
+		return fmt.Errorf("replay: %w", err)
+	}
+	var key int64
+	if err := tx.QueryRowContext(ctx, `SELECT key FROM sessions WHERE id = ?`, id).Scan(&key); err != nil {
+		return err
+	}
+	as := again.Attempts()
+	for _, a := range as {
+		v := attemptValues(key, a)
+		args := make([]any, len(v))
+		for i := range v {
+			args[i] = v[i]
+		}
+		if _, err := tx.ExecContext(ctx, upsertAttempt+attemptRow+onAttemptExists, args...); err != nil {
+			return fmt.Errorf("attempt %d: %w", a.N, err)
+		}
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM attempts WHERE session = ? AND n > ?`, key, len(as))
+	return err
 }
 
 // CountEvents returns how many raw events the database holds.
