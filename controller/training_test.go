@@ -158,3 +158,43 @@ func TestMoveByHand(t *testing.T) {
 		t.Errorf("history %+v: want enrol then the move by hand, the stale decision dropped", hist)
 	}
 }
+
+// TestProgrammeChangedUnderRats: a programme saved again is a new
+// version; rats on it stay on theirs (status says which) until moved
+// onto the latest, and only to a stage the latest has.
+func TestProgrammeChangedUnderRats(t *testing.T) {
+	d, _ := storagetest.Open(t, "R01")
+	ctx := context.Background()
+	prog := training.Programme{Name: "lab", Stages: []training.Stage{
+		{Name: "easy", Protocol: "stage1", Sessions: 2, Advance: []training.Criterion{{Measure: "correct", Op: ">=", Value: 30}}},
+		{Name: "final", Protocol: "baseline", Sessions: 2, Advance: []training.Criterion{{Measure: "accuracy_pct", Op: ">", Value: 80}}},
+	}}
+	if v, err := controller.SaveProgramme(ctx, d, prog, protocols.Lookup, "ana", day0); err != nil || v != 1 {
+		t.Fatalf("save: %d %v", v, err)
+	}
+	if _, err := controller.Enrol(ctx, d, "R01", "lab", "final", "ana", "", protocols.Lookup, day0); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := controller.SaveProgramme(ctx, d, prog, protocols.Lookup, "ana", day0); v != 1 {
+		t.Errorf("the same programme saved again: version %d, want 1", v)
+	}
+	prog.Stages[1].Name = "baseline"
+	if v, err := controller.SaveProgramme(ctx, d, prog, protocols.Lookup, "ana", day0); err != nil || v != 2 {
+		t.Fatalf("changed programme: version %d %v, want 2", v, err)
+	}
+	if st, err := controller.StatusOf(ctx, d, "R01"); err != nil || st.Version != 1 || st.Stage != "final" {
+		t.Errorf("rat after the programme changed: %+v %v, want still version 1 at final", st, err)
+	}
+	if _, err := controller.Move(ctx, d, "R01", "final", "ana", "onto v2", true, day0); err == nil || !strings.Contains(err.Error(), "baseline") {
+		t.Errorf("move onto v2 at a stage v2 lacks: %v", err)
+	}
+	if c, err := controller.Move(ctx, d, "R01", "baseline", "ana", "onto v2", true, day0); err != nil || c.Version != 2 {
+		t.Errorf("move onto v2: %+v %v", c, err)
+	}
+	bad := prog
+	bad.Stages = append([]training.Stage(nil), prog.Stages...)
+	bad.Stages[0].Advance = nil
+	if _, err := controller.SaveProgramme(ctx, d, bad, protocols.Lookup, "ana", day0); err == nil || !strings.Contains(err.Error(), "no criteria") {
+		t.Errorf("a stage with no criteria saved: %v", err)
+	}
+}
