@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -65,6 +67,9 @@ func TestTrainingThroughTheDaemon(t *testing.T) {
 	}
 	if code := d.get("/api/v1/training", &status); code != http.StatusOK || len(status) != len(rats) {
 		t.Fatalf("training status: %d %+v", code, status)
+	}
+	if n := stageChangesCounted(t, d.url); n < float64(len(rats)) {
+		t.Errorf("fivechoice_training_stage_changes_total{action=\"advance\"} = %v, want every rat's advance out of magazine training at least", n)
 	}
 	if code := d.signal(syscall.SIGTERM); code != 0 {
 		t.Fatalf("SIGTERM: exit %d\n%s", code, d.logs())
@@ -207,4 +212,23 @@ func TestTrainingSurvivesKill9(t *testing.T) {
 	if code != 0 {
 		t.Errorf("rescore after kills: %d\n%s%s", code, out, errOut)
 	}
+}
+
+// stageChangesCounted scrapes the daemon's advance count.
+func stageChangesCounted(t *testing.T, url string) float64 {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, `fivechoice_training_stage_changes_total{action="advance"} `); ok {
+			n, _ := strconv.ParseFloat(v, 64)
+			return n
+		}
+	}
+	t.Fatalf("no fivechoice_training_stage_changes_total in /metrics")
+	return 0
 }
