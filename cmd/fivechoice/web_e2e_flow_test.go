@@ -152,6 +152,12 @@ func pages(b tab) {
 	if n := b.eval(`String(document.querySelectorAll("#sessions tr").length - 1)`); n != "8" {
 		b.t.Errorf("R01 has %s sessions listed, want 8", n)
 	}
+	welfare := b.eval(`document.getElementById("weights").innerText + "\n" + document.getElementById("training").innerText + "\n" + document.getElementById("notes").innerHTML`)
+	for _, want := range []string{"84.0 %", "below 85 %", "88.0 %", "at baseline", "5csrtt version 1", "&lt;b&gt;today&lt;/b&gt;"} {
+		if !strings.Contains(welfare, want) {
+			b.t.Errorf("R01's page lacks %q:\n%s", want, welfare)
+		}
+	}
 	b.screenshot("web-subject.png")
 	b.do("the study", chromedp.Navigate(b.d.url+"/studies/ATX"), chromedp.WaitVisible(chromedp.CSS(`#matrix`)))
 	matrix := b.eval(`document.getElementById("matrix").innerText`)

@@ -43,6 +43,11 @@ func webDaemon(t *testing.T) (*daemonProc, *boardEmulator) {
 		{"runsheet", "add", "--db", "fivechoice.db", "--chamber", "box2", "--subject", "R07", "--protocol", "baseline", "--condition", "vehicle"},
 		{"runsheet", "add", "--db", "fivechoice.db", "--chamber", "box2", "--subject", "R08", "--protocol", "baseline", "--condition", "atx-1.0"},
 		{"runsheet", "add", "--db", "fivechoice.db", "--chamber", "box4", "--subject", "R05", "--study", "ATX"},
+		// R01's welfare and training, for its page.
+		{"subject", "weigh", "R01", "--db", "fivechoice.db", "--grams", "352", "--free-feeding", "400", "--day", "2026-03-02", "--by", "ana"},
+		{"subject", "weigh", "R01", "--db", "fivechoice.db", "--grams", "336", "--day", "2026-03-03", "--by", "ana"},
+		{"subject", "note", "R01", "--db", "fivechoice.db", "--by", "ana", "--text", "a little lethargic <b>today</b>; weighed twice"},
+		{"train", "enrol", "R01", "--db", "fivechoice.db", "--by", "ana", "--stage", "baseline", "--why", "trained on the old rig"},
 	}
 	for i, c := range []string{"vehicle", "vehicle", "atx-1.0", "vehicle", "atx-0.3", "vehicle"} { // R01's history, for its trend
 		setup = append(setup, []string{"run", "--db", "fivechoice.db", "--subject", "R01", "--condition", c, "--protocol", "baseline",

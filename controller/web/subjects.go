@@ -2,10 +2,13 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"time"
 
+	"github.com/fivechoice/fivechoice/controller"
 	"github.com/fivechoice/fivechoice/storage"
 )
 
@@ -57,6 +60,25 @@ type subjectPage struct {
 	Sessions []sessionRow
 	More     bool
 	Trend    trend
+	Training *controller.RatStatus // nil: not in training
+	Weights  []weightRow           // the latest SubjectWeights, newest first
+	Notes    []storage.Note        // newest first
+}
+
+// SubjectWeights is how many of a rat's latest body weights its page
+// lists.
+const SubjectWeights = 14
+
+// WeightWarning is the percentage of free-feeding weight below which a
+// food-restricted rat's weight is flagged (the usual welfare limit).
+const WeightWarning = 85
+
+// weightRow is a body weight with its percentage of free-feeding weight
+// ("" when no free-feeding weight is known) and whether it is low.
+type weightRow struct {
+	storage.Weight
+	Percent string
+	Low     bool
 }
 
 // Subject serves GET /subjects/{id}: its sessions, newest first, with
@@ -84,6 +106,10 @@ func (p *Pages) Subject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.Trend = trendOf(page.Sessions)
+	if err := p.welfare(r, id, &page); err != nil {
+		p.internal(w, r, err)
+		return
+	}
 	p.render(w, http.StatusOK, "subject", view{Title: "Subject " + s.ID, Nav: "subjects", LoggedIn: true, Data: page})
 }
 
@@ -147,4 +173,35 @@ func points(vs []float64) []point {
 		}
 	}
 	return out
+}
+
+// welfare adds a rat's training stage, latest body weights and notes to
+// its page: what the technician checks before loading it.
+func (p *Pages) welfare(r *http.Request, id string, page *subjectPage) error {
+	ctx := r.Context()
+	st, err := controller.StatusOf(ctx, p.db, id)
+	switch {
+	case err == nil:
+		page.Training = &st
+	case !errors.Is(err, storage.ErrNotFound):
+		return err
+	}
+	ws, err := p.db.Weights(ctx, id)
+	if err != nil {
+		return err
+	}
+	for i := len(ws) - 1; i >= 0 && len(page.Weights) < SubjectWeights; i-- {
+		row := weightRow{Weight: ws[i]}
+		if !math.IsNaN(ws[i].Pct) && ws[i].FreeFeeding > 0 {
+			row.Percent, row.Low = fmt.Sprintf("%.1f %%", ws[i].Pct), ws[i].Pct < WeightWarning
+		}
+		page.Weights = append(page.Weights, row)
+	}
+	notes, err := p.db.Notes(ctx, "subject "+id)
+	if err != nil {
+		return err
+	}
+	slices.Reverse(notes)
+	page.Notes = notes
+	return nil
 }
