@@ -10,15 +10,18 @@ import (
 )
 
 // ExportTables are the tables ExportCSV writes.
-var ExportTables = []string{"sessions", "trials", "events"}
+var ExportTables = []string{"sessions", "trials", "events", "training"}
 
 // conditionOrder is a study session's condition_order: its condition's
 // position in the study's order, 1 being the reference (vehicle), so that
 // pandas and R can keep vehicle first (docs/data.md). Empty for sessions
 // outside a study, and while a study is blind: a blind study's codes are
 // listed in code order, and the reference's position would unblind it.
+// Once unblinded, a session recorded under a code and one recorded under
+// the real condition (run after unblinding) both get the real position.
 const conditionOrder = `CASE WHEN st.blind = 0 THEN (SELECT sc.position FROM study_conditions sc WHERE sc.study = s.study AND sc.condition_id = s.condition_id)
-		WHEN st.unblinded_at IS NOT NULL THEN (SELECT k.position FROM blinding_keys k WHERE k.code_condition = s.condition_id) END AS condition_order`
+		WHEN st.unblinded_at IS NOT NULL THEN COALESCE((SELECT k.position FROM blinding_keys k WHERE k.code_condition = s.condition_id),
+			(SELECT k.position FROM blinding_keys k WHERE k.study = s.study AND k.condition_id = s.condition_id)) END AS condition_order`
 
 // excludedNow flags the rows of a session excluded now (1), so that an
 // analysis of trials or events can leave them out as the reports do; the
@@ -38,7 +41,8 @@ var exportQueries = map[string]string{
 		COALESCE(s.study, '') AS study, s.study_day,
 		s.chamber, s.backend, s.protocol, s.seed, s.started_at, s.ended_at, s.injected_at, s.status, s.end_reason,
 		` + excludedNow + `,
-		(SELECT x.why FROM exclusions x WHERE x.session_key = s.key AND x.reinstated_at IS NULL) AS excluded_why, ` + measuresOf("m") + `
+		(SELECT x.why FROM exclusions x WHERE x.session_key = s.key AND x.reinstated_at IS NULL) AS excluded_why,
+		(SELECT tc.to_stage FROM training_changes tc WHERE tc.id = s.training_change) AS training_stage, s.training_change, ` + measuresOf("m") + `
 		FROM sessions s JOIN session_condition c ON c.session = s.key JOIN session_measures m ON m.session = s.key
 		LEFT JOIN conditions cd ON cd.id = c.condition_id LEFT JOIN studies st ON st.name = s.study
 		WHERE (?1 = '' OR s.study = ?1) ORDER BY s.started_at, s.id`,
@@ -52,6 +56,12 @@ var exportQueries = map[string]string{
 		FROM attempts a JOIN sessions s ON s.key = a.session JOIN session_condition c ON c.session = s.key
 		LEFT JOIN conditions cd ON cd.id = c.condition_id LEFT JOIN studies st ON st.name = s.study
 		WHERE (?1 = '' OR s.study = ?1) ORDER BY s.started_at, s.id, a.n`,
+	// training: every change of a rat's training stage, with the session
+	// whose end decided it (training_change in sessions names the change a
+	// session ran under), so that each can be recomputed from the sessions.
+	"training": `SELECT c.id AS change, c.subject, c.programme, c.version, c.from_stage, c.to_stage, c.action, s.id AS session_id, c.reason, c.by, c.at
+		FROM training_changes c LEFT JOIN sessions s ON s.key = c.session
+		WHERE (?1 = '' OR c.subject IN (SELECT subject FROM study_subjects WHERE study = ?1)) ORDER BY c.id`,
 	"events": `SELECT s.id AS session_id, s.subject_id AS subject, c.condition_id AS condition, ` + conditionOrder + `, COALESCE(s.study, '') AS study, s.study_day, ` + excludedNow + `, e.seq, e.t_ns / 1e6 AS t_ms, e.kind, e.channel,
 		e.value, e.hw_seq, e.class, e.attempt, e.due_ns / 1e6 AS due_ms
 		FROM events e JOIN sessions s ON s.key = e.session JOIN session_condition c ON c.session = s.key LEFT JOIN studies st ON st.name = s.study

@@ -47,16 +47,19 @@ func TestExportConditionOrder(t *testing.T) {
 		}
 	}
 	order := map[string]string{"vehicle": "1", "atx-1.0": "2", "atx-0.3": "3"}
+	pass := writePassphrase(t, dir, testPassphrase)
 	for _, study := range []string{"OPEN", "BLIND"} {
 		args := []string{"study", "create", study, "--subjects", "R01,R02,R03", "--new-subjects", "--conditions", "vehicle,atx-1.0,atx-0.3", "--seed", "5", "--washout", "0s"}
+		var key []string
 		if study == "BLIND" {
-			args = append(args, "--blind")
+			key = []string{"--passphrase-file", pass}
+			args = append(append(args, "--blind"), key...)
 		}
 		run(args...)
 		for _, s := range []string{"R01", "R02", "R03"} {
-			run("study", "run", study, "--simulated", "--subject", s)
+			run(append([]string{"study", "run", study, "--simulated", "--subject", s}, key...)...)
 			if s == "R02" { // two test days: every condition is in the export
-				run("study", "run", study, "--simulated", "--subject", s)
+				run(append([]string{"study", "run", study, "--simulated", "--subject", s}, key...)...)
 			}
 		}
 	}
@@ -78,7 +81,8 @@ func TestExportConditionOrder(t *testing.T) {
 		check("OPEN", what, false)
 		check("BLIND", what, true)
 	}
-	run("study", "unblind", "BLIND", "--by", "Dr Jones", "--force")
+	run("study", "unblind", "BLIND", "--by", "Dr Jones", "--force", "--passphrase-file", pass)
+	run("study", "run", "BLIND", "--simulated", "--subject", "R03") // recorded under its real condition now
 	check("BLIND", "sessions", false)
 	check("BLIND", "trials", false)
 

@@ -76,6 +76,7 @@ func TestTrainingThroughTheDaemon(t *testing.T) {
 	}
 	db := filepath.Join(dir, "fivechoice.db")
 	changes := checkStageChanges(t, db, rats)
+	checkExportedChanges(t, dir, db)
 	if changes < len(rats) {
 		t.Errorf("%d stage changes in 12 sessions of %d naive rats: want every rat out of magazine training at least", changes, len(rats))
 	}
