@@ -205,3 +205,23 @@ func parseTime(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s)
 	return t
 }
+
+// Programmes lists every stored programme version, by name and version.
+func (d *DB) Programmes(ctx context.Context) ([]StoredProgramme, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT name, version, body, created_at, created_by FROM programmes ORDER BY name, version`)
+	if err != nil {
+		return nil, fmt.Errorf("programmes: %w", err)
+	}
+	defer rows.Close()
+	var out []StoredProgramme
+	for rows.Next() {
+		var p StoredProgramme
+		var body, at string
+		if err := rows.Scan(&p.Name, &p.Version, &body, &at, &p.CreatedBy); err != nil {
+			return nil, fmt.Errorf("programmes: %w", err)
+		}
+		p.Body, p.CreatedAt = []byte(body), parseTime(at)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

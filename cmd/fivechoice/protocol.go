@@ -285,6 +285,20 @@ func labSets(ctx context.Context, path string) ([]storage.ParamSet, error) {
 	return d.ParamSets(ctx)
 }
 
+// labProgrammes reads the training programmes stored in the database at
+// path, every version, if it exists.
+func labProgrammes(ctx context.Context, path string) ([]storage.StoredProgramme, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	d, err := openRecords(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.Programmes(ctx)
+}
+
 // findSet resolves a --protocol flag: a built-in set, or a lab set in the
 // database at path (NAME is its latest version; sessions record
 // NAME@VERSION, so what they ran is exact).

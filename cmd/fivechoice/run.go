@@ -198,9 +198,14 @@ func cmdProtocols(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			Why         string           `json:"why,omitempty"`
 			Params      protocols.Params `json:"params"`
 		}
+		type programme struct {
+			training.Programme
+			Version int    `json:"version,omitempty"` // stored versions: 1, 2 ...
+			SavedBy string `json:"saved_by,omitempty"`
+		}
 		var doc struct {
-			ParameterSets []set                `json:"parameter_sets"`
-			Programmes    []training.Programme `json:"programmes"`
+			ParameterSets []set       `json:"parameter_sets"`
+			Programmes    []programme `json:"programmes"`
 		}
 		for _, p := range protocols.Presets() {
 			doc.ParameterSets = append(doc.ParameterSets, set{Name: p.Name, Description: p.Description, Advance: p.Advance, Params: p.Params})
@@ -208,7 +213,18 @@ func cmdProtocols(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		for _, p := range lab {
 			doc.ParameterSets = append(doc.ParameterSets, set{p.Name, p.Version, p.Description, "", p.BasedOn, p.By, p.Why, p.Params})
 		}
-		doc.Programmes = []training.Programme{training.Builtin()}
+		doc.Programmes = []programme{{Programme: training.Builtin()}}
+		stored, err := labProgrammes(ctx, *db)
+		if err != nil {
+			return err
+		}
+		for _, sp := range stored {
+			var p training.Programme
+			if err := json.Unmarshal(sp.Body, &p); err != nil {
+				return fmt.Errorf("programme %s version %d: %w", sp.Name, sp.Version, err)
+			}
+			doc.Programmes = append(doc.Programmes, programme{p, sp.Version, sp.CreatedBy})
+		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(doc)
