@@ -20,25 +20,31 @@ func (s *Supervisor) CheckHardware() {
 	}
 	s.mu.Unlock()
 	for _, b := range idle {
-		err := b.Check() // without the lock: a check may touch a device
-		s.mu.Lock()
-		was := b.fault
-		if err != nil {
-			b.fault = err.Error()
-		} else {
-			b.fault = ""
-		}
-		now := b.fault
-		s.mu.Unlock()
-		if now != was {
-			s.changes.notify()
-		}
-		switch {
-		case now != "" && was == "":
-			s.log.Error("chamber faulted: its hardware is missing; the other chambers run on, and it is checked again", "chamber", b.Name, "err", err)
-		case now == "" && was != "":
-			s.log.Info("chamber hardware is back; the chamber is ready", "chamber", b.Name)
-		}
+		s.checkBox(b)
+	}
+}
+
+// checkBox checks one chamber's hardware and marks it faulted, or ready
+// again, saying so once when that changes.
+func (s *Supervisor) checkBox(b *box) {
+	err := b.Check() // without the lock: a check may touch a device
+	s.mu.Lock()
+	was := b.fault
+	if err != nil {
+		b.fault = err.Error()
+	} else {
+		b.fault = ""
+	}
+	now := b.fault
+	s.mu.Unlock()
+	if now != was {
+		s.changes.notify()
+	}
+	switch {
+	case now != "" && was == "":
+		s.log.Error("chamber faulted: its hardware is missing; the other chambers run on, and it is checked again", "chamber", b.Name, "err", err)
+	case now == "" && was != "":
+		s.log.Info("chamber hardware is back; the chamber is ready", "chamber", b.Name)
 	}
 }
 

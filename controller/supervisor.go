@@ -253,6 +253,11 @@ func (s *Supervisor) run(ctx context.Context, b *box, r *running, sess Setup, be
 		b.last = last
 		s.mu.Unlock()
 	}
+	if rec.Result.EndReason == protocols.EndAborted && b.Check != nil {
+		// A fault ended it: look at the hardware now rather than at the
+		// next round, so that an unplugged board shows at once.
+		s.checkBox(b)
+	}
 	if err != nil {
 		log.Error("session failed", "err", err)
 		return

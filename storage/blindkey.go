@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/mattn/go-sqlite3"
 )
 
 // Where a blind study's key is (Study.KeyState).
@@ -39,8 +41,10 @@ func resolved(col string) string {
 // CreateSealedStudy records a blind study whose key is sealed: its code
 // conditions (codes, each carrying only what all the study's conditions
 // share) and the sealed key, which this package stores but cannot read.
-// No table holds which code is which. One transaction.
-func (d *DB) CreateSealedStudy(ctx context.Context, s Study, plan []PlanDay, codes []Condition, sealed []byte) error {
+// No table holds which code is which; blind_members holds the real
+// conditions as a set (sorted), so that none of them can be edited under
+// the study. One transaction.
+func (d *DB) CreateSealedStudy(ctx context.Context, s Study, plan []PlanDay, codes []Condition, members []string, sealed []byte) error {
 	if !s.Blind || len(sealed) == 0 {
 		return fmt.Errorf("study %s: a sealed study is blind and has its sealed key", s.Name)
 	}
@@ -54,7 +58,7 @@ func (d *DB) CreateSealedStudy(ctx context.Context, s Study, plan []PlanDay, cod
 			s.Name, string(sealed), s.CreatedAt.UTC().Format(time.RFC3339Nano)); err != nil {
 			return fmt.Errorf("study %s: sealed key: %w", s.Name, err)
 		}
-		return nil
+		return addMembers(ctx, tx, s.Name, members)
 	})
 }
 
@@ -281,4 +285,18 @@ func (d *DB) BlindingKey(ctx context.Context, study string) ([]KeyEntry, error) 
 		key = append(key, k)
 	}
 	return key, rows.Err()
+}
+
+// addMembers records a blind study's real conditions as a set, in sorted
+// order (WITHOUT ROWID keeps them in key order anyway).
+func addMembers(ctx context.Context, tx *sql.Tx, study string, members []string) error {
+	for _, c := range slices.Sorted(slices.Values(members)) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO blind_members (study, condition_id) VALUES (?, ?)`, study, c); err != nil {
+			if isConstraint(err, sqlite3.ErrConstraintForeignKey) {
+				return fmt.Errorf("study %s: condition %s: %w", study, c, ErrNotFound)
+			}
+			return fmt.Errorf("study %s: condition %s: %w", study, c, err)
+		}
+	}
+	return nil
 }

@@ -207,14 +207,12 @@ func conditionEditable(c *sqlite3.SQLiteConn, e Edit) error {
 	return nil
 }
 
-// blindUsers names the blind studies whose key has condition id behind
-// a code, if the key is in this file (blinding_keys, migration 0003).
+// blindUsers names the blind studies that give condition id behind a
+// code: from blind_members (migration 0012), which holds a sealed study's
+// real conditions as a set, and the key itself where it is in plain text.
 func blindUsers(c *sqlite3.SQLiteConn, id string) (string, error) {
-	row, err := connRow(c, `SELECT 1 FROM pragma_table_info('blinding_keys') WHERE name = 'condition_id'`)
-	if err != nil || row == nil {
-		return "", err
-	}
-	row, err = connRow(c, `SELECT group_concat(study, ', ') FROM blinding_keys WHERE condition_id = ?`, id)
+	row, err := connRow(c, `SELECT group_concat(study, ', ') FROM (SELECT study FROM blind_members WHERE condition_id = ?1
+		UNION SELECT study FROM blinding_keys WHERE condition_id = ?1)`, id)
 	if err != nil || row == nil {
 		return "", err
 	}

@@ -150,7 +150,7 @@ func (m *merger) copyAll(res *MergeResult) error {
 			return err
 		}
 	}
-	for _, t := range []string{"study_conditions", "study_subjects", "study_plan", "blinding_keys", "sealed_keys"} {
+	for _, t := range []string{"study_conditions", "study_subjects", "study_plan", "blinding_keys", "sealed_keys", "blind_members"} {
 		if err := m.copyIgnore(t); err != nil {
 			return err
 		}

@@ -174,7 +174,7 @@ func TestMergeCoversEveryTable(t *testing.T) {
 	must(t, err)
 	defer rows.Close()
 	merged := []string{"subjects", "conditions", "studies", "study_conditions", "study_subjects", "study_plan", "blinding_keys",
-		"sessions", "attempts", "events", "corrections", "exclusions", "audit", "body_weights", "notes", "programmes", "training_changes", "param_sets", "sealed_keys"}
+		"sessions", "attempts", "events", "corrections", "exclusions", "audit", "body_weights", "notes", "programmes", "training_changes", "param_sets", "sealed_keys", "blind_members"}
 	for rows.Next() {
 		var name string
 		must(t, rows.Scan(&name))

@@ -25,7 +25,7 @@ func TestEditAndHistory(t *testing.T) {
 		t.Errorf("edit: %s", out)
 	}
 	run("condition", "edit", "atx-y", "--dose", "0.3", "--by", "ana", "--why", "dose left out when added")
-	run("study", "create", "B", "--subjects", "R01", "--conditions", "vehicle,atx-3.0", "--blind")
+	run("study", "create", "B", "--subjects", "R01", "--conditions", "vehicle,atx-3.0", "--blind", "--passphrase-file", writePassphrase(t, dir, testPassphrase))
 	for _, c := range []struct {
 		args []string
 		says string

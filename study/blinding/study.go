@@ -78,7 +78,11 @@ func Prepare(ctx context.Context, d *storage.DB, p study.Plan, pass Passphrase) 
 
 // Store records the study, its code conditions and its sealed key.
 func (s Sealed) Store(ctx context.Context, d *storage.DB) error {
-	return d.CreateSealedStudy(ctx, s.plan.Study, s.plan.Days, s.codes, s.key)
+	var members []string
+	for _, e := range s.plan.Key {
+		members = append(members, e.Condition)
+	}
+	return d.CreateSealedStudy(ctx, s.plan.Study, s.plan.Days, s.codes, members, s.key)
 }
 
 // entry is a key entry with what the preparer needs of its condition.
