@@ -53,7 +53,9 @@ func PlanTraining(ctx context.Context, d *storage.DB, subject string, lookup tra
 			return Plan{}, err
 		}
 		for _, s := range today {
-			if s.TrainingChange != 0 && s.Status == storage.StatusEnded {
+			// Only a session that counts uses up the day: one stopped or
+			// aborted early may be run again.
+			if s.TrainingChange != 0 && s.Status == storage.StatusEnded && (training.Session{EndReason: s.EndReason}).Counts() {
 				return Plan{}, fmt.Errorf("rat %s: session %s at %s today: %w (ask for another on purpose with again)", subject, s.ID, s.StartedAt.Local().Format("15:04"), ErrTrainedToday)
 			}
 		}

@@ -120,6 +120,10 @@ func TestStoppedSessionsDoNotCount(t *testing.T) {
 	if st.Stage != "magazine" || st.Sessions != 1 || st.Counted != 0 {
 		t.Errorf("status %+v: want magazine, 1 session, none counted", st)
 	}
+	// It did not use up the day: the rat may run again without again.
+	if _, err := controller.PlanTraining(ctx, d, "R01", protocols.Lookup, day0.AddDate(0, 0, 1), false, 2); err != nil {
+		t.Errorf("a session after a stopped one the same day: %v", err)
+	}
 }
 
 // TestMoveByHand: moves need who and why and a stage the programme has;

@@ -12,7 +12,9 @@ import (
 
 // A Course is one rat's training as recorded: the sessions it spent at
 // each stage of its programme (every session that ended, counted or not,
-// excluded ones left out), and whether it reached a stable baseline.
+// excluded ones left out; -1 for a stage it never was at, such as those
+// before the stage it was enrolled at), and whether it ever reached a
+// stable baseline (a rat moved back by hand afterwards still did).
 type Course struct {
 	Subject   string
 	Programme string
@@ -41,19 +43,23 @@ func Courses(ctx context.Context, d *storage.DB) ([]Course, error) {
 		for i, s := range prog.Stages {
 			c.Stages = append(c.Stages, s.Name)
 			index[s.Name] = i
+			c.PerStage[i] = -1
 		}
+		last := prog.Stages[len(prog.Stages)-1].Name
 		hist, err := d.StageHistory(ctx, st.Subject)
 		if err != nil {
 			return nil, err
 		}
 		for _, h := range hist {
-			if h.Action == "advance" && h.From == h.To {
+			if h.Action == "advance" && h.From == last && h.To == last {
+				c.Done = true
 				continue // sessions after a stable baseline are not training
 			}
 			i, ok := index[h.To]
-			if !ok { // a stage of another programme version
+			if !ok || h.Programme != st.Programme { // a stage of another programme
 				continue
 			}
+			c.PerStage[i] = max(c.PerStage[i], 0)
 			under, err := d.SessionsUnder(ctx, h.ID)
 			if err != nil {
 				return nil, err
@@ -64,11 +70,6 @@ func Courses(ctx context.Context, d *storage.DB) ([]Course, error) {
 				}
 			}
 		}
-		day, err := LoadTraining(ctx, d, st.Subject)
-		if err != nil {
-			return nil, err
-		}
-		c.Done = day.status().Stable
 		out = append(out, c)
 	}
 	return out, nil

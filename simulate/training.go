@@ -154,7 +154,8 @@ func MagazineSession(traits rat.Traits, seed uint64) training.MagazineResult {
 
 // SessionsToCriterion is the table a methods section reports: per stage,
 // the median, interquartile range and range of sessions spent there by the
-// rats that finished, and the total; then how many never did.
+// rats that finished, and the total; then how many never did. A negative
+// count is a stage the rat never was at (enrolled past it): left out.
 func SessionsToCriterion(prog training.Programme, rats []RatTraining, capSessions int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-10s %7s %11s %9s\n", "stage", "median", "IQR", "range")
@@ -163,7 +164,7 @@ func SessionsToCriterion(prog training.Programme, rats []RatTraining, capSession
 		if r.Done {
 			sum := 0
 			for _, v := range r.PerStage {
-				sum += v
+				sum += max(v, 0)
 			}
 			totals = append(totals, sum)
 		}
@@ -178,7 +179,7 @@ func SessionsToCriterion(prog training.Programme, rats []RatTraining, capSession
 	for j, st := range prog.Stages {
 		var x []int
 		for _, r := range rats {
-			if r.Done {
+			if r.Done && r.PerStage[j] >= 0 {
 				x = append(x, r.PerStage[j])
 			}
 		}

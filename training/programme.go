@@ -8,6 +8,7 @@ package training
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,8 +72,14 @@ func ParseCriterion(s string) (Criterion, error) {
 		return c, fmt.Errorf("criterion %q: unknown comparison %q (>=, >, <=, <)", s, c.Op)
 	}
 	v, err := strconv.ParseFloat(f[2], 64)
-	if err != nil || v != v {
+	if err != nil || v != v || math.IsInf(v, 0) {
 		return c, fmt.Errorf("criterion %q: %q is not a number", s, f[2])
+	}
+	switch {
+	case strings.HasSuffix(c.Measure, "_pct") && (v < 0 || v > 100):
+		return c, fmt.Errorf("criterion %q: %s is a percentage, 0 to 100", s, c.Measure)
+	case v < 0:
+		return c, fmt.Errorf("criterion %q: %s is never negative", s, c.Measure)
 	}
 	c.Value = v
 	return c, nil
@@ -129,52 +136,71 @@ func (p Programme) Check() error { return p.CheckWith(protocols.Lookup) }
 
 // CheckWith is Check with the parameter sets lookup knows.
 func (p Programme) CheckWith(lookup Lookup) error {
-	var errs []string
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
+	probs := p.problems(lookup)
+	if len(probs) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(probs))
+	for i, pr := range probs {
+		msgs[i] = pr.msg
+	}
+	return fmt.Errorf("programme %s: %s", p.Name, strings.Join(msgs, "; "))
+}
+
+// A problem is what is wrong with a programme, and the stage it is in (-1
+// for the programme as a whole), so that a file's reader can name the line.
+type problem struct {
+	stage int
+	msg   string
+}
+
+func (p Programme) problems(lookup Lookup) []problem {
+	var out []problem
 	if p.Name == "" {
-		bad("name: missing")
+		out = append(out, problem{-1, "name: missing"})
 	}
 	if len(p.Stages) == 0 {
-		bad("stages: none")
+		out = append(out, problem{-1, "stages: none"})
 	}
 	seen := map[string]bool{}
 	for i, s := range p.Stages {
 		at := fmt.Sprintf("stages[%d] (%s)", i, s.Name)
+		bad := func(format string, a ...any) { out = append(out, problem{i, at + ": " + fmt.Sprintf(format, a...)}) }
 		switch {
 		case s.Name == "":
-			bad("stages[%d]: no name", i)
+			bad("no name")
 		case seen[s.Name]:
-			bad("%s: the name is used twice", at)
+			bad("the name is used twice")
 		}
 		seen[s.Name] = true
 		params, err := lookup(s.Protocol)
 		if err != nil {
-			bad("%s: protocol: %v", at, err)
+			bad("protocol: %v", err)
 		}
 		magazine := params.Mode == protocols.ModeMagazine
 		if len(s.Advance) == 0 {
-			bad("%s: no criteria to advance (a stage nobody can leave; the last stage's criteria say when a baseline is stable)", at)
+			bad("no criteria to advance (a stage nobody can leave; the last stage's criteria say when a baseline is stable)")
 		}
 		if s.Sessions < 1 || s.Sessions > 30 {
-			bad("%s: sessions %d: want 1 to 30 consecutive sessions", at, s.Sessions)
+			bad("sessions %d: want 1 to 30 consecutive sessions", s.Sessions)
 		}
 		if len(s.FallBack) > 0 && i == 0 {
-			bad("%s: the first stage has nowhere to fall back to", at)
+			bad("the first stage has nowhere to fall back to")
 		}
 		if len(s.FallBack) > 0 && (s.FallBackSessions < 1 || s.FallBackSessions > 30) {
-			bad("%s: fall_back_sessions %d: want 1 to 30", at, s.FallBackSessions)
+			bad("fall_back_sessions %d: want 1 to 30", s.FallBackSessions)
+		}
+		if len(s.FallBack) == 0 && s.FallBackSessions != 0 {
+			bad("fall_back_sessions without fall_back criteria")
 		}
 		for _, c := range append(slices.Clone(s.Advance), s.FallBack...) {
 			magazineOnly := strings.HasPrefix(c.Measure, "pellets_") || strings.HasPrefix(c.Measure, "collection_")
 			if err == nil && magazineOnly != magazine {
-				bad("%s: criterion %s does not apply to a %s stage", at, c, map[bool]string{true: "magazine", false: "task"}[magazine])
+				bad("criterion %s does not apply to a %s stage", c, map[bool]string{true: "magazine", false: "task"}[magazine])
 			}
 		}
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("programme %s: %s", p.Name, strings.Join(errs, "; "))
-	}
-	return nil
+	return out
 }
 
 // Stage returns the stage named name and its index.

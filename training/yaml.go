@@ -45,8 +45,11 @@ func ParseWith(file string, data []byte, find Lookup) (Programme, error) {
 		errs = append(errs, fmt.Errorf("%s:%d: %s", file, n.Line, fmt.Sprintf(format, a...)))
 	}
 	top := root.Content[0]
+	var stageLines []int
+	once := twice(bad, "")
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		k, v := top.Content[i], top.Content[i+1]
+		once(k)
 		switch k.Value {
 		case "name":
 			p.Name = v.Value
@@ -57,6 +60,7 @@ func ParseWith(file string, data []byte, find Lookup) (Programme, error) {
 			}
 			for j, sn := range v.Content {
 				p.Stages = append(p.Stages, stage(sn, fmt.Sprintf("stages[%d]", j), bad))
+				stageLines = append(stageLines, sn.Line)
 			}
 		default:
 			bad(k, "unknown key %q (name, stages)", k.Value)
@@ -65,10 +69,27 @@ func ParseWith(file string, data []byte, find Lookup) (Programme, error) {
 	if err := errors.Join(errs...); err != nil {
 		return p, err
 	}
-	if err := p.CheckWith(find); err != nil {
-		return p, fmt.Errorf("%s: %w", file, err)
+	// What Check finds, at the line of the stage it is in.
+	for _, pr := range p.problems(find) {
+		line := top.Line
+		if pr.stage >= 0 && pr.stage < len(stageLines) {
+			line = stageLines[pr.stage]
+		}
+		errs = append(errs, fmt.Errorf("%s:%d: %s", file, line, pr.msg))
 	}
-	return p, nil
+	return p, errors.Join(errs...)
+}
+
+// twice returns a function that reports a key given twice in one mapping
+// (YAML would otherwise keep the last silently).
+func twice(bad func(*yaml.Node, string, ...any), at string) func(*yaml.Node) {
+	seen := map[string]bool{}
+	return func(k *yaml.Node) {
+		if seen[k.Value] {
+			bad(k, "%s%q is given twice", at, k.Value)
+		}
+		seen[k.Value] = true
+	}
 }
 
 func stage(n *yaml.Node, at string, bad func(*yaml.Node, string, ...any)) Stage {
@@ -77,8 +98,10 @@ func stage(n *yaml.Node, at string, bad func(*yaml.Node, string, ...any)) Stage 
 		bad(n, "%s: want a mapping", at)
 		return s
 	}
+	once := twice(bad, at+": ")
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		once(k)
 		switch k.Value {
 		case "name":
 			s.Name = v.Value

@@ -78,6 +78,9 @@ func knownSubjects(ctx context.Context, d *storage.DB, ids []string, add bool, a
 		if len(hints) > 0 {
 			hint = " (" + strings.Join(hints, "; ") + ")"
 		}
+		if addFlag == "" {
+			return fmt.Errorf("unknown subject %s%s: add it with 'fivechoice subject add'", strings.Join(unknown, ", "), hint)
+		}
 		return fmt.Errorf("unknown subject %s%s: add it with 'fivechoice subject add', or pass %s to record new subjects", strings.Join(unknown, ", "), hint, addFlag)
 	}
 	return nil

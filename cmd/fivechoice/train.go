@@ -33,6 +33,10 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, trainUsage)
 		return errUsage
 	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(stdout, trainUsage)
+		return nil
+	}
 	sub := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"enrol": trainEnrol, "enroll": trainEnrol, "run": trainRun, "move": trainMove, "status": trainStatus,
 		"history": trainHistory, "table": trainTable, "curves": trainCurves, "programme": trainProgramme, "program": trainProgramme,
@@ -181,6 +185,9 @@ func trainHistory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer d.Close()
+	if err := knownSubjects(ctx, d, []string{id}, false, ""); err != nil {
+		return err
+	}
 	hist, err := d.StageHistory(ctx, id)
 	if err != nil {
 		return err
@@ -236,9 +243,17 @@ func trainProgramme(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	before := 0
+	if sp, err := d.Programme(ctx, p.Name, 0); err == nil {
+		before = sp.Version
+	}
 	v, err := controller.SaveProgramme(ctx, d, p, d.Lookup(ctx), *by, time.Now())
 	if err != nil {
 		return err
+	}
+	if v == before {
+		fmt.Fprintf(stdout, "programme %s unchanged: it is version %d already\n", p.Name, v)
+		return nil
 	}
 	fmt.Fprintf(stdout, "programme %s saved as version %d (rats on older versions stay there until moved with --latest)\n", p.Name, v)
 	return nil

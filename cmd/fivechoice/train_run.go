@@ -49,7 +49,11 @@ func trainRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("no API token: give --token-file or set %s", config.TokenEnv)
 	}
 	body, _ := json.Marshal(map[string]any{"subject": id, "again": *again})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(*server, "/")+"/api/v1/chambers/"+*chamber+"/training", bytes.NewReader(body))
+	base := strings.TrimRight(*server, "/")
+	if !strings.Contains(base, "://") {
+		base = "http://" + base // the configuration's listen address as it is written
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/chambers/"+*chamber+"/training", bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("--server: %w", err)
 	}
@@ -77,10 +81,11 @@ func trainRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // trainTable prints the sessions each rat spent at each stage, and per
 // stage the median, IQR and range of the rats that reached a stable
-// baseline: the table a methods section reports.
+// baseline: the table a methods section reports, for one programme.
 func trainTable(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("train table", "train table", stderr)
+	fs := newFlags("train table", "train table [--programme NAME]", stderr)
 	db := dbFlag(fs)
+	name := fs.String("programme", "", "the programme whose rats to tabulate (default: the one most rats are on)")
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}
@@ -96,27 +101,29 @@ func trainTable(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(courses) == 0 {
 		return errors.New("no rat is in training (fivechoice train enrol)")
 	}
-	stages := courses[0].Stages
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "rat\t%s\ttotal\t\n", strings.Join(stages, "\t"))
+	if *name == "" {
+		*name = mostCommon(courses)
+	}
 	var rats []simulate.RatTraining
+	var stages []string
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	for _, c := range courses {
-		if strings.Join(c.Stages, ",") != strings.Join(stages, ",") {
-			fmt.Fprintf(stderr, "%s: programme %s v%d has other stages; left out of the table\n", c.Subject, c.Programme, c.Version)
+		if c.Programme != *name {
 			continue
 		}
-		total := 0
-		var cells []string
-		for i, n := range c.PerStage {
-			total += n
-			cell := fmt.Sprint(n)
-			if !c.Done && stages[i] == c.Current {
-				cell += "+" // still there
-			}
-			cells = append(cells, cell)
+		if stages == nil {
+			stages = c.Stages
+			fmt.Fprintf(tw, "rat\t%s\ttotal\t\n", strings.Join(stages, "\t"))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t\n", c.Subject, strings.Join(cells, "\t"), total)
+		if strings.Join(c.Stages, ",") != strings.Join(stages, ",") {
+			fmt.Fprintf(stderr, "%s: programme %s version %d has other stages; left out of the table (move it onto the latest with 'train move --latest')\n", c.Subject, c.Programme, c.Version)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t\n", c.Subject, courseCells(c))
 		rats = append(rats, simulate.RatTraining{PerStage: c.PerStage, Done: c.Done})
+	}
+	if stages == nil {
+		return fmt.Errorf("--programme %s: no rat is on it", *name)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -125,8 +132,39 @@ func trainTable(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	for _, s := range stages {
 		prog.Stages = append(prog.Stages, training.Stage{Name: s})
 	}
-	fmt.Fprintf(stdout, "\n(n+: still at that stage)\n\n%s", simulate.SessionsToCriterion(prog, rats, 0))
+	fmt.Fprintf(stdout, "\n(n+: still at that stage; -: never at it, not yet or enrolled past it)\n\n%s", simulate.SessionsToCriterion(prog, rats, 0))
 	return nil
+}
+
+// courseCells are a rat's sessions per stage and its total.
+func courseCells(c controller.Course) string {
+	total := 0
+	var cells []string
+	for i, n := range c.PerStage {
+		cell := "-"
+		if n >= 0 {
+			total += n
+			cell = fmt.Sprint(n)
+			if !c.Done && c.Stages[i] == c.Current {
+				cell += "+"
+			}
+		}
+		cells = append(cells, cell)
+	}
+	return strings.Join(cells, "\t") + "\t" + fmt.Sprint(total)
+}
+
+// mostCommon is the programme most rats are on.
+func mostCommon(courses []controller.Course) string {
+	n := map[string]int{}
+	best := courses[0].Programme
+	for _, c := range courses {
+		n[c.Programme]++
+		if n[c.Programme] > n[best] {
+			best = c.Programme
+		}
+	}
+	return best
 }
 
 // baselines warns of the study's rats that have no stable baseline in

@@ -45,7 +45,11 @@ func TestTrainingThroughTheDaemon(t *testing.T) {
 	}
 	// Round 1 from the command line, the rest over the API.
 	for i, r := range rats {
-		out, errOut, code := fivechoiceEnv(t, dir, []string{"FIVECHOICE_TOKEN=" + e2eToken}, "train", "run", r, "--chamber", fmt.Sprintf("box%d", i+1), "--server", d.url)
+		server := d.url
+		if i%2 == 1 {
+			server = strings.TrimPrefix(server, "http://") // as the configuration's listen address is written
+		}
+		out, errOut, code := fivechoiceEnv(t, dir, []string{"FIVECHOICE_TOKEN=" + e2eToken}, "train", "run", r, "--chamber", fmt.Sprintf("box%d", i+1), "--server", server)
 		if code != 0 || !strings.Contains(out, "with magazine") {
 			t.Fatalf("train run %s: %d %s %s", r, code, out, errOut)
 		}
@@ -80,26 +84,7 @@ func TestTrainingThroughTheDaemon(t *testing.T) {
 	if changes < len(rats) {
 		t.Errorf("%d stage changes in 12 sessions of %d naive rats: want every rat out of magazine training at least", changes, len(rats))
 	}
-	// Rats twelve sessions into training have no stable baseline yet: a
-	// study warns of them, and with --require-baseline refuses them.
-	out, errOut, code := fivechoice(t, dir, "study", "create", "S1", "--subjects", "R01,R02", "--conditions", "vehicle,atx-0.3", "--require-baseline", "--db", db)
-	if code == 0 || !strings.Contains(errOut, "no stable baseline") || !strings.Contains(errOut, "R01 (at ") {
-		t.Errorf("study create --require-baseline: %d\n%s%s", code, out, errOut)
-	}
-	out, errOut, code = fivechoice(t, dir, "study", "create", "S1", "--subjects", "R01,R02", "--conditions", "vehicle,atx-0.3", "--db", db)
-	if code != 0 || !strings.Contains(errOut, "warning: no stable baseline recorded for R01 (at ") {
-		t.Errorf("study create: %d\n%s%s", code, out, errOut)
-	}
-	curvesDir := filepath.Join(dir, "curves")
-	if out, errOut, code := fivechoice(t, dir, "train", "curves", "--out", curvesDir, "--dpi", "72", "--db", db); code != 0 || strings.Count(out, ".png") != len(rats) {
-		t.Errorf("train curves: %d\n%s%s", code, out, errOut)
-	}
-	for _, args := range [][]string{{"train", "status"}, {"train", "table"}, {"train", "history", "R01"}} {
-		out, errOut, code := fivechoice(t, dir, append(args, "--db", db)...)
-		if code != 0 || !strings.Contains(out, "R01") && !strings.Contains(out, "magazine") {
-			t.Errorf("%v: %d\n%s%s", args, code, out, errOut)
-		}
-	}
+	afterTraining(t, dir, db, rats)
 }
 
 // waitIdle waits until no chamber runs a session.
@@ -232,4 +217,31 @@ func stageChangesCounted(t *testing.T, url string) float64 {
 	}
 	t.Fatalf("no fivechoice_training_stage_changes_total in /metrics")
 	return 0
+}
+
+// afterTraining runs the commands a lab runs on its training records: a
+// study of rats without a stable baseline (warned, or refused), the
+// learning curves, status, the table and a rat's history.
+func afterTraining(t *testing.T, dir, db string, rats []string) {
+	t.Helper()
+	// Rats twelve sessions into training have no stable baseline yet: a
+	// study warns of them, and with --require-baseline refuses them.
+	out, errOut, code := fivechoice(t, dir, "study", "create", "S1", "--subjects", "R01,R02", "--conditions", "vehicle,atx-0.3", "--require-baseline", "--db", db)
+	if code == 0 || !strings.Contains(errOut, "no stable baseline") || !strings.Contains(errOut, "R01 (at ") {
+		t.Errorf("study create --require-baseline: %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = fivechoice(t, dir, "study", "create", "S1", "--subjects", "R01,R02", "--conditions", "vehicle,atx-0.3", "--db", db)
+	if code != 0 || !strings.Contains(errOut, "warning: no stable baseline recorded for R01 (at ") {
+		t.Errorf("study create: %d\n%s%s", code, out, errOut)
+	}
+	curvesDir := filepath.Join(dir, "curves")
+	if out, errOut, code := fivechoice(t, dir, "train", "curves", "--out", curvesDir, "--dpi", "72", "--db", db); code != 0 || strings.Count(out, ".png") != len(rats) {
+		t.Errorf("train curves: %d\n%s%s", code, out, errOut)
+	}
+	for _, args := range [][]string{{"train", "status"}, {"train", "table"}, {"train", "history", "R01"}} {
+		out, errOut, code := fivechoice(t, dir, append(args, "--db", db)...)
+		if code != 0 || !strings.Contains(out, "R01") && !strings.Contains(out, "magazine") {
+			t.Errorf("%v: %d\n%s%s", args, code, out, errOut)
+		}
+	}
 }
