@@ -48,6 +48,9 @@ func (d *DB) CreateSealedStudy(ctx context.Context, s Study, plan []PlanDay, cod
 	if !s.Blind || len(sealed) == 0 {
 		return fmt.Errorf("study %s: a sealed study is blind and has its sealed key", s.Name)
 	}
+	if s.CreatedAt.IsZero() {
+		s.CreatedAt = time.Now() // the key's sealed_at below, and the study's created_at
+	}
 	return d.createStudy(ctx, s, plan, func(tx *sql.Tx) error {
 		for _, c := range codes {
 			if err := addCode(ctx, tx, s.Name, c); err != nil {

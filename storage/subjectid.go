@@ -18,7 +18,11 @@ const MaxSubjectID = 64
 // CheckSubjectID refuses an id that would be a second name for a rat or
 // a trap for whoever reads it: empty, padded (" R01 " is not R01),
 // invalid UTF-8, control, zero-width or direction-changing characters, a
-// '/' (ids are path segments in the API), or longer than MaxSubjectID.
+// '/', '\\', '?', '#' or '%', or just "." or ".." (ids are path segments in
+// the API and the control room's links: "R17?x" would open R17's page),
+// a first character a spreadsheet takes for a formula ('=', '+', '-',
+// '@': the CSV exports are opened in spreadsheets), or longer than
+// MaxSubjectID.
 // Letters of any script, digits, spaces inside, and punctuation such as
 // '-', '_' and '.' are fine. The error names the id and what is wrong.
 func CheckSubjectID(id string) error {
@@ -35,13 +39,18 @@ func CheckSubjectID(id string) error {
 	}
 	first, _ := utf8.DecodeRuneInString(id)
 	last, _ := utf8.DecodeLastRuneInString(id)
-	if unicode.IsSpace(first) || unicode.IsSpace(last) {
+	switch {
+	case unicode.IsSpace(first) || unicode.IsSpace(last):
 		return bad("starts or ends with white space")
+	case id == "." || id == "..":
+		return bad("a path of its own, not a name")
+	case first == '=' || first == '+' || first == '-' || first == '@':
+		return bad("starts with %q, which a spreadsheet opening an export takes for a formula", first)
 	}
 	for i, r := range id {
 		switch {
-		case r == '/' || r == '\\':
-			return bad("%q at byte %d: ids are path segments", r, i)
+		case r == '/' || r == '\\' || r == '?' || r == '#' || r == '%':
+			return bad("%q at byte %d: ids are path segments in links and the API", r, i)
 		case unicode.IsSpace(r) && r != ' ':
 			return bad("white space %U at byte %d: only a plain space may separate words", r, i)
 		case unicode.IsControl(r):

@@ -118,6 +118,15 @@ func TestNoTableLinksCodeToCondition(t *testing.T) {
 			t.Errorf("code condition %+v: want drug blinded, dose 0, and the shared route and pretreatment", c)
 		}
 	}
+	ro, err := sql.Open("sqlite3", "file:"+d.Path()+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	var sealedAt string
+	if err := ro.QueryRow(`SELECT sealed_at FROM sealed_keys WHERE study = 'S1'`).Scan(&sealedAt); err != nil || strings.HasPrefix(sealedAt, "0001") {
+		t.Errorf("sealed_at %q %v: want when it was sealed", sealedAt, err)
+	}
 	if order := rowOrder(t, d.Path(), "S1/"); !slices.IsSorted(order) {
 		t.Errorf("code conditions in row order %v: the insertion order tells the study's order", order)
 	}
