@@ -110,12 +110,16 @@ type AuditEntry struct {
 	By     string    `json:"by"`
 	Action string    `json:"action"`
 	Target string    `json:"target"`
-	Why    string    `json:"why"`
+	// Field, Old and New are what a correction changed (empty otherwise).
+	Field string `json:"field,omitempty"`
+	Old   string `json:"old,omitempty"`
+	New   string `json:"new,omitempty"`
+	Why   string `json:"why"`
 }
 
 // Audit returns the audit trail, oldest first.
 func (d *DB) Audit(ctx context.Context) ([]AuditEntry, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT at, by, action, target, why FROM audit ORDER BY id`)
+	rows, err := d.db.QueryContext(ctx, `SELECT at, by, action, target, COALESCE(field, ''), COALESCE(old, ''), COALESCE(new, ''), why FROM audit ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
@@ -124,7 +128,7 @@ func (d *DB) Audit(ctx context.Context) ([]AuditEntry, error) {
 	for rows.Next() {
 		var a AuditEntry
 		var at string
-		if err := rows.Scan(&at, &a.By, &a.Action, &a.Target, &a.Why); err != nil {
+		if err := rows.Scan(&at, &a.By, &a.Action, &a.Target, &a.Field, &a.Old, &a.New, &a.Why); err != nil {
 			return nil, fmt.Errorf("audit: %w", err)
 		}
 		a.At, _ = time.Parse(time.RFC3339Nano, at)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -28,8 +29,8 @@ func (d *DB) AddWeight(ctx context.Context, subject, day string, grams, freeFeed
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
 		return Weight{}, fmt.Errorf("weight of %s: day %q: want YYYY-MM-DD: %w", subject, day, ErrInvalid)
 	}
-	if !(grams > 0 && grams < 2000) || !(freeFeeding >= 0 && freeFeeding < 2000) || strings.TrimSpace(by) == "" {
-		return Weight{}, fmt.Errorf("weight of %s: grams must be 0 to 2000, free-feeding weight too, and who weighed is required: %w", subject, ErrInvalid)
+	if err := checkWeight(subject, grams, freeFeeding, by); err != nil {
+		return Weight{}, err
 	}
 	if _, err := d.Subject(ctx, subject); err != nil {
 		return Weight{}, err
@@ -136,4 +137,112 @@ func (d *DB) Notes(ctx context.Context, target string) ([]Note, error) {
 		out = append(out, n)
 	}
 	return out, rows.Err()
+}
+
+// checkWeight refuses a weight out of range or unsigned, saying which.
+func checkWeight(subject string, grams, freeFeeding float64, by string) error {
+	switch {
+	case !(grams > 0 && grams < 2000):
+		return fmt.Errorf("weight of %s: grams %v: want more than 0 and less than 2000: %w", subject, grams, ErrInvalid)
+	case !(freeFeeding >= 0 && freeFeeding < 2000):
+		return fmt.Errorf("weight of %s: free-feeding grams %v: want less than 2000: %w", subject, freeFeeding, ErrInvalid)
+	case strings.TrimSpace(by) == "":
+		return fmt.Errorf("weight of %s: who weighed is required: %w", subject, ErrInvalid)
+	}
+	return nil
+}
+
+// CorrectWeight replaces a day's recorded weight (a typo: 3 g for 330 g)
+// and keeps the old value in the audit trail with who, when and why. A
+// free-feeding weight of 0 leaves the day's as it was.
+func (d *DB) CorrectWeight(ctx context.Context, subject, day string, grams, freeFeeding float64, by, why string, at time.Time) (Weight, error) {
+	if err := checkWeight(subject, grams, freeFeeding, by); err != nil {
+		return Weight{}, err
+	}
+	if strings.TrimSpace(why) == "" {
+		return Weight{}, fmt.Errorf("correct the weight of %s on %s: say why: %w", subject, day, ErrInvalid)
+	}
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Weight{}, err
+	}
+	defer tx.Rollback()
+	var old float64
+	var oldFF sql.NullFloat64
+	err = tx.QueryRowContext(ctx, `SELECT grams, free_feeding_grams FROM body_weights WHERE subject_id = ? AND day = ?`, subject, day).Scan(&old, &oldFF)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Weight{}, fmt.Errorf("%s has no weight for %s to correct (record it with 'subject weigh'): %w", subject, day, ErrNotFound)
+	} else if err != nil {
+		return Weight{}, err
+	}
+	ff := oldFF
+	if freeFeeding > 0 {
+		ff = sql.NullFloat64{Float64: freeFeeding, Valid: true}
+	}
+	stamp := at.UTC().Format(time.RFC3339Nano)
+	if _, err := tx.ExecContext(ctx, `UPDATE body_weights SET grams = ?, free_feeding_grams = ? WHERE subject_id = ? AND day = ?`, grams, ff, subject, day); err != nil {
+		return Weight{}, err
+	}
+	grams2 := func(n sql.NullFloat64) string {
+		if !n.Valid {
+			return ""
+		}
+		return strconv.FormatFloat(n.Float64, 'g', -1, 64)
+	}
+	for _, f := range []struct{ field, old, new string }{
+		{"grams", grams2(sql.NullFloat64{Float64: old, Valid: true}), grams2(sql.NullFloat64{Float64: grams, Valid: true})},
+		{"free_feeding_grams", grams2(oldFF), grams2(ff)},
+	} {
+		if f.old == f.new {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit (at, by, action, target, field, old, new, why) VALUES (?, ?, 'correct', ?, ?, ?, ?, ?)`,
+			stamp, by, "body weight of "+subject+" on "+day, f.field, f.old, f.new, why); err != nil {
+			return Weight{}, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return Weight{}, err
+	}
+	ws, err := d.Weights(ctx, subject)
+	if err != nil {
+		return Weight{}, err
+	}
+	for _, w := range ws {
+		if w.Day == day {
+			return w, nil
+		}
+	}
+	return Weight{}, errors.New("weight: corrected but not found")
+}
+
+// WeightWarningPct is the usual welfare limit: a food-restricted rat
+// below 85 % of its free-feeding weight is looked at.
+const WeightWarningPct = 85
+
+// WeightWarnings says what a technician should look at in a new weight:
+// below warnBelow % of the free-feeding weight (welfare), above it by more
+// than 15 % (a food-restricted rat should not be), or more than 10 % away
+// from the rat's previous weight (before: its weights until now, by day),
+// which a day's restriction cannot do: most likely a typo.
+func WeightWarnings(w Weight, before []Weight, warnBelow float64) []string {
+	var out []string
+	if !math.IsNaN(w.Pct) && w.Pct < warnBelow {
+		out = append(out, fmt.Sprintf("%s is at %.1f%% of its free-feeding weight, below %.0f%%: check its food ration and welfare", w.Subject, w.Pct, warnBelow))
+	}
+	if !math.IsNaN(w.Pct) && w.Pct > 115 {
+		out = append(out, fmt.Sprintf("%s is at %.1f%% of its free-feeding weight: check the weight and the free-feeding weight", w.Subject, w.Pct))
+	}
+	for i := len(before) - 1; i >= 0; i-- {
+		p := before[i]
+		if p.Day >= w.Day {
+			continue
+		}
+		if change := 100 * (w.Grams - p.Grams) / p.Grams; math.Abs(change) > 10 {
+			out = append(out, fmt.Sprintf("%s: %.1f g is %+.0f%% from %.1f g on %s: a typo? (subject weigh %s --day %s --grams G --correct --why ... replaces it)",
+				w.Subject, w.Grams, change, p.Grams, p.Day, w.Subject, w.Day))
+		}
+		break
+	}
+	return out
 }

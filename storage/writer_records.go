@@ -109,8 +109,8 @@ func (w *Writer) AddWeight(ctx context.Context, d *DB, subject, day string, gram
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
 		return Weight{}, fmt.Errorf("weight of %s: day %q: want YYYY-MM-DD: %w", subject, day, ErrInvalid)
 	}
-	if !(grams > 0 && grams < 2000) || !(freeFeeding >= 0 && freeFeeding < 2000) || strings.TrimSpace(by) == "" {
-		return Weight{}, fmt.Errorf("weight of %s: grams must be 0 to 2000, free-feeding weight too, and who weighed is required: %w", subject, ErrInvalid)
+	if err := checkWeight(subject, grams, freeFeeding, by); err != nil {
+		return Weight{}, err
 	}
 	if _, err := d.Subject(ctx, subject); err != nil {
 		return Weight{}, err

@@ -83,9 +83,13 @@ func sessionAudit(ctx context.Context, what string, args []string, stdout, stder
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(tw, "AT\tBY\tACTION\tTARGET\tWHY")
+	fmt.Fprintln(tw, "AT\tBY\tACTION\tTARGET\tCHANGE\tWHY")
 	for _, a := range entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.At.Local().Format("2006-01-02 15:04:05"), a.By, a.Action, a.Target, a.Why)
+		change := ""
+		if a.Field != "" {
+			change = fmt.Sprintf("%s %q -> %q", a.Field, a.Old, a.New)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.At.Local().Format("2006-01-02 15:04:05"), a.By, a.Action, a.Target, change, a.Why)
 	}
 	return tw.Flush()
 }

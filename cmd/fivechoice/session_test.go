@@ -124,7 +124,12 @@ func TestWeightsAndNotes(t *testing.T) {
 	}{
 		{[]string{"subject", "weigh", "R01", "--grams", "380", "--free-feeding", "400", "--day", "2026-12-01", "--by", "amy"}, 0, "95.0% of free-feeding 400.0 g", ""},
 		{[]string{"subject", "weigh", "R01", "--grams", "330", "--day", "2026-12-02", "--by", "amy"}, 0, "82.5%", "below 85%"},
-		{[]string{"subject", "weigh", "R01", "--grams", "331", "--day", "2026-12-02", "--by", "amy"}, 1, "", "already"},
+		{[]string{"subject", "weigh", "R01", "--grams", "331", "--day", "2026-12-02", "--by", "amy"}, 1, "", "--correct --why TEXT replaces it"},
+		{[]string{"subject", "weigh", "R01", "--grams", "33", "--day", "2026-12-04", "--by", "amy"}, 0, "8.2%", "a typo?"},
+		{[]string{"subject", "weigh", "R01", "--grams", "329", "--day", "2026-12-04", "--by", "amy", "--correct"}, 1, "", "say why"},
+		{[]string{"subject", "weigh", "R01", "--grams", "329", "--day", "2026-12-04", "--by", "amy", "--correct", "--why", "typed 33"}, 0, "329.0 g", ""},
+		{[]string{"session", "audit"}, 0, `grams "33" -> "329"`, ""},
+		{[]string{"subject", "weigh", "R01", "--grams", "329", "--day", "2026-12-05", "--by", "amy", "--correct", "--why", "x"}, 1, "", "no weight for 2026-12-05 to correct"},
 		{[]string{"subject", "weigh", "R01", "--grams", "-3", "--day", "2026-12-03", "--by", "amy"}, 1, "", "grams"},
 		{[]string{"subject", "weigh", "R01", "--grams", "300", "--day", "2026-12-03"}, 1, "", "who weighed is required"},
 		{[]string{"subject", "weigh", "R1O", "--grams", "300", "--by", "amy"}, 1, "", "did you mean R01"},
@@ -138,7 +143,7 @@ func TestWeightsAndNotes(t *testing.T) {
 		}
 	}
 	out, _, _ := fivechoice(t, dir, "subject", "weights", "--db", "w.db")
-	if out != "subject,day,grams,free_feeding_grams,pct_free_feeding,by\nR01,2026-12-01,380,400,95,amy\nR01,2026-12-02,330,400,82.5,amy\n" {
+	if out != "subject,day,grams,free_feeding_grams,pct_free_feeding,by\nR01,2026-12-01,380,400,95,amy\nR01,2026-12-02,330,400,82.5,amy\nR01,2026-12-04,329,400,82.3,amy\n" {
 		t.Errorf("weights CSV:\n%s", out)
 	}
 }

@@ -3,27 +3,34 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fivechoice/fivechoice/storage"
 )
 
 // DefaultWeightWarning is the percentage of free-feeding weight below
 // which a food-restricted rat's weight is warned about (85 % is the usual
 // limit of welfare rules).
-const DefaultWeightWarning = 85
+const DefaultWeightWarning = storage.WeightWarningPct
 
-// subjectWeigh records a body weight: fivechoice subject weigh ID --grams G.
+// subjectWeigh records a body weight: fivechoice subject weigh ID --grams G;
+// with --correct --why, it replaces a day's weight (a typo), the old value
+// kept in the audit trail.
 func subjectWeigh(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("subject weigh", "subject weigh ID --grams G [--free-feeding G] [--day YYYY-MM-DD] --by WHO [--warn-below PCT] [--db FILE]", stderr)
+	fs := newFlags("subject weigh", "subject weigh ID --grams G [--free-feeding G] [--day YYYY-MM-DD] --by WHO [--correct --why TEXT] [--warn-below PCT] [--db FILE]", stderr)
 	db := dbFlag(fs)
 	grams := fs.Float64("grams", 0, "body weight in grams (required)")
 	ff := fs.Float64("free-feeding", 0, "the free-feeding weight in grams, from this day on (once, or when it is re-measured)")
 	day := fs.String("day", time.Now().Format(time.DateOnly), "the day weighed")
 	by := fs.String("by", "", "who weighed (required)")
+	correct := fs.Bool("correct", false, "replace the day's recorded weight (a typo); the old value is kept in the audit trail")
+	why := fs.String("why", "", "with --correct: why (required)")
 	warn := fs.Float64("warn-below", DefaultWeightWarning, "warn below this percentage of the free-feeding weight")
 	var id string
 	if err := parseWithID(fs, args, &id); err != nil {
@@ -34,17 +41,29 @@ func subjectWeigh(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer d.Close()
-	w, err := d.AddWeight(ctx, id, *day, *grams, *ff, *by, time.Now())
+	before, err := d.Weights(ctx, id)
+	if err != nil {
+		return err
+	}
+	var w storage.Weight
+	if *correct {
+		w, err = d.CorrectWeight(ctx, id, *day, *grams, *ff, *by, *why, time.Now())
+	} else {
+		w, err = d.AddWeight(ctx, id, *day, *grams, *ff, *by, time.Now())
+	}
+	if errors.Is(err, storage.ErrInvalid) && strings.Contains(err.Error(), "already") {
+		err = fmt.Errorf("%w (a wrong one: --correct --why TEXT replaces it, the old value kept)", err)
+	}
 	if err != nil {
 		return err
 	}
 	if math.IsNaN(w.Pct) {
 		fmt.Fprintf(stdout, "%s %s: %.1f g (no free-feeding weight yet: give --free-feeding once)\n", w.Subject, w.Day, w.Grams)
-		return nil
+	} else {
+		fmt.Fprintf(stdout, "%s %s: %.1f g, %.1f%% of free-feeding %.1f g\n", w.Subject, w.Day, w.Grams, w.Pct, w.FreeFeeding)
 	}
-	fmt.Fprintf(stdout, "%s %s: %.1f g, %.1f%% of free-feeding %.1f g\n", w.Subject, w.Day, w.Grams, w.Pct, w.FreeFeeding)
-	if w.Pct < *warn {
-		fmt.Fprintf(stderr, "warning: %s is at %.1f%% of its free-feeding weight, below %.0f%%: check its food ration and welfare\n", w.Subject, w.Pct, *warn)
+	for _, msg := range storage.WeightWarnings(w, before, *warn) {
+		fmt.Fprintln(stderr, "warning:", msg)
 	}
 	return nil
 }

@@ -123,6 +123,10 @@ type weightRequest struct {
 	Grams       float64 `json:"grams"`
 	FreeFeeding float64 `json:"free_feeding_grams"` // from this day on; 0: the latest given before
 	By          string  `json:"by"`
+	// Correct replaces the day's weight (a typo), the old value kept in
+	// the audit trail with Why.
+	Correct bool   `json:"correct"`
+	Why     string `json:"why"`
 }
 
 // weightView is a weight as JSON: the percentage is null when no
@@ -130,6 +134,9 @@ type weightRequest struct {
 type weightView struct {
 	storage.Weight
 	Pct *float64 `json:"pct_free_feeding"`
+	// Warnings: below the welfare limit, far above the free-feeding
+	// weight, or far from the previous weight (a typo?).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func viewWeight(w storage.Weight) weightView {
@@ -154,11 +161,23 @@ func (a *API) addWeight(w http.ResponseWriter, r *http.Request) error {
 	if a.writer == nil {
 		return errRecordsNoWriter
 	}
-	got, err := a.writer.AddWeight(r.Context(), a.db, r.PathValue("id"), req.Day, req.Grams, req.FreeFeeding, req.By, time.Now())
+	id := r.PathValue("id")
+	before, err := a.db.Weights(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	var got storage.Weight
+	if req.Correct {
+		got, err = a.db.CorrectWeight(r.Context(), id, req.Day, req.Grams, req.FreeFeeding, req.By, req.Why, time.Now())
+	} else {
+		got, err = a.writer.AddWeight(r.Context(), a.db, id, req.Day, req.Grams, req.FreeFeeding, req.By, time.Now())
+	}
 	if err != nil {
 		return recordErr(err)
 	}
-	return writeJSON(w, http.StatusCreated, viewWeight(got))
+	v := viewWeight(got)
+	v.Warnings = storage.WeightWarnings(got, before, storage.WeightWarningPct)
+	return writeJSON(w, http.StatusCreated, v)
 }
 
 // listWeights answers GET /api/v1/subjects/{id}/weights, oldest first.

@@ -71,7 +71,7 @@ const SubjectWeights = 14
 
 // WeightWarning is the percentage of free-feeding weight below which a
 // food-restricted rat's weight is flagged (the usual welfare limit).
-const WeightWarning = 85
+const WeightWarning = storage.WeightWarningPct
 
 // weightRow is a body weight with its percentage of free-feeding weight
 // ("" when no free-feeding weight is known) and whether it is low.

@@ -29,7 +29,14 @@ type Dose struct {
 	Grams     float64
 	WeighedOn string
 	VolumeMl  float64
+	// Note says what the preparer should check: no weight, or one too old
+	// to dose by (StaleWeight).
+	Note string
 }
+
+// StaleWeight is how old a weight may be before the sheet says to weigh
+// the rat again: food-restricted rats are weighed daily.
+const StaleWeight = 3 * 24 * time.Hour
 
 // A Sheet is a test day's dosing sheet: what the person who prepares the
 // coded solutions needs, per rat, while the study stays blind for
@@ -83,7 +90,7 @@ func DosingSheet(ctx context.Context, d *storage.DB, name string, day int, volum
 		if !ok {
 			return Sheet{}, fmt.Errorf("study %s: %s's day %d is %s, which the key does not name", name, p.Subject, day, p.Condition)
 		}
-		dose, err := doseOf(ctx, d, p.Subject, e, volumeMlPerKg)
+		dose, err := doseOf(ctx, d, p.Subject, e, volumeMlPerKg, time.Now())
 		if err != nil {
 			return Sheet{}, err
 		}
@@ -93,8 +100,9 @@ func DosingSheet(ctx context.Context, d *storage.DB, name string, day int, volum
 	return sheet, d.RecordDosingSheet(ctx, name, day, by, time.Now())
 }
 
-// doseOf is one rat's dose under a key entry at its latest weight.
-func doseOf(ctx context.Context, d *storage.DB, subject string, e Entry, volumeMlPerKg float64) (Dose, error) {
+// doseOf is one rat's dose under a key entry at its latest weight on or
+// before today (a weight entered for a later day is not the rat's today).
+func doseOf(ctx context.Context, d *storage.DB, subject string, e Entry, volumeMlPerKg float64, now time.Time) (Dose, error) {
 	vol := volumeMlPerKg
 	if vol <= 0 {
 		vol = e.VolumeMlPerKg
@@ -108,9 +116,18 @@ func doseOf(ctx context.Context, d *storage.DB, subject string, e Entry, volumeM
 	if err != nil {
 		return Dose{}, err
 	}
-	if n := len(weights); n > 0 { // by day: the last is the latest
-		w := weights[n-1]
-		dose.Grams, dose.WeighedOn, dose.VolumeMl = w.Grams, w.Day, w.Grams/1000*vol
+	today := now.Format(time.DateOnly)
+	dose.Note = NoWeight
+	for i := len(weights) - 1; i >= 0; i-- { // by day: the latest first
+		w := weights[i]
+		if w.Day > today {
+			continue
+		}
+		dose.Grams, dose.WeighedOn, dose.VolumeMl, dose.Note = w.Grams, w.Day, w.Grams/1000*vol, ""
+		if on, err := time.ParseInLocation(time.DateOnly, w.Day, now.Location()); err == nil && now.Sub(on) > StaleWeight+24*time.Hour {
+			dose.Note = fmt.Sprintf("weighed %d days ago: weigh it before dosing", int(now.Sub(on).Hours()/24))
+		}
+		break
 	}
 	return dose, nil
 }
@@ -125,14 +142,18 @@ func (s Sheet) Text(w io.Writer) error {
 	fmt.Fprintln(w, "FOR THE PREPARER ONLY: it names the drug behind each code. Label each syringe with the rat and the code alone.")
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RAT\tCODE\tDRUG\tDOSE mg/kg\tROUTE\tSOLUTION mg/ml\tml/kg\tWEIGHT g\tWEIGHED\tINJECT ml")
+	fmt.Fprintln(tw, "RAT\tCODE\tDRUG\tDOSE mg/kg\tROUTE\tSOLUTION mg/ml\tml/kg\tWEIGHT g\tWEIGHED\tINJECT ml\tNOTE")
 	for _, d := range s.Doses {
 		weight, on, vol := NoWeight, "", NoWeight
 		if d.Grams > 0 {
 			weight, on, vol = num(d.Grams), d.WeighedOn, strconv.FormatFloat(d.VolumeMl, 'f', 3, 64)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Subject, d.Code, d.Drug, num(d.DoseMgPerKg), d.Route,
-			num(d.ConcentrationMgPerMl), num(d.VolumeMlPerKg), weight, on, vol)
+		note := d.Note
+		if note == NoWeight {
+			note = ""
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Subject, d.Code, d.Drug, num(d.DoseMgPerKg), d.Route,
+			num(d.ConcentrationMgPerMl), num(d.VolumeMlPerKg), weight, on, vol, note)
 	}
 	return tw.Flush()
 }
@@ -144,11 +165,9 @@ func (s Sheet) CSV(w io.Writer) error {
 	cw.Write([]string{"study", "day", "planned_date", "subject", "code", "drug", "dose_mg_per_kg", "route", "vehicle",
 		"concentration_mg_per_ml", "volume_ml_per_kg", "weight_g", "weighed_on", "inject_ml", "note"})
 	for _, d := range s.Doses {
-		weight, vol, note := "", "", ""
+		weight, vol, note := "", "", d.Note
 		if d.Grams > 0 {
 			weight, vol = num(d.Grams), strconv.FormatFloat(d.VolumeMl, 'f', 3, 64)
-		} else {
-			note = NoWeight
 		}
 		cw.Write([]string{s.Study, strconv.Itoa(s.Day), s.Date, d.Subject, d.Code, d.Drug, num(d.DoseMgPerKg), d.Route, d.Vehicle,
 			num(d.ConcentrationMgPerMl), num(d.VolumeMlPerKg), weight, d.WeighedOn, vol, note})
