@@ -57,8 +57,12 @@ func parseBorn(s string) (driver.Value, error) {
 	if s == "" {
 		return nil, nil
 	}
-	if _, err := time.Parse(time.DateOnly, s); err != nil {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
 		return nil, fmt.Errorf("want a date YYYY-MM-DD, got %q", s)
+	}
+	if t.After(time.Now().AddDate(0, 0, 1)) {
+		return nil, fmt.Errorf("%s is in the future", s)
 	}
 	return s, nil
 }

@@ -52,6 +52,9 @@ func (d *DB) AddSubject(ctx context.Context, s Subject) error {
 	if err := CheckSubjectID(s.ID); err != nil {
 		return err
 	}
+	if _, err := parseBorn(s.Born); err != nil {
+		return fmt.Errorf("subject %s: born: %v: %w", s.ID, err, ErrInvalid)
+	}
 	q, args := subjectInsert(s)
 	_, err := d.db.ExecContext(ctx, q, args...)
 	return subjectErr(s, err)
@@ -62,6 +65,9 @@ func (d *DB) AddSubject(ctx context.Context, s Subject) error {
 func (w *Writer) AddSubject(s Subject) error {
 	if err := CheckSubjectID(s.ID); err != nil {
 		return err
+	}
+	if _, err := parseBorn(s.Born); err != nil {
+		return fmt.Errorf("subject %s: born: %v: %w", s.ID, err, ErrInvalid)
 	}
 	q, args := subjectInsert(s)
 	vals := make([]driver.Value, len(args))

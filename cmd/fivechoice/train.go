@@ -155,6 +155,7 @@ func trainStatus(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(st)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
@@ -232,8 +233,15 @@ func trainProgramme(ctx context.Context, args []string, stdout, stderr io.Writer
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "# %s version %d, saved %s by %s\n%s\n", sp.Name, sp.Version, sp.CreatedAt.Local().Format(time.DateTime), sp.CreatedBy, sp.Body)
-		return nil
+		var p training.Programme
+		if err := json.Unmarshal(sp.Body, &p); err != nil {
+			return fmt.Errorf("programme %s version %d: %w", sp.Name, sp.Version, err)
+		}
+		fmt.Fprintf(stdout, "# %s version %d, saved %s by %s\n", sp.Name, sp.Version, sp.CreatedAt.Local().Format(time.DateTime), sp.CreatedBy)
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // criteria read "accuracy_pct > 80"
+		return enc.Encode(p)
 	}
 	data, err := os.ReadFile(arg)
 	if err != nil {
