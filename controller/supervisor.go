@@ -258,6 +258,12 @@ func (s *Supervisor) run(ctx context.Context, b *box, r *running, sess Setup, be
 		// next round, so that an unplugged board shows at once.
 		s.checkBox(b)
 	}
+	if err != nil && rec.ID == "" {
+		// Refused before it was recorded (the rat runs elsewhere, the disk
+		// is full): the caller of Start has the reason; no session exists.
+		s.log.Info("session not started", "chamber", b.Name, "subject", r.plan.Subject, "err", err)
+		return
+	}
 	if err != nil {
 		log.Error("session failed", "err", err)
 		return

@@ -31,8 +31,8 @@ type TrainingDay struct {
 	Stage     int                 // index in Programme.Stages
 	Under     storage.StageChange // the rat's state the session runs under
 	Sessions  []training.Session  // its sessions at the stage, oldest first
-	// LastRun is when the rat last trained: its latest session at the
-	// stage, or the session that brought it there.
+	// LastRun is when the rat last trained: the start of its latest
+	// ended training session, whatever the stage (zero: never).
 	LastRun time.Time
 }
 
@@ -96,14 +96,13 @@ func LoadTraining(ctx context.Context, d *storage.DB, subject string) (*Training
 	if err != nil {
 		return nil, err
 	}
-	if under.Session != "" {
-		day.LastRun = under.At
+	if err := day.lastRun(ctx, d); err != nil {
+		return nil, err
 	}
 	for _, s := range stored {
 		if s.Status != storage.StatusEnded {
 			continue
 		}
-		day.LastRun = s.StartedAt
 		attempts, err := d.Attempts(ctx, s.ID)
 		if err != nil {
 			return nil, err
@@ -146,4 +145,20 @@ func (t *TrainingDay) decide(id, endReason string, p *protocols.Session, endedAt
 		From: t.Programme.Stages[t.Stage].Name, To: d.To, Action: d.Action, Reason: d.Reason,
 		By: "programme", At: endedAt, Under: t.Under.ID,
 	}
+}
+
+// lastRun is when the rat last trained: its latest ended training
+// session, at this stage or before (a move by hand does not reset it).
+func (t *TrainingDay) lastRun(ctx context.Context, d *storage.DB) error {
+	recent, err := d.Sessions(ctx, storage.Filter{Subject: t.Under.Subject, Status: storage.StatusEnded, Newest: true, Limit: 20})
+	if err != nil {
+		return err
+	}
+	for _, s := range recent {
+		if s.TrainingChange != 0 {
+			t.LastRun = s.StartedAt
+			return nil
+		}
+	}
+	return nil
 }
