@@ -242,11 +242,27 @@ func cmdProtocols(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "\ntraining programme %s (fivechoice simulate training; docs/training.md):\n", training.Builtin().Name)
+	fmt.Fprintf(stdout, "\ntraining programme %s (fivechoice train; docs/training.md):\n", training.Builtin().Name)
 	for _, st := range training.Builtin().Stages {
-		fmt.Fprintf(stdout, "  %-9s %-9s advance after %d consecutive sessions with %s\n", st.Name, st.Protocol, st.Sessions, criteriaText(st.Advance))
+		fmt.Fprintf(stdout, "  %-9s %-9s %s\n", st.Name, st.Protocol, stageText(st))
 	}
 	return nil
+}
+
+// stageText says when a stage is left: its advance criteria and their
+// streak, then its fall-back, if any.
+func stageText(st training.Stage) string {
+	streak := func(n int) string {
+		if n == 1 {
+			return "a session"
+		}
+		return fmt.Sprintf("%d consecutive sessions", n)
+	}
+	s := fmt.Sprintf("advance after %s with %s", streak(st.Sessions), criteriaText(st.Advance))
+	if len(st.FallBack) > 0 {
+		s += fmt.Sprintf("; fall back after %s with %s", streak(st.FallBackSessions), criteriaText(st.FallBack))
+	}
+	return s
 }
 
 func criteriaText(cs []training.Criterion) string {
