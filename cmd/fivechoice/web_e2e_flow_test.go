@@ -43,6 +43,7 @@ func TestControlRoomInChromium(t *testing.T) {
 	crossSite(b)
 	escaped(b)
 	pages(b)
+	trainFromGrid(b)
 
 	b.do("log out", chromedp.Click(chromedp.CSS(`form.logout button`)), chromedp.WaitVisible(chromedp.CSS(`#login`)))
 	b.do("the grid again", chromedp.Navigate(d.url+"/"))
@@ -215,4 +216,25 @@ func TestRunSheetCommand(t *testing.T) {
 	if out, _, _ := fivechoice(t, dir, "runsheet", "show", "--db", "lab.db", "--day", "2026-03-14"); strings.Contains(out, "baseline") {
 		t.Errorf("after remove:\n%s", out)
 	}
+}
+
+// trainFromGrid starts a rat's training from the grid on an idle chamber:
+// the page offers the rats in training with their stage, and the daemon
+// runs the stage's parameter set.
+func trainFromGrid(b tab) {
+	b.t.Helper()
+	b.do("back to the grid", chromedp.Navigate(b.d.url+"/"), chromedp.WaitVisible(chromedp.CSS(`#grid`)))
+	chamber := b.eval(`[...document.querySelectorAll(".tile.idle")].map(t => t.dataset.chamber).filter(n => n !== "board")[0] || ""`)
+	if chamber == "" {
+		b.t.Fatal("no idle chamber to train on")
+	}
+	if offered := b.eval(`document.querySelector('select[name="trainee"]').innerText`); !strings.Contains(offered, "R09 (at stage2)") {
+		b.t.Errorf("rats offered for training: %q", offered)
+	}
+	b.do("train R09 on "+chamber, chromedp.Click(chromedp.CSS(`.tile[data-chamber="`+chamber+`"] button.start`)),
+		chromedp.WaitVisible(chromedp.CSS(`#start-dialog`)),
+		chromedp.Click(chromedp.CSS(`input[name="mode"][value="training"]`)),
+		chromedp.SetValue(chromedp.CSS(`select[name="trainee"]`), "R09"),
+		chromedp.Click(chromedp.CSS(`#start-go`)))
+	b.wait(chamber+" trains R09 at stage 2", tileClass(chamber, "running")+" && "+tile(chamber, "subject")+` === "R09" && `+tile(chamber, "protocol")+` === "stage2"`, 20*time.Second)
 }

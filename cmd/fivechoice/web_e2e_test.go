@@ -48,6 +48,8 @@ func webDaemon(t *testing.T) (*daemonProc, *boardEmulator) {
 		{"subject", "weigh", "R01", "--db", "fivechoice.db", "--grams", "336", "--day", "2026-03-03", "--by", "ana"},
 		{"subject", "note", "R01", "--db", "fivechoice.db", "--by", "ana", "--text", "a little lethargic <b>today</b>; weighed twice"},
 		{"train", "enrol", "R01", "--db", "fivechoice.db", "--by", "ana", "--stage", "baseline", "--why", "trained on the old rig"},
+		{"subject", "add", "R09", "--db", "fivechoice.db"},
+		{"train", "enrol", "R09", "--db", "fivechoice.db", "--by", "ana", "--stage", "stage2", "--why", "trained on the old rig"},
 	}
 	for i, c := range []string{"vehicle", "vehicle", "atx-1.0", "vehicle", "atx-0.3", "vehicle"} { // R01's history, for its trend
 		setup = append(setup, []string{"run", "--db", "fivechoice.db", "--subject", "R01", "--condition", c, "--protocol", "baseline",

@@ -13,8 +13,13 @@ type gridData struct {
 	Protocols   []string
 	Conditions  []string
 	Studies     []studyChoice
+	Trainees    []trainee // rats in training, with their stage
 	NoResponseS int
 }
+
+// trainee is a rat in training the start form offers: its session is
+// at the stage its state gives (the daemon chooses, not the form).
+type trainee struct{ Subject, Stage string }
 
 // studyChoice is a study the start form offers, with its subjects.
 type studyChoice struct {
@@ -70,6 +75,13 @@ func (p *Pages) choices(r *http.Request) (gridData, error) {
 	}
 	for _, s := range studies {
 		d.Studies = append(d.Studies, studyChoice{Name: s.Name, Blind: s.Blind && s.UnblindedAt == nil, Subjects: s.Subjects})
+	}
+	stages, err := p.db.Stages(ctx) // one query: each rat's latest change
+	if err != nil {
+		return d, err
+	}
+	for _, c := range stages {
+		d.Trainees = append(d.Trainees, trainee{c.Subject, c.To})
 	}
 	return d, nil
 }

@@ -113,7 +113,7 @@ function setupStart() {
       document.getElementById("start-chamber").textContent = chamber;
       problem.textContent = "";
       form.reset();
-      form.classList.remove("study");
+      form.classList.remove("study", "training");
       fillStudySubjects(form);
       dlg.showModal();
     } else if (b.dataset.action === "stop") {
@@ -122,6 +122,7 @@ function setupStart() {
   });
   form.addEventListener("change", e => {
     form.classList.toggle("study", form.mode.value === "study");
+    form.classList.toggle("training", form.mode.value === "training");
     if (e.target.name === "study" || e.target.name === "mode") fillStudySubjects(form);
   });
   form.addEventListener("submit", async e => {
@@ -136,6 +137,9 @@ function setupStart() {
         body.injected_at = new Date(Date.now() + skew - Number(form.injected_ago.value) * 60000).toISOString();
       }
       r = await api("/api/v1/studies/" + encodeURIComponent(form.study.value) + "/sessions", body);
+    } else if (form.mode.value === "training") {
+      r = await api("/api/v1/chambers/" + encodeURIComponent(chamber) + "/training",
+        {subject: form.trainee.value, again: form.again.checked});
     } else {
       r = await api("/api/v1/chambers/" + encodeURIComponent(chamber) + "/sessions",
         {subject: form.subject.value, protocol: form.protocol.value, condition: form.condition.value});
