@@ -42,7 +42,8 @@ var exportQueries = map[string]string{
 		s.chamber, s.backend, s.protocol, s.seed, s.started_at, s.ended_at, s.injected_at, s.status, s.end_reason,
 		` + excludedNow + `,
 		(SELECT x.why FROM exclusions x WHERE x.session_key = s.key AND x.reinstated_at IS NULL) AS excluded_why,
-		(SELECT tc.to_stage FROM training_changes tc WHERE tc.id = s.training_change) AS training_stage, s.training_change, ` + measuresOf("m") + `
+		(SELECT tc.to_stage FROM training_changes tc WHERE tc.id = s.training_change) AS training_stage, s.training_change,
+		(SELECT COUNT(*) FROM attempts a WHERE a.session = s.key AND a.outcome = 'correct' AND a.collection_ns IS NOT NULL) AS rewards_collected, ` + measuresOf("m") + `
 		FROM sessions s JOIN session_condition c ON c.session = s.key JOIN session_measures m ON m.session = s.key
 		LEFT JOIN conditions cd ON cd.id = c.condition_id LEFT JOIN studies st ON st.name = s.study
 		WHERE (?1 = '' OR s.study = ?1) ORDER BY s.started_at, s.id`,

@@ -89,12 +89,12 @@ func TestExportIsPinned(t *testing.T) {
 		what, want string
 	}{
 		{"sessions", "" +
-			"session_id,subject,condition,condition_order,drug,dose_mg_per_kg,route,study,study_day,chamber,backend,protocol,seed,started_at,ended_at,injected_at,status,end_reason,excluded,excluded_why,training_stage,training_change," +
+			"session_id,subject,condition,condition_order,drug,dose_mg_per_kg,route,study,study_day,chamber,backend,protocol,seed,started_at,ended_at,injected_at,status,end_reason,excluded,excluded_why,training_stage,training_change,rewards_collected," +
 			"correct,incorrect,omissions,premature,perseverative,timeout_responses,magazine_entries,trials_scored,attempts," +
 			"accuracy_pct,omissions_pct,correct_pct,premature_pct," +
 			"correct_latency_mean_ms,correct_latency_median_ms,incorrect_latency_mean_ms,incorrect_latency_median_ms," +
 			"reward_latency_mean_ms,reward_latency_median_ms,premature_latency_mean_ms,premature_latency_median_ms\n" +
-			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,atomoxetine,1,i.p.,,,box1,sim,baseline,7,2026-05-04T09:30:00Z,2026-05-04T09:30:40Z,,ended,max_trials,0,,,," +
+			"0196a0c0-0000-7000-8000-000000000001,R01,atx-1.0,,atomoxetine,1,i.p.,,,box1,sim,baseline,7,2026-05-04T09:30:00Z,2026-05-04T09:30:40Z,,ended,max_trials,0,,,,1," +
 			"1,0,1,1,2,1,2,2,3,100,50,50,33.333333333333336,412,412,,,1089,1089,2333,2333\n"},
 		{"trials", "" +
 			"session_id,subject,condition,condition_order,drug,dose_mg_per_kg,route,study,study_day,excluded,attempt,outcome,target,iti_ms,sd_ms,iti_start_ms,onset_ms,response_hole,response_ms," +

@@ -23,20 +23,22 @@ func checkExportedChanges(t *testing.T, dir, db string) {
 		}
 		rows[what] = readCSV(t, out)
 	}
-	pellets := map[string]float64{} // magazine sessions: pellets collected and their summed latency
-	latency := map[string]float64{}
+	pellets := map[string]float64{} // magazine sessions: pellets collected, from the trials
 	for _, a := range rows["trials"] {
-		if v, err := strconv.ParseFloat(a["reward_latency_ms"], 64); err == nil {
+		if _, err := strconv.ParseFloat(a["reward_latency_ms"], 64); err == nil {
 			pellets[a["session_id"]]++
-			latency[a["session_id"]] += v / 1000
 		}
 	}
 	measure := func(s map[string]string, name string) (float64, bool) {
 		switch name {
 		case "pellets_collected":
+			if n, _ := strconv.ParseFloat(s["rewards_collected"], 64); n != pellets[s["session_id"]] {
+				t.Errorf("session %s: rewards_collected %s, %v from its trials", s["session_id"], s["rewards_collected"], pellets[s["session_id"]])
+			}
 			return pellets[s["session_id"]], true
 		case "collection_latency_mean_s":
-			return latency[s["session_id"]] / pellets[s["session_id"]], pellets[s["session_id"]] > 0
+			v, err := strconv.ParseFloat(s["reward_latency_mean_ms"], 64)
+			return v / 1000, err == nil
 		}
 		v, err := strconv.ParseFloat(s[name], 64)
 		return v, err == nil
