@@ -28,6 +28,10 @@ type RunEntry struct {
 	Session   string `json:"session,omitempty"`
 	Status    string `json:"status,omitempty"`
 	EndReason string `json:"end_reason,omitempty"`
+	// Elsewhere is the latest session the rat ran that day that was not
+	// started from this entry (from the grid, the API, another entry): a
+	// sheet that did not see it would have the rat run twice.
+	Elsewhere string `json:"elsewhere,omitempty"`
 }
 
 // CheckRunEntry refuses an entry that names what does not exist, naming
@@ -166,12 +170,14 @@ func (d *DB) removed(ctx context.Context, id, n int64) error {
 }
 
 const runEntryColumns = `r.id, r.day, r.chamber, r.squad, r.subject_id, r.protocol, COALESCE(r.condition_id, ''), COALESCE(r.study, ''),
-	COALESCE(r.session_id, ''), COALESCE(s.status, ''), COALESCE(s.end_reason, '')
+	COALESCE(r.session_id, ''), COALESCE(s.status, ''), COALESCE(s.end_reason, ''),
+	COALESCE((SELECT o.id FROM sessions o WHERE o.subject_id = r.subject_id AND date(o.started_at, 'localtime') = r.day
+		AND o.id IS NOT r.session_id ORDER BY o.started_at DESC LIMIT 1), '')
 	FROM run_sheet r LEFT JOIN sessions s ON s.id = r.session_id`
 
 func scanRunEntry(sc interface{ Scan(...any) error }) (RunEntry, error) {
 	var e RunEntry
-	err := sc.Scan(&e.ID, &e.Day, &e.Chamber, &e.Squad, &e.Subject, &e.Protocol, &e.Condition, &e.Study, &e.Session, &e.Status, &e.EndReason)
+	err := sc.Scan(&e.ID, &e.Day, &e.Chamber, &e.Squad, &e.Subject, &e.Protocol, &e.Condition, &e.Study, &e.Session, &e.Status, &e.EndReason, &e.Elsewhere)
 	return e, err
 }
 

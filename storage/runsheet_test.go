@@ -5,7 +5,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/fivechoice/fivechoice/protocols"
 	"github.com/fivechoice/fivechoice/storage"
 	"github.com/fivechoice/fivechoice/storage/storagetest"
 )
@@ -74,5 +76,33 @@ func TestRunSheet(t *testing.T) {
 	}
 	if err := db.RemoveRunEntry(ctx, 999); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("removing an unknown entry: %v", err)
+	}
+}
+
+// TestRunSheetSeesSessionsElsewhere: a rat run that day from outside its
+// entry (the grid, the API) is named on the entry, so the sheet does not
+// have it run twice.
+func TestRunSheetSeesSessionsElsewhere(t *testing.T) {
+	ctx := context.Background()
+	db, w := storagetest.Open(t, "R01", "R02")
+	day := "2026-03-14"
+	for _, s := range []string{"R01", "R02"} {
+		if _, err := w.AddRunEntry(storage.RunEntry{Day: day, Chamber: "box1", Subject: s, Protocol: "baseline", Condition: "vehicle"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at, _ := time.ParseInLocation("2006-01-02 15:04", day+" 09:30", time.Local)
+	log, err := w.BeginSession(storage.SessionRecord{Provenance: storage.Provenance{Subject: "R02", Condition: "vehicle", Params: protocols.Default(), StartedAt: at}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet, err := db.RunSheet(ctx, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range sheet {
+		if want := map[string]string{"R01": "", "R02": log.ID()}[e.Subject]; e.Elsewhere != want {
+			t.Errorf("%s: elsewhere %q, want %q", e.Subject, e.Elsewhere, want)
+		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 // sheetCell is one chamber's entry in one squad of the run sheet.
 type sheetCell struct {
 	storage.RunEntry
-	State string // ran, running, failed, next, planned; "" for no entry
+	State string // ran, running, failed, next, planned, elsewhere (run today outside this entry); "" for no entry
 	// Startable: the chamber's next entry, and the chamber idle.
 	Startable bool
 }
@@ -78,6 +78,8 @@ func squads(entries []storage.RunEntry, chambers []string, idle map[string]bool,
 	for _, e := range entries {
 		c := sheetCell{RunEntry: e, State: "planned"}
 		switch {
+		case e.Session == "" && e.Elsewhere != "":
+			c.State = "elsewhere" // not offered: the grid's Start runs it again on purpose
 		case e.Session == "":
 		case e.Status == storage.StatusRunning:
 			c.State = "running"

@@ -19,6 +19,7 @@ func TestSquads(t *testing.T) {
 		e("box2", 1, "s3", storage.StatusRunning, ""), e("box2", 2, "", "", ""),
 		e("box3", 2, "", "", ""), e("box3", 3, "", "", ""),
 	}
+	entries[5].Elsewhere = "s9" // box3's squad-2 rat ran today from the grid: its squad 3 is next
 	chambers := []string{"box1", "box2", "box3"}
 	for _, tc := range []struct {
 		name  string
@@ -27,11 +28,11 @@ func TestSquads(t *testing.T) {
 		want  [3][3]string // squad by chamber: state, with + when startable
 	}{
 		{"today, all idle", map[string]bool{"box1": true, "box2": true, "box3": true}, true,
-			[3][3]string{{"ran", "running", ""}, {"failed", "planned", "next+"}, {"next+", "", "planned"}}},
+			[3][3]string{{"ran", "running", ""}, {"failed", "planned", "elsewhere"}, {"next+", "", "next+"}}},
 		{"today, box1 busy", map[string]bool{"box3": true}, true,
-			[3][3]string{{"ran", "running", ""}, {"failed", "planned", "next+"}, {"next", "", "planned"}}},
+			[3][3]string{{"ran", "running", ""}, {"failed", "planned", "elsewhere"}, {"next", "", "next+"}}},
 		{"another day", map[string]bool{"box1": true, "box3": true}, false,
-			[3][3]string{{"ran", "running", ""}, {"failed", "planned", "next"}, {"next", "", "planned"}}},
+			[3][3]string{{"ran", "running", ""}, {"failed", "planned", "elsewhere"}, {"next", "", "next"}}},
 	} {
 		got := squads(entries, chambers, tc.idle, tc.today)
 		for i := range 3 {
