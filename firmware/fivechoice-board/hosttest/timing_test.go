@@ -155,8 +155,11 @@ func hostTimes(t *testing.T, sim *avrsim.Sim, n int) {
 	t.Logf("recorded input time − pin change: %s; clock %+v; stats %+v", summary(errs), ci, c.Stats())
 	if sim.Slipped() {
 		t.Logf("not checked: the emulation fell over a second behind and skipped ahead (%v)", sim.Lags())
-	} else if m := slices.Max(abs(errs)); m > time.Millisecond {
-		t.Errorf("an input recorded %v from its pin change, want within 1 ms (stalls: %v)", m, sim.Lags())
+	} else if m, bound := slices.Max(abs(errs)), max(time.Millisecond, ci.MinRTT/2); m > bound {
+		// The clock map can be no surer than half the quickest round trip
+		// (the board's reply may have been stamped anywhere in it): 1 ms
+		// on a quiet machine, more when other tests slow the emulation.
+		t.Errorf("an input recorded %v from its pin change, want within %v (1 ms, or half the quickest round trip %v; stalls: %v)", m, bound, ci.MinRTT, sim.Lags())
 	}
 }
 
