@@ -26,27 +26,47 @@ type Weight struct {
 // second is refused), signed. freeFeeding, if not 0, sets the free-feeding
 // weight from that day on; otherwise the latest one given before is used.
 func (d *DB) AddWeight(ctx context.Context, subject, day string, grams, freeFeeding float64, by string, at time.Time) (Weight, error) {
-	if _, err := time.Parse(time.DateOnly, day); err != nil {
-		return Weight{}, fmt.Errorf("weight of %s: day %q: want YYYY-MM-DD: %w", subject, day, ErrInvalid)
-	}
-	if err := checkWeight(subject, grams, freeFeeding, by); err != nil {
+	if err := d.checkWeighing(ctx, subject, day, grams, freeFeeding, by); err != nil {
 		return Weight{}, err
 	}
-	if _, err := d.Subject(ctx, subject); err != nil {
-		return Weight{}, err
-	}
-	var ff any
-	if freeFeeding > 0 {
-		ff = freeFeeding
-	}
-	_, err := d.db.ExecContext(ctx, `INSERT INTO body_weights (subject_id, day, grams, free_feeding_grams, by, at) VALUES (?, ?, ?, ?, ?, ?)`,
-		subject, day, grams, ff, by, at.UTC().Format(time.RFC3339Nano))
+	_, err := d.db.ExecContext(ctx, insertWeight, weightValues(subject, day, grams, freeFeeding, by, at)...)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return Weight{}, fmt.Errorf("%s has a weight for %s already: %w", subject, day, ErrInvalid)
 		}
 		return Weight{}, fmt.Errorf("weight of %s: %w", subject, err)
 	}
+	return d.weightOn(ctx, subject, day)
+}
+
+const insertWeight = `INSERT INTO body_weights (subject_id, day, grams, free_feeding_grams, by, at) VALUES (?, ?, ?, ?, ?, ?)`
+
+// weightValues are insertWeight's arguments; a free-feeding weight of 0
+// is none given that day.
+func weightValues(subject, day string, grams, freeFeeding float64, by string, at time.Time) []any {
+	var ff any
+	if freeFeeding > 0 {
+		ff = freeFeeding
+	}
+	return []any{subject, day, grams, ff, by, at.UTC().Format(time.RFC3339Nano)}
+}
+
+// checkWeighing refuses a weighing of a day that is not a date, out of
+// range, unsigned, or of a rat not recorded.
+func (d *DB) checkWeighing(ctx context.Context, subject, day string, grams, freeFeeding float64, by string) error {
+	if _, err := time.Parse(time.DateOnly, day); err != nil {
+		return fmt.Errorf("weight of %s: day %q: want YYYY-MM-DD: %w", subject, day, ErrInvalid)
+	}
+	if err := checkWeight(subject, grams, freeFeeding, by); err != nil {
+		return err
+	}
+	_, err := d.Subject(ctx, subject)
+	return err
+}
+
+// weightOn reads back a rat's weight of a day, with the free-feeding
+// weight in force then.
+func (d *DB) weightOn(ctx context.Context, subject, day string) (Weight, error) {
 	ws, err := d.Weights(ctx, subject)
 	if err != nil {
 		return Weight{}, err
@@ -56,7 +76,7 @@ func (d *DB) AddWeight(ctx context.Context, subject, day string, grams, freeFeed
 			return w, nil
 		}
 	}
-	return Weight{}, errors.New("weight: stored but not found")
+	return Weight{}, fmt.Errorf("weight of %s on %s: stored but not found", subject, day)
 }
 
 // Weights returns a subject's weights (every subject's, subject empty), by
@@ -204,16 +224,7 @@ func (d *DB) CorrectWeight(ctx context.Context, subject, day string, grams, free
 	if err := tx.Commit(); err != nil {
 		return Weight{}, err
 	}
-	ws, err := d.Weights(ctx, subject)
-	if err != nil {
-		return Weight{}, err
-	}
-	for _, w := range ws {
-		if w.Day == day {
-			return w, nil
-		}
-	}
-	return Weight{}, errors.New("weight: corrected but not found")
+	return d.weightOn(ctx, subject, day)
 }
 
 // WeightWarningPct is the usual welfare limit: a food-restricted rat

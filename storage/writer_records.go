@@ -106,22 +106,16 @@ func (d *DB) checkNote(ctx context.Context, kind, id, by, text string) error {
 
 // AddWeight is DB.AddWeight through the writer.
 func (w *Writer) AddWeight(ctx context.Context, d *DB, subject, day string, grams, freeFeeding float64, by string, at time.Time) (Weight, error) {
-	if _, err := time.Parse(time.DateOnly, day); err != nil {
-		return Weight{}, fmt.Errorf("weight of %s: day %q: want YYYY-MM-DD: %w", subject, day, ErrInvalid)
-	}
-	if err := checkWeight(subject, grams, freeFeeding, by); err != nil {
+	if err := d.checkWeighing(ctx, subject, day, grams, freeFeeding, by); err != nil {
 		return Weight{}, err
 	}
-	if _, err := d.Subject(ctx, subject); err != nil {
-		return Weight{}, err
-	}
-	var ff driver.Value
-	if freeFeeding > 0 {
-		ff = freeFeeding
+	args := weightValues(subject, day, grams, freeFeeding, by, at)
+	vals := make([]driver.Value, len(args))
+	for i, a := range args {
+		vals[i] = a
 	}
 	err := w.Exec(func(c *sqlite3.SQLiteConn) error {
-		_, err := c.Exec(`INSERT INTO body_weights (subject_id, day, grams, free_feeding_grams, by, at) VALUES (?, ?, ?, ?, ?, ?)`,
-			[]driver.Value{subject, day, grams, ff, by, at.UTC().Format(time.RFC3339Nano)})
+		_, err := c.Exec(insertWeight, vals)
 		return err
 	})
 	if isConstraint(err, sqlite3.ErrConstraintUnique) {
@@ -130,14 +124,5 @@ func (w *Writer) AddWeight(ctx context.Context, d *DB, subject, day string, gram
 	if err != nil {
 		return Weight{}, fmt.Errorf("weight of %s: %w", subject, err)
 	}
-	ws, err := d.Weights(ctx, subject)
-	if err != nil {
-		return Weight{}, err
-	}
-	for _, x := range ws {
-		if x.Day == day {
-			return x, nil
-		}
-	}
-	return Weight{}, errors.New("weight: stored but not found")
+	return d.weightOn(ctx, subject, day)
 }
