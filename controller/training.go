@@ -26,8 +26,7 @@ const TrainingTerm = "baseline"
 // the programme decides (training.Programme.Decide) and the change, if
 // any, is committed with the session's end.
 type TrainingDay struct {
-	Programme training.Programme
-	Version   int
+	Programme training.Programme  // the version Under names
 	Stage     int                 // index in Programme.Stages
 	Under     storage.StageChange // the rat's state the session runs under
 	Sessions  []training.Session  // its sessions at the stage, oldest first
@@ -91,7 +90,7 @@ func LoadTraining(ctx context.Context, d *storage.DB, subject string) (*Training
 	if err != nil {
 		return nil, fmt.Errorf("rat %s: %w", subject, err)
 	}
-	day := &TrainingDay{Programme: prog, Version: under.Version, Stage: at, Under: under}
+	day := &TrainingDay{Programme: prog, Stage: at, Under: under}
 	stored, err := d.SessionsUnder(ctx, under.ID)
 	if err != nil {
 		return nil, err
@@ -141,7 +140,7 @@ func (t *TrainingDay) decide(id, endReason string, p *protocols.Session, endedAt
 		return nil // a stable baseline stays stable until it falls back
 	}
 	return &storage.StageChange{
-		Subject: t.Under.Subject, Programme: t.Under.Programme, Version: t.Version,
+		Subject: t.Under.Subject, Programme: t.Under.Programme, Version: t.Under.Version,
 		From: t.Programme.Stages[t.Stage].Name, To: d.To, Action: d.Action, Reason: d.Reason,
 		By: "programme", At: endedAt, Under: t.Under.ID,
 	}

@@ -135,7 +135,7 @@ func StatusOf(ctx context.Context, d *storage.DB, subject string) (RatStatus, er
 
 func (t *TrainingDay) status() RatStatus {
 	st := t.Programme.Stages[t.Stage]
-	r := RatStatus{Subject: t.Under.Subject, Programme: t.Under.Programme, Version: t.Version, Stage: st.Name,
+	r := RatStatus{Subject: t.Under.Subject, Programme: t.Under.Programme, Version: t.Under.Version, Stage: st.Name,
 		Since: t.Under.At, Sessions: len(t.Sessions), Change: t.Under, LastAt: t.LastRun}
 	for _, c := range st.Advance {
 		r.Criteria = append(r.Criteria, c.String())
