@@ -38,7 +38,7 @@ type clockSample struct {
 // Clock model constants.
 const (
 	clockWindow  = 2 * time.Minute        // samples kept for the fit
-	clockBins    = 16                     // the window's minimum-RTT samples fitted
+	clockFloor   = 25 * time.Microsecond  // the error of the quickest round trip's sample: the board's 4 µs clock and the host's wake-up jitter
 	clockMinSpan = 300 * time.Millisecond // span the fitted samples need before the rate is fitted
 	maxDriftPPM  = 20000                  // a fitted rate further off than 2% is refused
 )
@@ -47,12 +47,18 @@ const (
 //
 //	host = h0 + slope · (board − b0)
 //
-// It keeps the samples of the last clockWindow, splits them into
-// clockBins equal stretches of time, takes the sample with the shortest
-// round trip from each (the one least delayed on its way, so the least
-// uncertain), drops those whose round trip is far above the best, and
-// fits a line by least squares. Refitted on every sample, it follows the
-// board's drift as it changes with temperature.
+// It keeps the samples of the last clockWindow and fits a line to them by
+// weighted least squares. A sample's error is at most half its round trip
+// beyond the quickest one (the board read its clock somewhere in the
+// round trip, and only the extra delay of one direction over the other
+// moves it off the middle), so each is weighted by the inverse square of
+// that bound plus clockFloor: when a loaded host holds up the writer, the
+// reader or the board for milliseconds, the lopsided samples it makes
+// count for almost nothing, and cannot tilt a rate fitted to a short
+// span, which would carry their error, amplified, to every time mapped
+// after them. Those whose round trip is far above the best are dropped.
+// Refitted on every sample, it follows the board's drift as it changes
+// with temperature.
 type clockModel struct {
 	samples []clockSample // oldest first
 	b0      int64
@@ -80,41 +86,47 @@ func (m *clockModel) add(s clockSample) {
 }
 
 func (m *clockModel) fit() {
-	first, last := m.samples[0].host, m.samples[len(m.samples)-1].host
-	span := last - first + 1
-	var bins [clockBins]int // index+1 of each bin's best sample
 	best := int64(math.MaxInt64)
-	for i, s := range m.samples {
-		k := min(max(int((s.host-first)*clockBins/span), 0), clockBins-1) // midpoints only ever grow; be safe anyway
-		if bins[k] == 0 || s.rtt < m.samples[bins[k]-1].rtt {
-			bins[k] = i + 1
-		}
+	for _, s := range m.samples {
 		best = min(best, s.rtt)
 	}
 	m.minRTT = best
 	limit := 2*best + int64(200*time.Microsecond)
-	var pts []clockSample
-	for _, i := range bins {
-		if i > 0 && m.samples[i-1].rtt <= limit {
-			pts = append(pts, m.samples[i-1])
+	// Sums are taken from the newest sample, so that float64 keeps
+	// nanoseconds whatever the clocks read.
+	ref := m.samples[len(m.samples)-1]
+	weight := func(s clockSample) float64 {
+		u := float64(clockFloor) / (float64(clockFloor) + float64(s.rtt-best)/2)
+		return u * u // relative to the best sample's
+	}
+	var sw, sx, sy float64
+	first, last := ref.host, ref.host
+	m.used = 0
+	for _, s := range m.samples {
+		if s.rtt > limit {
+			continue
 		}
+		w := weight(s)
+		sw += w
+		sx += w * float64(s.board-ref.board)
+		sy += w * float64(s.host-ref.host)
+		first, last = min(first, s.host), max(last, s.host)
+		m.used++
 	}
-	m.used = len(pts)
-	var bm, hm float64
-	for _, p := range pts {
-		bm += float64(p.board - pts[0].board)
-		hm += float64(p.host - pts[0].host)
-	}
-	bm = bm/float64(len(pts)) + float64(pts[0].board)
-	hm = hm/float64(len(pts)) + float64(pts[0].host)
+	bm := sx/sw + float64(ref.board)
+	hm := sy/sw + float64(ref.host)
 	m.b0 = int64(math.Round(bm))
 	hm += (float64(m.b0) - bm) * m.slope // centre on a whole µs
-	if pts[len(pts)-1].host-pts[0].host >= int64(clockMinSpan) && len(pts) >= 3 {
+	if last-first >= int64(clockMinSpan) && m.used >= 3 {
 		var sxy, sxx float64
-		for _, p := range pts {
-			dx, dy := float64(p.board-m.b0), float64(p.host)-hm
-			sxy += dx * dy
-			sxx += dx * dx
+		for _, s := range m.samples {
+			if s.rtt > limit {
+				continue
+			}
+			w := weight(s)
+			dx, dy := float64(s.board-m.b0), float64(s.host)-hm
+			sxy += w * dx * dy
+			sxx += w * dx * dx
 		}
 		if slope := sxy / sxx; sxx > 0 && math.Abs(1000/slope-1)*1e6 <= maxDriftPPM {
 			m.slope, m.fitted = slope, true
@@ -200,5 +212,5 @@ type ClockInfo struct {
 	Fitted   bool          // DriftPPM is fitted (else assumed zero)
 	MinRTT   time.Duration // the shortest PING round trip in the window
 	Samples  int           // round trips in the window
-	Used     int           // of which the minimum-RTT ones the fit used
+	Used     int           // of which the fit used (the rest were far slower than the quickest)
 }

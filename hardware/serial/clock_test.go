@@ -123,3 +123,58 @@ func TestPongSampleOnUART(t *testing.T) {
 		})
 	}
 }
+
+// TestClockModelUnderStalls: on a loaded host the writer, the reader or
+// the board's side of the link is sometimes held up for milliseconds, so
+// a few round trips are long and lopsided. Such a sample can be wrong by
+// up to half its excess round trip, and a slope fitted to a short span of
+// them extrapolates that error: a board time mapped right after the
+// handshake was once 1.7 ms off with a 0.5 s burst fitted to -1537 ppm on
+// a clock with no drift at all. The map must stay within a quarter of
+// the quickest round trip from the first event on.
+func TestClockModelUnderStalls(t *testing.T) {
+	const (
+		oneWay = 1500 * time.Microsecond // a pty at 115200 baud, both frames' wire time included
+		jitter = 40 * time.Microsecond   // mean extra delay, exponential, each way
+		stallP = 0.15                    // chance of a stall, each way
+		stall  = 8 * time.Millisecond    // a stall's greatest length (uniform)
+	)
+	for _, ppm := range []float64{0, 80, -3000, 4000} {
+		var worst, sum time.Duration
+		var n int
+		for seed := uint64(1); seed <= 40; seed++ {
+			rng := rand.New(rand.NewPCG(seed, 99))
+			delay := func() int64 {
+				d := int64(oneWay) + int64(rng.ExpFloat64()*float64(jitter))
+				if rng.Float64() < stallP {
+					d += rng.Int64N(int64(stall))
+				}
+				return d
+			}
+			const offset = int64(3 * time.Second)
+			boardAt := func(h int64) int64 { return (offset + int64(float64(h)*(1+ppm/1e6))) / int64(time.Microsecond) }
+			m := newClockModel()
+			h := int64(0)
+			ping := func() {
+				up, down := delay(), delay()
+				m.add(clockSample{board: boardAt(h + up), host: h + (up+down)/2, rtt: up + down})
+			}
+			for range 25 { // the handshake's burst
+				ping()
+				h += int64(20 * time.Millisecond)
+			}
+			for h < int64(30*time.Second) {
+				ping()
+				for ev := h + int64(5*time.Millisecond); ev < h+int64(250*time.Millisecond); ev += int64(35 * time.Millisecond) {
+					e := time.Duration(m.host(boardAt(ev)) - ev).Abs()
+					worst, sum, n = max(worst, e), sum+e, n+1
+				}
+				h += int64(250 * time.Millisecond)
+			}
+		}
+		t.Logf("%+5.0f ppm: mean error %v, worst %v over %d events", ppm, sum/time.Duration(n), worst, n)
+		if bound := 2 * oneWay / 4; worst > bound {
+			t.Errorf("%+.0f ppm: a board time mapped %v from the truth, want within %v", ppm, worst, bound)
+		}
+	}
+}

@@ -7,10 +7,11 @@
 //
 // The board stamps every input edge with its own microsecond clock (R18).
 // The chamber maps that clock onto session time with a model of its offset
-// and drift, fitted to the minimum-round-trip samples of the heartbeat's
-// PING/PONG exchanges and refitted all session long, so an event's time
-// never includes the time it took to reach the host. Output commands are
-// acknowledged with the board time they took effect, mapped the same way.
+// and drift, fitted to the heartbeat's PING/PONG exchanges (each weighted
+// by how little its round trip exceeds the quickest) and refitted all
+// session long, so an event's time never includes the time it took to
+// reach the host. Output commands are acknowledged with the board time
+// they took effect, mapped the same way.
 //
 // A board that is unplugged, goes silent, sends garbage or speaks another
 // major version of the protocol fails its chamber: Events closes and Err

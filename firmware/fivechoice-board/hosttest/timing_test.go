@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,6 +138,7 @@ func hostTimes(t *testing.T, sim *avrsim.Sim, n int) {
 	}
 	t.Logf("command round trip (Set): %s", summary(rtt))
 	var errs []time.Duration
+	var maps []string // the clock map as each edge was recorded, for a failure's message
 	for i := range n {
 		before := len(sim.Changes())
 		sim.Set(pinHole3, i%2)
@@ -149,6 +151,8 @@ func hostTimes(t *testing.T, sim *avrsim.Sim, n int) {
 		in := inputAfter(t, sim, before)
 		truth := time.Duration(sim.Mono(in.Cycle) - zero)
 		errs = append(errs, ev.At-truth)
+		ci := c.Clock()
+		maps = append(maps, fmt.Sprintf("edge %d: %v (board at zero %d, drift %.0f ppm, %d of %d samples)", i, ev.At-truth, ci.BoardAtZero, ci.DriftPPM, ci.Used, ci.Samples))
 		time.Sleep(30 * time.Millisecond)
 	}
 	ci := c.Clock()
@@ -159,7 +163,7 @@ func hostTimes(t *testing.T, sim *avrsim.Sim, n int) {
 		// The clock map can be no surer than half the quickest round trip
 		// (the board's reply may have been stamped anywhere in it): 1 ms
 		// on a quiet machine, more when other tests slow the emulation.
-		t.Errorf("an input recorded %v from its pin change, want within %v (1 ms, or half the quickest round trip %v; stalls: %v)", m, bound, ci.MinRTT, sim.Lags())
+		t.Errorf("an input recorded %v from its pin change, want within %v (1 ms, or half the quickest round trip %v; stalls: %v); each edge:\n%s", m, bound, ci.MinRTT, sim.Lags(), strings.Join(maps, "\n"))
 	}
 }
 
