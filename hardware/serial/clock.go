@@ -3,6 +3,7 @@ package serial
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -38,7 +39,7 @@ type clockSample struct {
 // Clock model constants.
 const (
 	clockWindow  = 2 * time.Minute        // samples kept for the fit
-	clockFloor   = 25 * time.Microsecond  // the error of the quickest round trip's sample: the board's 4 µs clock and the host's wake-up jitter
+	clockFloor   = 25 * time.Microsecond  // the least error scale of a sample: the board's 4 µs clock and the host's wake-up jitter
 	clockMinSpan = 300 * time.Millisecond // span the fitted samples need before the rate is fitted
 	maxDriftPPM  = 20000                  // a fitted rate further off than 2% is refused
 )
@@ -52,7 +53,7 @@ const (
 // beyond the quickest one (the board read its clock somewhere in the
 // round trip, and only the extra delay of one direction over the other
 // moves it off the middle), so each is weighted by the inverse square of
-// that bound plus clockFloor: when a loaded host holds up the writer, the
+// that bound plus the median excess round trip (at least clockFloor): when a loaded host holds up the writer, the
 // reader or the board for milliseconds, the lopsided samples it makes
 // count for almost nothing, and cannot tilt a rate fitted to a short
 // span, which would carry their error, amplified, to every time mapped
@@ -95,8 +96,21 @@ func (m *clockModel) fit() {
 	// Sums are taken from the newest sample, so that float64 keeps
 	// nanoseconds whatever the clocks read.
 	ref := m.samples[len(m.samples)-1]
+	// The scale of an ordinary sample's error: the median excess round
+	// trip. A link's quickest trips can be quick in one direction only (a
+	// USB frame, a UART FIFO caught just right), so the best sample alone
+	// is not trusted more than the ordinary ones; a stall of milliseconds
+	// is what the weights are there to discount.
+	var excess []int64
+	for _, s := range m.samples {
+		if s.rtt <= limit {
+			excess = append(excess, s.rtt-best)
+		}
+	}
+	slices.Sort(excess)
+	scale := max(float64(clockFloor), float64(excess[len(excess)/2]))
 	weight := func(s clockSample) float64 {
-		u := float64(clockFloor) / (float64(clockFloor) + float64(s.rtt-best)/2)
+		u := scale / (scale + float64(s.rtt-best)/2)
 		return u * u // relative to the best sample's
 	}
 	var sw, sx, sy float64
