@@ -53,13 +53,13 @@ const (
 // beyond the quickest one (the board read its clock somewhere in the
 // round trip, and only the extra delay of one direction over the other
 // moves it off the middle), so each is weighted by the inverse square of
-// that bound plus the median excess round trip (at least clockFloor): when a loaded host holds up the writer, the
-// reader or the board for milliseconds, the lopsided samples it makes
-// count for almost nothing, and cannot tilt a rate fitted to a short
-// span, which would carry their error, amplified, to every time mapped
-// after them. Those whose round trip is far above the best are dropped.
-// Refitted on every sample, it follows the board's drift as it changes
-// with temperature.
+// that bound plus the median excess round trip (at least clockFloor).
+// When a loaded host holds up the writer, the reader or the board for
+// milliseconds, the lopsided samples it makes count for almost nothing,
+// and cannot tilt a rate fitted to a short span, which would carry their
+// error, amplified, to every time mapped after them. Those whose round
+// trip is far above the best are dropped. Refitted on every sample, it
+// follows the board's drift as it changes with temperature.
 type clockModel struct {
 	samples []clockSample // oldest first
 	b0      int64
@@ -69,6 +69,7 @@ type clockModel struct {
 	fitted  bool    // slope from the data, not nominal
 	used    int     // samples in the last fit
 	minRTT  int64
+	excess  []int64 // scratch for the fit
 }
 
 func newClockModel() *clockModel { return &clockModel{slope: 1000} }
@@ -101,7 +102,7 @@ func (m *clockModel) fit() {
 	// USB frame, a UART FIFO caught just right), so the best sample alone
 	// is not trusted more than the ordinary ones; a stall of milliseconds
 	// is what the weights are there to discount.
-	var excess []int64
+	excess := m.excess[:0]
 	for _, s := range m.samples {
 		if s.rtt <= limit {
 			excess = append(excess, s.rtt-best)
@@ -109,12 +110,13 @@ func (m *clockModel) fit() {
 	}
 	slices.Sort(excess)
 	scale := max(float64(clockFloor), float64(excess[len(excess)/2]))
+	m.excess = excess
 	weight := func(s clockSample) float64 {
 		u := scale / (scale + float64(s.rtt-best)/2)
 		return u * u // relative to the best sample's
 	}
 	var sw, sx, sy float64
-	first, last := ref.host, ref.host
+	first, last := int64(math.MaxInt64), int64(math.MinInt64) // of the samples used
 	m.used = 0
 	for _, s := range m.samples {
 		if s.rtt > limit {
