@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -136,4 +137,14 @@ func parse(fs *flag.FlagSet, args []string, positional bool) error {
 		return errUsage
 	}
 	return nil
+}
+
+// printJSON writes v as indented JSON, with <, > and & as themselves: it
+// is read in a terminal or by a program, never pasted into a page, and
+// criteria read "accuracy_pct > 80".
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }

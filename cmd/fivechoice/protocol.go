@@ -172,9 +172,7 @@ func protocolShow(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(ps)
+		return printJSON(stdout, ps)
 	}
 	fmt.Fprintf(stdout, "%s: %s\n", set.Ref(), ps.Description)
 	if set.Version != 0 {
@@ -227,9 +225,7 @@ func protocolList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(append([]storage.ParamSet{}, sets...))
+		return printJSON(stdout, append([]storage.ParamSet{}, sets...))
 	}
 	return printLatest(stdout, sets)
 }

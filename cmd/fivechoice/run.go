@@ -225,9 +225,7 @@ func cmdProtocols(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			}
 			doc.Programmes = append(doc.Programmes, programme{p, sp.Version, sp.CreatedBy})
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
+		return printJSON(stdout, doc)
 	}
 	for _, p := range protocols.Presets() {
 		adv := ""

@@ -153,10 +153,7 @@ func trainStatus(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(st)
+		return printJSON(stdout, st)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "rat\tstage\tsessions there (counted)\tdays since last\tbaseline\tcriteria\tso far")
@@ -238,10 +235,7 @@ func trainProgramme(ctx context.Context, args []string, stdout, stderr io.Writer
 			return fmt.Errorf("programme %s version %d: %w", sp.Name, sp.Version, err)
 		}
 		fmt.Fprintf(stdout, "# %s version %d, saved %s by %s\n", sp.Name, sp.Version, sp.CreatedAt.Local().Format(time.DateTime), sp.CreatedBy)
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false) // criteria read "accuracy_pct > 80"
-		return enc.Encode(p)
+		return printJSON(stdout, p)
 	}
 	data, err := os.ReadFile(arg)
 	if err != nil {
