@@ -35,17 +35,28 @@ func (d *DB) Reinstate(ctx context.Context, session, by, why string, at time.Tim
 	return d.exclusionChange(ctx, session, by, why, at, false)
 }
 
-func (d *DB) exclusionChange(ctx context.Context, session, by, why string, at time.Time, exclude bool) error {
+// checkExclusion refuses an exclusion or reinstatement without who and
+// why, of a session that does not exist or is still running. It returns
+// the action's name for messages.
+func (d *DB) checkExclusion(ctx context.Context, session, by, why string, exclude bool) (string, error) {
 	action := map[bool]string{true: "exclude", false: "reinstate"}[exclude]
 	if strings.TrimSpace(by) == "" || strings.TrimSpace(why) == "" {
-		return fmt.Errorf("%s session %s: who and why are both required: %w", action, session, ErrInvalid)
+		return action, fmt.Errorf("%s session %s: who and why are both required: %w", action, session, ErrInvalid)
 	}
 	s, err := d.Session(ctx, session)
 	if err != nil {
-		return err
+		return action, err
 	}
 	if s.Status == StatusRunning {
-		return fmt.Errorf("%s session %s: it is running; stop it first: %w", action, session, ErrExcluded)
+		return action, fmt.Errorf("%s session %s: it is running; stop it first: %w", action, session, ErrExcluded)
+	}
+	return action, nil
+}
+
+func (d *DB) exclusionChange(ctx context.Context, session, by, why string, at time.Time, exclude bool) error {
+	action, err := d.checkExclusion(ctx, session, by, why, exclude)
+	if err != nil {
+		return err
 	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {

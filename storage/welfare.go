@@ -117,20 +117,8 @@ type Note struct {
 // AddNote records a note on a subject ("subject", id) or a session
 // ("session", id) that exists.
 func (d *DB) AddNote(ctx context.Context, kind, id, by, text string, at time.Time) error {
-	switch kind {
-	case "subject":
-		if _, err := d.Subject(ctx, id); err != nil {
-			return err
-		}
-	case "session":
-		if _, err := d.Session(ctx, id); err != nil {
-			return err
-		}
-	default:
-		return fmt.Errorf("a note is on a subject or a session, not a %s: %w", kind, ErrInvalid)
-	}
-	if strings.TrimSpace(by) == "" || strings.TrimSpace(text) == "" {
-		return fmt.Errorf("note on %s %s: who and the text are both required: %w", kind, id, ErrInvalid)
+	if err := d.checkNote(ctx, kind, id, by, text); err != nil {
+		return err
 	}
 	_, err := d.db.ExecContext(ctx, `INSERT INTO notes (target, at, by, text) VALUES (?, ?, ?, ?)`, kind+" "+id, at.UTC().Format(time.RFC3339Nano), by, text)
 	if err != nil {

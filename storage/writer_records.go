@@ -27,16 +27,9 @@ func (w *Writer) Reinstate(ctx context.Context, d *DB, session, by, why string, 
 }
 
 func (w *Writer) exclusionChange(ctx context.Context, d *DB, session, by, why string, at time.Time, exclude bool) error {
-	action := map[bool]string{true: "exclude", false: "reinstate"}[exclude]
-	if strings.TrimSpace(by) == "" || strings.TrimSpace(why) == "" {
-		return fmt.Errorf("%s session %s: who and why are both required: %w", action, session, ErrInvalid)
-	}
-	s, err := d.Session(ctx, session)
+	action, err := d.checkExclusion(ctx, session, by, why, exclude)
 	if err != nil {
 		return err
-	}
-	if s.Status == StatusRunning {
-		return fmt.Errorf("%s session %s: it is running; stop it first: %w", action, session, ErrExcluded)
 	}
 	when := at.UTC().Format(time.RFC3339Nano)
 	err = w.Exec(func(c *sqlite3.SQLiteConn) error {
