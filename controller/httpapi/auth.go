@@ -39,13 +39,7 @@ func (a *API) auth(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		msg := "missing API token: send Authorization: Bearer TOKEN"
-		if ok {
-			msg = "wrong API token"
-		}
-		a.log.Warn("request refused: "+msg, "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
-		w.Header().Set("WWW-Authenticate", `Bearer realm="fivechoice"`)
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": msg})
+		a.unauthorized(w, r, ok)
 	})
 }
 
@@ -66,14 +60,20 @@ func (a *API) private(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		msg := "missing API token: send Authorization: Bearer TOKEN"
-		if ok {
-			msg = "wrong API token"
-		}
-		a.log.Warn("request refused: "+msg, "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
-		w.Header().Set("WWW-Authenticate", `Bearer realm="fivechoice"`)
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": msg})
+		a.unauthorized(w, r, ok)
 	})
+}
+
+// unauthorized refuses a request (401) with or without a token (sent
+// says which), and logs it: never the token itself.
+func (a *API) unauthorized(w http.ResponseWriter, r *http.Request, sent bool) {
+	msg := "missing API token: send Authorization: Bearer TOKEN"
+	if sent {
+		msg = "wrong API token"
+	}
+	a.log.Warn("request refused: "+msg, "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+	w.Header().Set("WWW-Authenticate", `Bearer realm="fivechoice"`)
+	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": msg})
 }
 
 // bearer extracts the token of an "Authorization: Bearer TOKEN" header (the
